@@ -1,0 +1,32 @@
+"""Who may do what: small predicates, combined where a page or endpoint needs them."""
+
+from xiangzhi.accounts.models import Role
+
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+HOUSEHOLD_EDITORS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE, Role.GRID_CHIEF,
+                               Role.GRID_WORKER})
+REGISTER_READERS = HOUSEHOLD_EDITORS | {Role.GRID_GUIDE, Role.POINTS_RECORDER, Role.POINTS_SUPERVISOR}
+GRID_MANAGERS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF})
+
+
+def is_superuser(user) -> bool:
+    return user.is_authenticated and user.is_superuser
+
+
+def has_role(*roles):
+    wanted = frozenset(roles)
+
+    def predicate(user) -> bool:
+        return user.is_authenticated and (user.is_superuser or user.role in wanted)
+
+    return predicate
+
+
+can_read_register = has_role(*REGISTER_READERS)
+can_edit_register = has_role(*HOUSEHOLD_EDITORS)
+can_manage_grids = has_role(*GRID_MANAGERS)
+is_staff_member = has_role(*STAFF_ROLES)
+
+
+def can_reveal_identity(user) -> bool:
+    return user.is_authenticated and can_read_register(user) and user.has_perm("people.reveal_identity")

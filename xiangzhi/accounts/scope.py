@@ -1,0 +1,84 @@
+"""Where a user stands: the set of region/grid paths they may see, or one household.
+
+Every selector that reaches regions, grids, people, cases or points filters through
+``scope_of(user)``; there is no other way in.
+"""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xiangzhi.accounts.models import GRID_ROLES, REGION_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    paths: tuple[str, ...] = ()
+    household_id: int | None = None
+    department_id: int | None = None
+    everything: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.paths or self.household_id)
+
+    def q(self, path_field: str, household_field: str | None = None) -> Q:
+        """A filter on ``path_field`` (a region/grid path) — or on the household for residents."""
+        if self.everything:
+            return Q()
+        if self.household_id is not None and household_field is not None:
+            return Q(**{household_field: self.household_id})
+        if not self.paths:
+            return Q(pk__in=[])
+        return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in self.paths))
+
+    def filter(self, qs: QuerySet, path_field: str, household_field: str | None = None) -> QuerySet:
+        return qs.filter(self.q(path_field, household_field))
+
+    def covers_path(self, path: str) -> bool:
+        return self.everything or any(path.startswith(p) for p in self.paths)
+
+
+def _compute(user) -> Scope:
+    from xiangzhi.regions.models import Grid
+
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    role = user.role
+    if role in REGION_ROLES:
+        return Scope(paths=(user.region.path,)) if user.region_id else Scope()
+    if role in GRID_ROLES:
+        paths = tuple(
+            Grid.objects.filter(assignments__user=user, assignments__ended_on__isnull=True)
+            .values_list("path", flat=True)
+            .distinct()
+        )
+        return Scope(paths=paths)
+    if role == Role.DEPARTMENT_STAFF:
+        # A department handles cases sent to it; it reaches no household register.
+        return Scope(department_id=user.department_id)
+    if role == Role.RESIDENT and user.household_id:
+        return Scope(household_id=user.household_id)
+    return Scope()
+
+
+def scope_of(user) -> Scope:
+    cached = getattr(user, "_xiangzhi_scope", None)
+    if cached is None:
+        cached = _compute(user)
+        if user.is_authenticated:
+            user._xiangzhi_scope = cached
+    return cached
+
+
+def get_in_scope_or_404(qs: QuerySet, scope_q: Q, **lookup):
+    """One answer for "does not exist" and "not yours", so ids cannot be probed."""
+    obj = qs.filter(scope_q, **lookup).first()
+    if obj is None:
+        raise Http404("不存在或无权查看")
+    return obj

@@ -1,0 +1,113 @@
+"""The JSON API under /api/v1/: bearer tokens or the browser session, structured errors in Chinese."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from xiangzhi.accounts.models import ApiToken
+from xiangzhi.lib.geometry import BoundaryError
+from xiangzhi.lib.idnumber import IdNumberError
+from xiangzhi.people.services import RegisterError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if row is None:
+            return None
+        now = timezone.now()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="乡治 xiangzhi API",
+    version="1",
+    description="网格化 + 积分制 乡村治理平台接口。认证：`POST /api/v1/auth/token` 取得令牌，"
+    "之后在请求头 `Authorization: Bearer <token>` 中携带。",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error_response(request, status: int, code: str, message: str, fields=None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return api.create_response(request, body, status=status)
+
+
+_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "greater_than_equal": "数值太小",
+    "less_than_equal": "数值太大",
+    "enum": "不是可选的值",
+    "json_invalid": "不是有效的 JSON",
+}
+
+
+def _message(error: dict) -> str:
+    return _MESSAGES.get(error.get("type", ""), error.get("msg", "格式不正确"))
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request, exc):
+    fields = [
+        {"field": str(e["loc"][-1]) if e.get("loc") else None, "message": _message(e)}
+        for e in exc.errors
+    ]
+    return error_response(request, 422, "invalid", "请求参数不正确", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error_response(request, 401, "unauthenticated", "请先登录或提供有效的令牌")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(request, 404, "not_found", "不存在或无权查看")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error_response(request, 403, "forbidden", str(exc) or "无权进行此操作")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return error_response(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+@api.exception_handler(IdNumberError)
+@api.exception_handler(RegisterError)
+@api.exception_handler(BoundaryError)
+def _domain(request, exc):
+    return error_response(request, 422, "invalid", str(exc))
+
+
+def register_routers() -> None:
+    from xiangzhi.accounts.api import router as accounts_router
+    from xiangzhi.people.api import router as people_router
+    from xiangzhi.regions.api import router as regions_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("", regions_router)
+    api.add_router("", people_router)
+
+
+register_routers()

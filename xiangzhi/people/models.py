@@ -1,0 +1,220 @@
+from django.conf import settings
+from django.db import models
+
+from xiangzhi.lib import crypto, idnumber
+
+
+class Household(models.Model):
+    """户: the unit of points and of the household register."""
+
+    number = models.CharField("户编号", max_length=32, unique=True)
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="households", verbose_name="网格")
+    address = models.CharField("住址", max_length=200, blank=True)
+    head_name = models.CharField("户主", max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = "户"
+        verbose_name_plural = "户"
+
+    def __str__(self) -> str:
+        return f"{self.head_name}户（{self.number}）"
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    GRANDCHILD = "grandchild", "孙子女"
+    PARENT = "parent", "父母"
+    SIBLING = "sibling", "兄弟姐妹"
+    OTHER = "other", "其他"
+
+
+class Tag(models.TextChoices):
+    PARTY_MEMBER = "party_member", "党员"
+    LOW_INCOME = "low_income", "低保"
+    EXTREME_POVERTY = "extreme_poverty", "特困"
+    DISABLED = "disabled", "残疾"
+    VETERAN = "veteran", "退役军人"
+    LEFT_BEHIND = "left_behind", "留守"
+    EMPTY_NEST = "empty_nest", "空巢"
+
+
+class Resident(models.Model):
+    """居民. The ID number and phone are stored encrypted, with a keyed hash for exact lookup
+    and a masked copy for display; nobody reads the plain value without a reveal record."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="residents", verbose_name="户")
+    name = models.CharField("姓名", max_length=50)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices)
+    id_number_encrypted = models.CharField(max_length=100)
+    id_number_hash = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField("身份证号", max_length=18)
+    phone_encrypted = models.CharField(max_length=100, blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True)
+    tags = models.CharField("标签", max_length=200, blank=True, help_text="以逗号分隔的标签代码")
+    is_away = models.BooleanField("外出", default=False)
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        verbose_name = "居民"
+        verbose_name_plural = "居民"
+        permissions = [("reveal_identity", "查看完整身份证号和手机号")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+    @property
+    def tag_labels(self) -> list[str]:
+        labels = dict(Tag.choices)
+        return [labels.get(t, t) for t in self.tag_list]
+
+    def set_id_number(self, value: str) -> None:
+        self.id_number_encrypted = crypto.encrypt(value)
+        self.id_number_hash = crypto.lookup_hash(value)
+        self.id_number_masked = idnumber.mask(value)
+
+    def set_phone(self, value: str) -> None:
+        if value:
+            self.phone_encrypted = crypto.encrypt(value)
+            self.phone_hash = crypto.lookup_hash(value)
+            self.phone_masked = idnumber.mask_phone(value)
+        else:
+            self.phone_encrypted = self.phone_hash = self.phone_masked = ""
+
+
+class RevealRecord(models.Model):
+    """Audit of every reading of a full ID number or phone."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", "身份证号"
+        PHONE = "phone", "手机号"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="reveals")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    reason = models.CharField("事由", max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "查看记录"
+        verbose_name_plural = "查看记录"
+
+    def __str__(self) -> str:
+        return f"{self.user} 查看 {self.resident} 的{self.get_field_display()}"
+
+
+class KeyCategory(models.Model):
+    """A key-population category and how often its people are visited."""
+
+    code = models.CharField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=50)
+    visit_cycle_days = models.PositiveSmallIntegerField("走访周期（天）")
+    description = models.CharField("说明", max_length=200, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "重点人群类别"
+        verbose_name_plural = "重点人群类别"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class KeyPerson(models.Model):
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="key_entries")
+    category = models.ForeignKey(KeyCategory, on_delete=models.PROTECT, related_name="people")
+    registered_on = models.DateField("登记日期")
+    note = models.CharField("备注", max_length=200, blank=True)
+    is_active = models.BooleanField("在册", default=True)
+
+    class Meta:
+        verbose_name = "重点人员"
+        verbose_name_plural = "重点人员"
+        constraints = [models.UniqueConstraint(fields=["resident", "category"], name="key_person_once_per_category")]
+
+    def __str__(self) -> str:
+        return f"{self.resident}（{self.category}）"
+
+
+class MemberHouseholdLink(models.Model):
+    """党员联系户: a party member answerable for a few households."""
+
+    member = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="linked_households")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="member_links")
+
+    class Meta:
+        verbose_name = "党员联系户"
+        verbose_name_plural = "党员联系户"
+        constraints = [models.UniqueConstraint(fields=["member", "household"], name="member_household_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} 联系 {self.household}"
+
+
+class Place(models.Model):
+    """地、物: points of interest and facilities on a grid."""
+
+    class Kind(models.TextChoices):
+        STREET_LIGHT = "street_light", "路灯"
+        MANHOLE = "manhole", "井盖"
+        HYDRANT = "hydrant", "消防栓"
+        RIVER = "river", "河道"
+        ROAD = "road", "道路"
+        BRIDGE = "bridge", "桥梁"
+        SCHOOL = "school", "学校"
+        CLINIC = "clinic", "卫生室"
+        SERVICE_CENTRE = "service_centre", "党群服务中心"
+        SHOP = "shop", "商铺"
+        OTHER = "other", "其他"
+
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="places")
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+
+    class Meta:
+        verbose_name = "部件与场所"
+        verbose_name_plural = "部件与场所"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COOPERATIVE = "cooperative", "农民专业合作社"
+        FAMILY_FARM = "family_farm", "家庭农场"
+        ENTERPRISE = "enterprise", "企业"
+        SOCIAL = "social", "社会组织"
+        OTHER = "other", "其他"
+
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="organisations")
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+
+    def __str__(self) -> str:
+        return self.name

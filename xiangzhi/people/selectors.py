@@ -1,0 +1,67 @@
+from django.db.models import Prefetch, Q, QuerySet
+
+from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.lib import crypto, idnumber
+from xiangzhi.people.models import Household, KeyPerson, Organisation, Place, Resident
+
+
+def household_list_for_user(user, *, grid=None, search: str = "") -> QuerySet[Household]:
+    """Households the user may see, newest register order, with their members in one more query."""
+    qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid")
+    if grid is not None:
+        qs = qs.filter(grid__path__startswith=grid.path)
+    search = search.strip()
+    if search:
+        qs = qs.filter(_search_q(search))
+    return qs.order_by("number").prefetch_related(
+        Prefetch("residents", queryset=Resident.objects.order_by("id"))
+    )
+
+
+def _search_q(search: str) -> Q:
+    """A full ID number or phone matches by keyed hash; anything else by name or household number."""
+    if len(search) == 18:
+        try:
+            value = idnumber.parse(search).value
+        except idnumber.IdNumberError:
+            pass
+        else:
+            return Q(residents__id_number_hash=crypto.lookup_hash(value))
+    if search.isdigit() and len(search) == 11:
+        return Q(residents__phone_hash=crypto.lookup_hash(search))
+    return Q(head_name__contains=search) | Q(number__startswith=search) | Q(residents__name=search)
+
+
+def household_get_for_user(user, household_id: int) -> Household:
+    return get_in_scope_or_404(
+        Household.objects.select_related("grid", "grid__region"),
+        scope_of(user).q("grid__path", "pk"),
+        pk=household_id,
+    )
+
+
+def resident_get_for_user(user, resident_id: int) -> Resident:
+    return get_in_scope_or_404(
+        Resident.objects.select_related("household", "household__grid"),
+        scope_of(user).q("household__grid__path", "household_id"),
+        pk=resident_id,
+    )
+
+
+def key_person_list_for_user(user, *, category=None) -> QuerySet[KeyPerson]:
+    qs = KeyPerson.objects.filter(
+        scope_of(user).q("resident__household__grid__path", "resident__household_id"), is_active=True
+    ).select_related("resident", "resident__household", "resident__household__grid", "category")
+    if category is not None:
+        qs = qs.filter(category=category)
+    return qs.order_by("category__code", "resident__household__number", "id")
+
+
+def place_list_for_user(user, *, grid=None) -> QuerySet[Place]:
+    qs = Place.objects.filter(scope_of(user).q("grid__path")).select_related("grid")
+    return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs
+
+
+def organisation_list_for_user(user, *, grid=None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(scope_of(user).q("grid__path")).select_related("grid")
+    return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs

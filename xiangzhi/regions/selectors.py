@@ -1,0 +1,128 @@
+import threading
+import time
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+
+from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
+from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region
+
+WORKER_DUTIES = (GridDuty.CHIEF, GridDuty.FULL_TIME, GridDuty.PART_TIME)
+
+
+def region_list_for_user(user) -> QuerySet[Region]:
+    return Region.objects.filter(scope_of(user).q("path"))
+
+
+def region_get_for_user(user, code: str) -> Region:
+    return get_in_scope_or_404(Region.objects.select_related("parent"), scope_of(user).q("path"), code=code)
+
+
+def region_roots_for_user(user) -> QuerySet[Region]:
+    """The topmost regions a user sees (their scope nodes)."""
+    scope = scope_of(user)
+    if scope.everything:
+        return Region.objects.filter(level="county")
+    return Region.objects.filter(path__in=scope.paths)
+
+
+def grid_list_for_user(user, *, region: Region | None = None) -> QuerySet[Grid]:
+    qs = Grid.objects.filter(scope_of(user).q("path")).select_related("region")
+    if region is not None:
+        qs = qs.filter(path__startswith=region.path)
+    return qs
+
+
+def grid_get_for_user(user, code: str) -> Grid:
+    return get_in_scope_or_404(Grid.objects.select_related("region", "parent"), scope_of(user).q("path"), code=code)
+
+
+def grid_staff(grid: Grid) -> QuerySet[GridAssignment]:
+    return grid.assignments.filter(ended_on__isnull=True).select_related("user").order_by("duty", "id")
+
+
+def grids_without_worker(user) -> QuerySet[Grid]:
+    """一格一人: active basic grids (not micro-grids, which share their grid's staff) in scope with no
+    active chief or worker. A grid guide does not count: guides assist, they do not staff a grid."""
+    staffed = GridAssignment.objects.filter(grid=OuterRef("pk"), ended_on__isnull=True, duty__in=WORKER_DUTIES)
+    return (
+        grid_list_for_user(user)
+        .filter(is_active=True, parent__isnull=True)
+        .annotate(staffed=Exists(staffed))
+        .filter(staffed=False)
+        .order_by("code")
+    )
+
+
+def department_list_for_user(user) -> QuerySet[Department]:
+    scope = scope_of(user)
+    if scope.department_id:
+        return Department.objects.filter(pk=scope.department_id)
+    return Department.objects.filter(scope.q("region__path")).select_related("region")
+
+
+def region_counts(region: Region) -> dict:
+    """Headline figures for a region page: counted, never stored."""
+    from xiangzhi.people.models import Household, KeyPerson, Resident
+
+    prefix = region.path
+    return {
+        "grids": Grid.objects.filter(path__startswith=prefix, is_active=True).count(),
+        "households": Household.objects.filter(grid__path__startswith=prefix).count(),
+        "residents": Resident.objects.filter(household__grid__path__startswith=prefix).count(),
+        "key_people": KeyPerson.objects.filter(
+            resident__household__grid__path__startswith=prefix, is_active=True
+        ).count(),
+    }
+
+
+def child_region_summaries(region: Region) -> QuerySet[Region]:
+    return region.children.annotate(grid_count=Count("grids", filter=Q(grids__is_active=True))).order_by("code")
+
+
+# --- locate -------------------------------------------------------------------------------------
+
+_INDEX_TTL_SECONDS = 30
+_index_lock = threading.Lock()
+_index_state: dict = {"version": None, "checked": 0.0, "index": None}
+
+
+def _grid_version():
+    return tuple(Grid.objects.filter(is_active=True).aggregate(n=Count("id"), m=Max("updated_at")).values())
+
+
+def _build_index() -> PointIndex:
+    areas = []
+    for grid_id, boundary, level in Grid.objects.filter(is_active=True, boundary__isnull=False).values_list(
+        "id", "boundary", "level"
+    ):
+        areas.append(Area(key=grid_id, depth=level, geometry=parse_boundary(boundary)))
+    return PointIndex(areas)
+
+
+def grid_index() -> PointIndex:
+    """The process's point index over every active grid; rebuilt when grids change (checked at most
+    every 30 s, and at once in the process that changed them)."""
+    now = time.monotonic()
+    state = _index_state
+    if state["index"] is not None and now - state["checked"] < _INDEX_TTL_SECONDS:
+        return state["index"]
+    with _index_lock:
+        version = _grid_version()
+        if state["index"] is None or version != state["version"]:
+            state["index"] = _build_index()
+            state["version"] = version
+        state["checked"] = now
+        return state["index"]
+
+
+def grid_index_invalidate() -> None:
+    _index_state["index"] = None
+
+
+def locate(lon: float, lat: float) -> Grid | None:
+    """The deepest active grid containing the point, or None."""
+    grid_id = grid_index().locate(lon, lat)
+    if grid_id is None:
+        return None
+    return Grid.objects.select_related("region").get(pk=grid_id)

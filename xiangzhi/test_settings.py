@@ -1,0 +1,12 @@
+"""The settings tests run with: the same module, with the environment a test run needs."""
+
+import os
+
+os.environ.setdefault("XIANGZHI_HTTPS", "0")  # Django's client and the live server speak plain HTTP
+os.environ.setdefault("HUEY_IMMEDIATE", "1")  # background tasks run inline, in the test's transaction
+os.environ.setdefault("XIANGZHI_MANIFEST_STATIC", "0")
+
+from xiangzhi.settings import *  # noqa: F403
+
+# PBKDF2 at full strength costs ~0.3 s a user; tests create many users and keep no secrets.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

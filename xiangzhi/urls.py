@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from xiangzhi.api import api
+from xiangzhi.system.views import healthz
+
+admin.site.site_header = "乡治 管理后台"
+admin.site.site_title = "乡治"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("xiangzhi.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("people/", include("xiangzhi.people.urls")),
+    path("", include("xiangzhi.regions.urls")),
+    path("", include("xiangzhi.front.urls")),
+]
