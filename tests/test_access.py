@@ -52,6 +52,12 @@ def cases(c):
         ("get", f"/api/v1/regions/{c.village_a1.code}", None, {"county_admin", "township_staff", "village_cadre",
                                                                 "points_recorder", "points_supervisor"}),
         ("get", "/api/v1/auth/me", None, set(ALL_ROLES)),
+        ("get", "/api/v1/key-people", None, REGISTER),
+        ("get", "/api/v1/places", None, set(ALL_ROLES)),
+        ("get", f"/api/v1/places?grid={c.grid_a1.code}", None, in_a1),
+        ("get", "/api/v1/departments", None, set(ALL_ROLES)),
+        ("get", "/api/v1/regions", None, set(ALL_ROLES)),
+        ("get", "/api/v1/grids/unstaffed", None, set(ALL_ROLES)),
     ]
 
 

@@ -1,10 +1,12 @@
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
+from xiangzhi.accounts.rules import can_read_register
 from xiangzhi.people import selectors, services
-from xiangzhi.people.models import RevealRecord
+from xiangzhi.people.models import KeyCategory, KeyPerson, RevealRecord
 from xiangzhi.regions.selectors import grid_get_for_user
 
 router = Router(tags=["人口"])
@@ -63,3 +65,43 @@ def resident_reveal(request, resident_id: int, payload: RevealIn):
         ip_address=request.META.get("REMOTE_ADDR"),
     )
     return {"resident_id": resident.id, "field": payload.field, "value": value}
+
+
+class KeyPersonOut(Schema):
+    id: int
+    resident_id: int
+    name: str = Field(..., alias="resident.name")
+    household_id: int = Field(..., alias="resident.household_id")
+    grid_code: str = Field(..., alias="resident.household.grid.code")
+    category: str = Field(..., alias="category.code")
+    category_name: str = Field(..., alias="category.name")
+    visit_cycle_days: int = Field(..., alias="category.visit_cycle_days")
+    registered_on: dt.date
+
+
+class PlaceOut(Schema):
+    id: int
+    kind: str
+    name: str
+    grid_code: str = Field(..., alias="grid.code")
+    lon: float
+    lat: float
+
+
+@router.get("/key-people", response=list[KeyPersonOut], summary="重点人员（按权限范围）")
+@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+def key_person_list(request, category: str | None = None):
+    if not can_read_register(request.user):
+        # The registry is for the staff who visit; a resident never sees who in the village is listed.
+        raise PermissionDenied("无权查看重点人群")
+    category_obj = KeyCategory.objects.filter(code=category).first() if category else None
+    if category and category_obj is None:
+        return KeyPerson.objects.none()
+    return selectors.key_person_list_for_user(request.user, category=category_obj)
+
+
+@router.get("/places", response=list[PlaceOut], summary="部件与场所（按权限范围）")
+@paginate(PageNumberPagination, page_size=100, max_page_size=500)
+def place_list(request, grid: str | None = None):
+    grid_obj = grid_get_for_user(request.user, grid) if grid else None
+    return selectors.place_list_for_user(request.user, grid=grid_obj)

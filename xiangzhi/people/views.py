@@ -29,6 +29,7 @@ def household_detail(request, household_id: int):
     return render(request, "people/household_detail.html", {
         "household": household,
         "residents": household.residents.order_by("id"),
+        "member_links": household.member_links.select_related("member"),
         "can_reveal": can_reveal_identity(request.user),
     })
 

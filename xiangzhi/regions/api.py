@@ -17,6 +17,20 @@ class RegionOut(Schema):
     parent_code: str | None = Field(None, alias="parent.code")
 
 
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    kind: str
+    region_code: str = Field(..., alias="region.code")
+
+
+class StaffOut(Schema):
+    username: str
+    full_name: str
+    duty: str
+    started_on: str
+
+
 class GridOut(Schema):
     code: str
     name: str
@@ -31,6 +45,15 @@ class GridOut(Schema):
 
 class GridDetailOut(GridOut):
     boundary: dict | None
+    staff: list[StaffOut]
+
+    @staticmethod
+    def resolve_staff(obj):
+        return [
+            {"username": a.user.username, "full_name": a.user.full_name, "duty": a.duty,
+             "started_on": a.started_on.isoformat()}
+            for a in selectors.grid_staff(obj)
+        ]
 
 
 class LocateIn(Schema):
@@ -87,3 +110,8 @@ def grid_set_boundary(request, code: str, payload: BoundaryIn):
 
         raise PermissionDenied("只有县、乡镇管理人员可以修改网格边界")
     return services.grid_set_boundary(grid=grid, boundary=payload.boundary)
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="职能部门")
+def department_list(request):
+    return list(selectors.department_list_for_user(request.user))

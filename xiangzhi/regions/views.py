@@ -38,6 +38,7 @@ def region_detail(request, code: str):
         "children": selectors.child_region_summaries(region),
         "grids": region.grids.filter(parent__isnull=True).order_by("code"),
         "departments": region.departments.filter(is_active=True),
+        "liaisons": region.liaisons.select_related("user").order_by("tier", "id"),
         "geojson_url": f"{_map_url()}?region={region.code}",
     })
 

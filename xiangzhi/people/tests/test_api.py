@@ -105,3 +105,20 @@ def test_revealing_needs_a_reason_and_stays_in_scope(client, county):
     no_reason = c.post(f"/api/v1/residents/{own.id}/reveal", {"reason": "  "}, content_type="application/json")
     assert no_reason.status_code == 422
     assert RevealRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_key_people_are_listed_in_scope_for_staff_only(client, county):
+    from xiangzhi.people.models import KeyCategory, KeyPerson
+
+    elderly = KeyCategory.objects.get(code="elderly_alone")
+    in_a1 = county.households["a1"].residents.first()
+    in_b1 = county.households["b1"].residents.first()
+    for r in (in_a1, in_b1):
+        KeyPerson.objects.create(resident=r, category=elderly, registered_on="2026-01-05")
+    c = as_user(client, county.users["village_cadre"])
+    items = c.get("/api/v1/key-people").json()["items"]
+    assert [(i["name"], i["category"], i["visit_cycle_days"]) for i in items] == [(in_a1.name, "elderly_alone", 30)]
+    assert c.get("/api/v1/key-people?category=petitioner").json()["count"] == 0
+    resident = as_user(client, county.users["resident"])
+    assert resident.get("/api/v1/key-people").status_code == 403
