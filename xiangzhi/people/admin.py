@@ -35,6 +35,10 @@ class ResidentAdmin(ScopedAdmin):
     readonly_fields = ("id_number_masked", "phone_masked")
     raw_id_fields = ("household",)
 
+    def has_add_permission(self, request):
+        # New residents come through the register (page or .xlsx import), which validates and encrypts.
+        return False
+
 
 @admin.register(KeyCategory)
 class KeyCategoryAdmin(admin.ModelAdmin):

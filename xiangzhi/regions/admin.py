@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.lib.geometry import BoundaryError, parse_boundary
 from xiangzhi.regions.models import Department, Grid, GridAssignment, Liaison, Region
 
 
@@ -12,8 +14,35 @@ class RegionAdmin(ScopedAdmin):
     readonly_fields = ("path",)
 
 
+class GridForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["code", "name", "level", "region", "parent", "boundary", "is_active"]
+
+    def clean_boundary(self):
+        boundary = self.cleaned_data.get("boundary")
+        if boundary:
+            try:
+                geom = parse_boundary(boundary)
+            except BoundaryError as exc:
+                raise forms.ValidationError(str(exc)) from None
+            point = geom.representative_point()
+            self.instance.center_lon, self.instance.center_lat = round(point.x, 6), round(point.y, 6)
+        return boundary
+
+    def clean(self):
+        data = super().clean()
+        region, parent = data.get("region"), data.get("parent")
+        if parent and region and parent.region_id != region.id:
+            raise forms.ValidationError("上级网格不属于同一区域")
+        if region and data.get("code"):
+            self.instance.path = f"{parent.path if parent else region.path}{data['code']}/"
+        return data
+
+
 @admin.register(Grid)
 class GridAdmin(ScopedAdmin):
+    form = GridForm
     list_display = ("code", "name", "level", "region", "is_active")
     list_filter = ("level", "is_active")
     search_fields = ("code", "name")
