@@ -20,7 +20,7 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/xian
 
 
 def db_env(db: str) -> dict:
-    env = {**os.environ, "XIANGZHI_HTTPS": "0", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "XIANGZHI_HTTPS": "0", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
     env["XIANGZHI_VAR"] = str(ROOT / "var" / f"bench-{db}")
     env.pop("DATABASE_URL", None)
     if db == "postgres":

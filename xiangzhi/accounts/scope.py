@@ -33,6 +33,13 @@ class Scope:
             return Q(**{household_field: self.household_id})
         if not self.paths:
             return Q(pk__in=[])
+        if path_field == "grid__path" or path_field.endswith("__grid__path"):
+            # Big tables hang off grids: filter them by grid id (their indexed foreign key) against
+            # the few hundred grids under the scope, instead of joining every row to its grid.
+            from xiangzhi.regions.models import Grid
+
+            grids = Grid.objects.filter(reduce(or_, (Q(path__startswith=p) for p in self.paths))).values("id")
+            return Q(**{f"{path_field[: -len('__path')]}__in": grids})
         return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in self.paths))
 
     def filter(self, qs: QuerySet, path_field: str, household_field: str | None = None) -> QuerySet:

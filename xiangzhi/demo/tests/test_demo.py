@@ -1,0 +1,243 @@
+"""The street-scale demo (文祖街道), built once for the module through the ``demo`` command."""
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core.management import call_command
+from django.test import override_settings
+from shapely.geometry import Point
+from shapely.ops import unary_union
+
+from xiangzhi.accounts.models import Role, User
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.demo.builder import build_demo, reset_database
+from xiangzhi.demo.plan import load_divisions, short_village_name
+from xiangzhi.lib import crypto, idnumber
+from xiangzhi.lib.geometry import parse_boundary
+from xiangzhi.people.models import Household, KeyPerson, MemberHouseholdLink, Organisation, Place, Resident
+from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Liaison, Region
+from xiangzhi.regions.selectors import grid_index_invalidate, grids_without_worker, locate
+
+pytestmark = pytest.mark.django_db
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WENZU_VILLAGES = [r for r in load_divisions() if r["parent"] == "370114010"]
+
+
+@dataclass
+class Built:
+    accounts: list[dict]
+    stdout: str
+    same_seed: tuple[list, list]
+    other_seed: list
+
+
+def _first_residents():
+    return list(Resident.objects.order_by("household__number", "id").values_list("name", "id_number_hash")[:20])
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=var):
+        # Determinism first, on two villages with a cheap hasher; then the real thing.
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            build_demo("street", 7, villages=2)
+            a = _first_residents()
+            build_demo("street", 7, villages=2)
+            b = _first_residents()
+            build_demo("street", 8, villages=2)
+            c = _first_residents()
+        out = StringIO()
+        call_command("demo", "--no-serve", stdout=out)
+        accounts = json.loads((Path(var) / "demo-accounts.json").read_text(encoding="utf-8"))
+        grid_index_invalidate()
+        yield Built(accounts=accounts, stdout=out.getvalue(), same_seed=(a, b), other_seed=c)
+        reset_database()
+
+
+def test_the_23_real_villages_with_short_names(built):
+    assert len(WENZU_VILLAGES) == 23
+    villages = dict(Region.objects.filter(level="village").values_list("code", "name"))
+    assert villages == {r["code"]: short_village_name(r["name"]) for r in WENZU_VILLAGES}
+    assert villages["370114010203"] == "文祖北村"
+    assert villages["370114010001"] == "文昌社区"
+    township = Region.objects.get(code="370114010")
+    assert township.name == "文祖街道" and township.parent.code == "370114"
+    assert township.path == "/370114/370114010/"
+    assert all(name[-2:] not in {"委会", "员会"} for name in villages.values())
+
+
+def test_grids_and_micro_grids_in_the_expected_numbers(built):
+    top = Grid.objects.filter(level=3)
+    micro = Grid.objects.filter(level=4)
+    assert 28 <= top.count() <= 36
+    assert 180 <= micro.count() <= 320
+    for grid in top:
+        assert grid.code.startswith(grid.region.code) and len(grid.code) == 15
+        assert 5 <= grid.children.count() <= 10
+    assert all(g.parent.level == 3 and g.path.startswith(g.parent.path) for g in micro.select_related("parent"))
+
+
+def test_every_polygon_is_valid_and_children_tile_their_parent(built):
+    def tiles(parent_boundary, child_boundaries):
+        parent = parse_boundary(parent_boundary)
+        children = [parse_boundary(b) for b in child_boundaries]
+        union = unary_union(children)
+        assert union.area == pytest.approx(parent.area, rel=1e-3)
+        assert sum(c.area for c in children) - union.area < parent.area * 1e-5
+        assert union.symmetric_difference(parent).area < parent.area * 1e-3
+
+    for village in Region.objects.filter(level="village"):
+        tiles(village.boundary, [g.boundary for g in village.grids.filter(level=3)])
+    for grid in Grid.objects.filter(level=3):
+        tiles(grid.boundary, [g.boundary for g in grid.children.all()])
+    township = Region.objects.get(code="370114010")
+    tiles(township.boundary, [v.boundary for v in township.children.all()])
+
+
+def test_locate_finds_each_grid_from_its_centre(built):
+    for grid in Grid.objects.filter(level=3):
+        found = locate(grid.center_lon, grid.center_lat)
+        assert found is not None and grid.id in {found.id, found.parent_id}
+    for micro in Grid.objects.filter(level=4):
+        assert locate(micro.center_lon, micro.center_lat).id == micro.id
+
+
+def test_households_sit_in_the_deepest_grid_and_are_numbered_from_it(built):
+    assert 23 * 250 <= Household.objects.count() <= 23 * 350
+    for household in Household.objects.select_related("grid")[:500]:
+        assert household.grid.level == 4
+        assert household.number.startswith(household.grid.code)
+        assert len(household.number) == len(household.grid.code) + 4
+    assert Household.objects.filter(address__startswith="文祖北村", address__contains="组").exists()
+    per_household = Resident.objects.count() / Household.objects.count()
+    assert 2.6 <= per_household <= 3.1
+
+
+def test_id_numbers_and_phones_decrypt_to_valid_values(built):
+    rng = random.Random(1)
+    ids = list(Resident.objects.values_list("id", flat=True))
+    for resident in Resident.objects.filter(id__in=rng.sample(ids, 200)):
+        plain = crypto.decrypt(resident.id_number_encrypted)
+        parsed = idnumber.parse(plain)
+        assert parsed.sex == resident.sex
+        assert parsed.birth_date == resident.birth_date
+        assert plain[:6] in {"370114", "370181"}
+        assert crypto.lookup_hash(plain) == resident.id_number_hash
+        assert resident.id_number_masked == idnumber.mask(plain)
+        if resident.phone_encrypted:
+            phone = crypto.decrypt(resident.phone_encrypted)
+            assert len(phone) == 11 and phone.isdigit() and phone[:2] in {"13", "15", "16", "17", "18", "19"}
+    assert Resident.objects.values("id_number_hash").distinct().count() == len(ids)
+
+
+def test_age_pyramid_and_tags_are_rural(built):
+    residents = list(Resident.objects.values_list("birth_date", "sex", "tags", "is_away"))
+    ref = dt.date(2026, 1, 1)
+    ages = [(ref - b).days // 365 for b, *_ in residents]
+    adults = sum(a >= 18 for a in ages)
+    assert 0.33 <= sum(50 <= a <= 75 for a in ages) / len(ages) <= 0.5
+    party = sum("party_member" in t for _, _, t, _ in residents)
+    assert 0.045 <= party / adults <= 0.075
+    assert 0.015 <= sum("disabled" in t for _, _, t, _ in residents) / len(residents) <= 0.035
+    working = [away for age, (_, _, _, away) in zip(ages, residents, strict=True) if 18 <= age <= 50]
+    assert 0.2 <= sum(working) / len(working) <= 0.3
+    for tag in ("left_behind", "empty_nest", "low_income", "veteran", "extreme_poverty"):
+        assert any(tag in t for _, _, t, _ in residents), tag
+
+
+def test_key_people_by_category(built):
+    codes = set(KeyPerson.objects.values_list("category__code", flat=True))
+    assert {"elderly_alone", "disabled", "hardship_family", "mental_illness"} <= codes
+    for kp in KeyPerson.objects.filter(category__code="hardship_family").select_related("resident")[:50]:
+        assert kp.resident.relation == "head"
+        assert {"low_income", "extreme_poverty"} & set(kp.resident.tag_list)
+    assert KeyPerson.objects.count() < Resident.objects.count() * 0.15
+
+
+def test_party_members_linked_to_households_in_their_village(built):
+    links = MemberHouseholdLink.objects.select_related("member__household__grid", "household__grid")[:500]
+    assert links
+    for link in links:
+        assert "party_member" in link.member.tag_list
+        assert link.member.household.grid.region_id == link.household.grid.region_id
+
+
+def test_places_and_organisations_on_their_grids(built):
+    assert Place.objects.filter(kind="service_centre").count() == 23
+    assert Place.objects.filter(kind="clinic").count() == 23
+    for place in Place.objects.select_related("grid")[:300]:
+        assert parse_boundary(place.grid.boundary).contains(Point(place.lon, place.lat))
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {"cooperative", "family_farm", "social"} <= kinds
+    assert Department.objects.filter(region__code="370114010").count() == 8
+
+
+def test_every_role_has_an_account_listed_in_the_json(built):
+    listed = {a["username"]: a for a in built.accounts}
+    assert len(listed) == len(built.accounts) == User.objects.count()
+    roles = {a["role"] for a in built.accounts}
+    assert roles == set(Role.values)
+    for role in Role:
+        account = next(a for a in built.accounts if a["role"] == role.value)
+        user = User.objects.get(username=account["username"])
+        assert user.role == role.value and user.full_name == account["full_name"]
+        assert check_password(account["password"], user.password)
+        assert len(account["password"]) >= 8 and not account["password"].isdigit()
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert set(User.objects.filter(is_staff=True).values_list("role", flat=True)) == {Role.COUNTY_ADMIN}
+    assert "演示数据已生成" in built.stdout and "网格指导员" in built.stdout
+
+
+def test_scopes_of_the_demo_accounts(built):
+    worker = User.objects.get(username="grid_370114010203001")
+    grid = Grid.objects.get(code="370114010203001")
+    scope = scope_of(worker)
+    assert scope.paths == (grid.path,)
+    assert all(scope.covers_path(child.path) for child in grid.children.all())
+    assert not scope.covers_path(Region.objects.get(code="370114010203").path)
+    assert not scope.covers_path(Grid.objects.exclude(path__startswith=grid.path).first().path)
+
+    resident = User.objects.filter(role=Role.RESIDENT).first()
+    assert scope_of(resident).household_id == resident.household_id
+    assert resident.household.head_name == resident.full_name
+    dept = User.objects.filter(role=Role.DEPARTMENT_STAFF).first()
+    assert scope_of(dept).department_id == dept.department_id
+
+    township = User.objects.get(username="town_370114010_1")
+    assert township.has_perm("people.reveal_identity")
+    assert User.objects.get(username="admin_370114").has_perm("people.reveal_identity")
+    assert not worker.has_perm("people.reveal_identity")
+
+
+def test_staffing_leaves_a_few_grids_for_the_alert_list(built):
+    admin = User.objects.get(username="admin_370114")
+    vacant = grids_without_worker(admin).filter(level=3)
+    assert 1 <= vacant.count() <= 3
+    staffed = GridAssignment.objects.filter(grid__level=3, duty=GridDuty.FULL_TIME).count()
+    assert staffed == Grid.objects.filter(level=3).count() - vacant.count()
+    for grid in Grid.objects.filter(level=3):
+        assert grid.assignments.filter(duty=GridDuty.GUIDE).count() == 1
+    assert GridAssignment.objects.filter(duty=GridDuty.PART_TIME, grid__level=4).exists()
+    guides = User.objects.filter(role=Role.GRID_GUIDE)
+    assert all(1 <= g.grid_assignments.count() <= 2 for g in guides)
+
+
+def test_liaisons_link_leaders_to_townships_and_cadres_to_villages(built):
+    assert Liaison.objects.filter(tier="county_leader", region__code="370114010").exists()
+    villages = Region.objects.filter(level="village")
+    linked = set(Liaison.objects.filter(tier="township_cadre").values_list("region_id", flat=True))
+    assert linked == set(villages.values_list("id", flat=True))
+
+
+def test_same_seed_same_people(built):
+    first, second = built.same_seed
+    assert len(first) == 20
+    assert first == second
+    assert built.other_seed != first
