@@ -58,7 +58,11 @@ def _compute(user) -> Scope:
         return Scope(everything=True)
     role = user.role
     if role in REGION_ROLES:
-        return Scope(paths=(user.region.path,)) if user.region_id else Scope()
+        if not user.region_id:
+            return Scope()
+        from xiangzhi.regions.models import Region
+
+        return Scope(paths=tuple(Region.objects.filter(pk=user.region_id).values_list("path", flat=True)))
     if role in GRID_ROLES:
         paths = tuple(
             Grid.objects.filter(assignments__user=user, assignments__ended_on__isnull=True)

@@ -17,7 +17,7 @@ def household_list(request):
     if not can_read_register(request.user):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.household_list_for_user(request.user, search=q).distinct(), 30).get_page(
+    page = Paginator(selectors.household_list_for_user(request.user, search=q), 30).get_page(
         request.GET.get("page")
     )
     return render(request, "people/household_list.html", {"households": page, "q": q})

@@ -27,7 +27,7 @@ def region_roots_for_user(user) -> QuerySet[Region]:
 
 
 def grid_list_for_user(user, *, region: Region | None = None) -> QuerySet[Grid]:
-    qs = Grid.objects.filter(scope_of(user).q("path")).select_related("region")
+    qs = Grid.objects.filter(scope_of(user).q("path")).select_related("region").defer("region__boundary")
     if region is not None:
         qs = qs.filter(path__startswith=region.path)
     return qs
@@ -65,14 +65,13 @@ def region_counts(region: Region) -> dict:
     """Headline figures for a region page: counted, never stored."""
     from xiangzhi.people.models import Household, KeyPerson, Resident
 
-    prefix = region.path
+    grids = Grid.objects.filter(path__startswith=region.path)
+    grid_ids = grids.values("id")
     return {
-        "grids": Grid.objects.filter(path__startswith=prefix, is_active=True).count(),
-        "households": Household.objects.filter(grid__path__startswith=prefix).count(),
-        "residents": Resident.objects.filter(household__grid__path__startswith=prefix).count(),
-        "key_people": KeyPerson.objects.filter(
-            resident__household__grid__path__startswith=prefix, is_active=True
-        ).count(),
+        "grids": grids.filter(is_active=True).count(),
+        "households": Household.objects.filter(grid_id__in=grid_ids).count(),
+        "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
+        "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
     }
 
 

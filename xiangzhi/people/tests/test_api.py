@@ -122,3 +122,11 @@ def test_key_people_are_listed_in_scope_for_staff_only(client, county):
     assert c.get("/api/v1/key-people?category=petitioner").json()["count"] == 0
     resident = as_user(client, county.users["resident"])
     assert resident.get("/api/v1/key-people").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_search_lists_each_household_once(client, county):
+    c = as_user(client, county.users["village_cadre"])
+    body = c.get("/api/v1/households", {"q": "张"}).json()
+    assert body["count"] == 1
+    assert [h["head_name"] for h in body["items"]] == ["张建国"]
