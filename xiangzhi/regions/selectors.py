@@ -1,7 +1,7 @@
 import threading
 import time
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
@@ -68,15 +68,29 @@ def region_counts(region: Region) -> dict:
     grids = Grid.objects.filter(path__startswith=region.path)
     grid_ids = grids.values("id")
     return {
-        "grids": grids.filter(is_active=True).count(),
+        "grids": grids.filter(is_active=True, parent__isnull=True).count(),
+        "micro_grids": grids.filter(is_active=True, parent__isnull=False).count(),
         "households": Household.objects.filter(grid_id__in=grid_ids).count(),
         "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
         "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
     }
 
 
-def child_region_summaries(region: Region) -> QuerySet[Region]:
-    return region.children.annotate(grid_count=Count("grids", filter=Q(grids__is_active=True))).order_by("code")
+def child_region_summaries(region: Region) -> list[Region]:
+    """The region's children, each with ``grid_count``: active basic grids anywhere below it."""
+    children = list(region.children.defer("boundary").order_by("code"))
+    paths = Grid.objects.filter(path__startswith=region.path, is_active=True, parent__isnull=True).values_list(
+        "path", flat=True
+    )
+    counts = dict.fromkeys((c.path for c in children), 0)
+    for path in paths:
+        # A grid path extends its region's path; the child's path is the first segment after ours.
+        head = path[: path.index("/", len(region.path)) + 1]
+        if head in counts:
+            counts[head] += 1
+    for child in children:
+        child.grid_count = counts[child.path]
+    return children
 
 
 # --- locate -------------------------------------------------------------------------------------

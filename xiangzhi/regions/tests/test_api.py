@@ -78,3 +78,13 @@ def test_unstaffed_grids_are_listed_for_managers(client, county):
     assert codes == {county.grid_a2.code, county.grid_b1_unstaffed.code}
     town_b = as_user(client, county.users["township_staff_b"])
     assert {g["code"] for g in town_b.get("/api/v1/grids/unstaffed").json()} == {county.grid_b1_unstaffed.code}
+
+
+@pytest.mark.django_db
+def test_region_summaries_count_basic_grids_below_each_child(county):
+    from xiangzhi.regions.selectors import child_region_summaries, region_counts
+
+    towns = {t.code: t.grid_count for t in child_region_summaries(county.county)}
+    assert towns == {"371603101": 2, "371603102": 2}
+    counts = region_counts(county.town_a)
+    assert (counts["grids"], counts["micro_grids"], counts["households"]) == (2, 1, 3)
