@@ -15,6 +15,31 @@ def _fresh_grid_index():
     grid_index_invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _seed_data(request):
+    """Tests on a live server or with real transactions flush every table afterwards, migration-seeded
+    catalogs included; put them back for whichever database test comes next."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if not ({"db", "transactional_db", "live_server"} & names or marker):
+        return
+    transactional = bool({"transactional_db", "live_server"} & names) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    from xiangzhi.cases.models import Category
+
+    if not Category.objects.exists():
+        import importlib
+
+        from xiangzhi.demo.builder import SEEDING_MIGRATIONS
+
+        for module in SEEDING_MIGRATIONS:
+            importlib.import_module(module).forwards(apps, None)
+
+
 @pytest.fixture
 def county(db):
     from tests.factories import build_small_county

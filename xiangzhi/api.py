@@ -9,6 +9,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from xiangzhi.accounts.models import ApiToken
+from xiangzhi.cases.services import CaseError, IdempotencyConflict
+from xiangzhi.cases.workflow import TransitionError
+from xiangzhi.gridwork.services import GridworkError
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
 from xiangzhi.people.services import RegisterError
@@ -93,6 +96,26 @@ def _http_error(request, exc):
     return error_response(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
 
 
+@api.exception_handler(TransitionError)
+def _illegal_transition(request, exc):
+    return error_response(request, 409, "illegal_transition", str(exc))
+
+
+@api.exception_handler(IdempotencyConflict)
+def _idempotency(request, exc):
+    return error_response(request, 409, "idempotency_conflict", str(exc))
+
+
+@api.exception_handler(CaseError)
+def _case_error(request, exc):
+    return error_response(request, 422, "invalid", str(exc))
+
+
+@api.exception_handler(GridworkError)
+def _gridwork(request, exc):
+    return error_response(request, exc.status, exc.code, str(exc), exc.fields)
+
+
 @api.exception_handler(IdNumberError)
 @api.exception_handler(RegisterError)
 @api.exception_handler(BoundaryError)
@@ -102,12 +125,24 @@ def _domain(request, exc):
 
 def register_routers() -> None:
     from xiangzhi.accounts.api import router as accounts_router
+    from xiangzhi.cases.api import router as cases_router
+    from xiangzhi.cases.figures_api import router as figures_router
+    from xiangzhi.cases.intake_api import router as intake_router
+    from xiangzhi.devices.api import router as devices_router
+    from xiangzhi.gridwork.api import router as gridwork_router
+    from xiangzhi.notifications.api import router as notifications_router
     from xiangzhi.people.api import router as people_router
     from xiangzhi.regions.api import router as regions_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", regions_router)
     api.add_router("", people_router)
+    api.add_router("/work", gridwork_router)
+    api.add_router("", intake_router)  # before the cases router: /cases/hotline-import
+    api.add_router("", figures_router)  # before the cases router: /cases/figures
+    api.add_router("", cases_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/webhooks", devices_router)
 
 
 register_routers()

@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "xiangzhi.accounts",
     "xiangzhi.regions",
     "xiangzhi.people",
+    "xiangzhi.gridwork",
+    "xiangzhi.notifications",
+    "xiangzhi.cases",
+    "xiangzhi.devices",
+    "xiangzhi.open311",
     "xiangzhi.front",
     "xiangzhi.demo",
 ]
@@ -175,7 +180,14 @@ def _leaflet_dir() -> str:
     return leaflet.BASE_DIR
 
 
-STATICFILES_DIRS = [("leaflet", _leaflet_dir())]
+def _plotly_dir() -> str:
+    # plotly.js ships inside the plotly wheel (plotly/package_data/plotly.min.js): charts stay offline.
+    import plotly
+
+    return str(Path(plotly.__file__).resolve().parent / "package_data")
+
+
+STATICFILES_DIRS = [("leaflet", _leaflet_dir()), ("plotly", _plotly_dir())]
 WHITENOISE_USE_FINDERS = DEBUG
 
 # One task queue: huey. Embedded default is a SQLite file under var/ (no extra server);
@@ -200,12 +212,39 @@ else:
         "consumer": {"workers": env_int("WORKERS", 2), "worker_type": "thread"},
     }
 
+# Notifications: the in-app inbox row is always written; NOTIFY_CHANNELS (dotted paths, comma-separated)
+# adds deliveries. The SMS and WeChat channels POST signed JSON to gateways on the intranet
+# (xiangzhi/notifications/channels.py); the email channel uses the EMAIL_* settings below.
+NOTIFY_CHANNELS = [
+    c.strip() for c in env("NOTIFY_CHANNELS", "xiangzhi.notifications.channels.LogChannel").split(",") if c.strip()
+]
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
+SMS_GATEWAY_SECRET = env("SMS_GATEWAY_SECRET")
+WECHAT_GATEWAY_URL = env("WECHAT_GATEWAY_URL")
+WECHAT_GATEWAY_SECRET = env("WECHAT_GATEWAY_SECRET")
+WECHAT_OPENID_ATTR = env("WECHAT_OPENID_ATTR", "wechat_openid")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # the worker must not hang on a dead mail server
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "xiangzhi@localhost")
+
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Cases: a new report of the same category this close, this soon, is proposed as a duplicate;
+# a "dissatisfied" evaluation sends the case back for review.
+CASE_DUPLICATE_METERS = env_int("CASE_DUPLICATE_METERS", 200)
+CASE_DUPLICATE_HOURS = env_int("CASE_DUPLICATE_HOURS", 72)
+CASE_REOPEN_ON_DISSATISFIED = env_bool("CASE_REOPEN_ON_DISSATISFIED", True)
+CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+CASE_EVALUATION_DAYS = env_int("CASE_EVALUATION_DAYS", 7)  # then an unevaluated closed case is archived
 
 # Import limits
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)

@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/", include("xiangzhi.accounts.urls")),
     path("admin/", admin.site.urls),
     path("people/", include("xiangzhi.people.urls")),
+    path("work/", include("xiangzhi.gridwork.urls")),
+    path("cases/", include("xiangzhi.cases.urls")),
+    path("open311/v2/", include("xiangzhi.open311.urls")),
+    path("inbox/", include("xiangzhi.notifications.urls")),
     path("", include("xiangzhi.regions.urls")),
     path("", include("xiangzhi.front.urls")),
 ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
@@ -30,6 +31,8 @@ from django.db import connection, models, transaction
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.demo import geography as geo
+from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
+from xiangzhi.demo.gridwork import write_grid_work
 from xiangzhi.demo.households import (
     KIND_CUM,
     KIND_NAMES,
@@ -68,6 +71,11 @@ from xiangzhi.regions.selectors import grid_index_invalidate
 from xiangzhi.regions.services import region_path
 
 BATCH = 2000
+# Data migrations that seed configuration (categories, calendars); re-run after a flush.
+SEEDING_MIGRATIONS = [
+    "xiangzhi.people.migrations.0002_default_key_categories",
+    "xiangzhi.cases.migrations.0002_default_catalog",
+]
 REVEAL_GROUP = "证件查看"
 ADMIN_GROUP = "县级系统管理"
 
@@ -164,10 +172,9 @@ def reset_database() -> None:
     """Empty every table and put back what migrations seed. Flushing rather than deleting model by
     model means tables added by later apps (cases, points…) are emptied too, whatever their keys."""
     call_command("flush", interactive=False, verbosity=0)
-    defaults = importlib.import_module("xiangzhi.people.migrations.0002_default_key_categories").DEFAULTS
-    KeyCategory.objects.bulk_create(
-        [KeyCategory(code=c, name=n, visit_cycle_days=d, description=desc) for c, n, d, desc in defaults]
-    )
+    for module in SEEDING_MIGRATIONS:
+        # Their forwards() take an app registry; the live one serves as well as the historical one.
+        importlib.import_module(module).forwards(django_apps, None)
     grid_index_invalidate()
 
 
@@ -238,6 +245,13 @@ class _Builder:
             if i % 50 == 0 or i == len(plan.villages):
                 self.say(f"  已生成 {i}/{len(plan.villages)} 个村的户籍")
         self.write_accounts(plan)
+        # Grid work: three months of visits; patrol tracks and daily logs at street scale only, where
+        # they are worth looking at (a county's 1,400 workers' GPS fixes would only cost build time).
+        write_grid_work(self.db.insert, plan, seed=self.seed, tracks=self.report.scale == "street")
+        self.say("  已生成走访记录" + ("、巡查轨迹和工作日志" if self.report.scale == "street" else ""))
+        # Two years of cases, played through the workflow's rules and written in bulk (case_history).
+        history = write_case_history(self.db.insert, seed=self.seed, per_household=PER_HOUSEHOLD[self.report.scale])
+        self.say(f"  已生成两年事件历史：{history.cases:,} 件，处置记录 {history.transitions:,} 条")
 
     # regions, grids, departments ----------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register
+from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
+from xiangzhi.notifications.selectors import notification_unread_count
 
 
 def navigation(request) -> dict:
@@ -10,6 +13,10 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [("首页", reverse("front:home"))]
+    if user.role == Role.RESIDENT:
+        items += [("随手拍", reverse("cases:new")), ("我的上报", reverse("cases:list"))]
+    else:
+        items += [("待办", reverse("cases:inbox")), ("事件", reverse("cases:list"))]
     if can_read_register(user):
         items += [
             ("区域与网格", reverse("regions:browse")),
@@ -17,6 +24,12 @@ def navigation(request) -> dict:
             ("户籍", reverse("people:household_list")),
             ("重点人群", reverse("people:key_person_list")),
         ]
+    if can_patrol(user):
+        items.insert(1, ("我的工作", reverse("gridwork:day")))
+    if can_visit(user):
+        items.append(("走访", reverse("gridwork:visits")))
+    if can_supervise(user):
+        items.append(("网格员督导", reverse("gridwork:supervise")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_edit_register(user):
@@ -25,4 +38,9 @@ def navigation(request) -> dict:
         items.append(("我的家庭", reverse("people:household_detail", args=[user.household_id])))
     if user.is_staff:
         items.append(("管理后台", reverse("admin:index")))
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "nav_inbox_url": reverse("notifications:inbox"),
+        # Counted only when a template shows it (pages, not htmx fragments): one COUNT per page.
+        "nav_unread": SimpleLazyObject(lambda: notification_unread_count(user)),
+    }

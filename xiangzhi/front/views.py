@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_manage_grids, can_read_register
+from xiangzhi.cases import selectors as cases
 from xiangzhi.regions import selectors as regions
 
 
@@ -19,4 +20,11 @@ def home(request):
         context["unstaffed"] = unstaffed[:10]
         context["unstaffed_count"] = unstaffed.count()
     context["is_resident"] = user.role == Role.RESIDENT
+    if user.role == Role.RESIDENT:
+        context["my_cases"] = cases.case_list_for_user(user)[:5]
+    else:
+        inbox = cases.inbox_for_user(user)
+        context["inbox_count"] = inbox.count()
+        context["inbox_overdue"] = inbox.filter(overdue_at__isnull=False).count()
+        context["inbox_first"] = inbox[:5]
     return render(request, "front/home.html", context)

@@ -75,6 +75,12 @@ class PointIndex:
         best = max(hits, key=lambda i: (self._depths[i], -i))
         return self._areas[best].key
 
+    def nearest(self, lon: float, lat: float):
+        """The key of the area nearest to the point (for points outside every area)."""
+        if not self._areas:
+            return None
+        return self._areas[int(self._tree.nearest(shapely.Point(lon, lat)))].key
+
     def locate_naive(self, lon: float, lat: float):
         """The same answer by testing every polygon in turn; the benchmark's baseline."""
         point = shapely.Point(lon, lat)

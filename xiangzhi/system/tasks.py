@@ -3,9 +3,24 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from xiangzhi.cases.sweeps import deadline_sweep
 from xiangzhi.system.services import worker_beat
 
 
 @db_periodic_task(crontab(minute="*"))
 def heartbeat():
     worker_beat()
+
+
+@db_periodic_task(crontab(minute="*"))
+def case_deadlines():
+    """Warn before due, mark overdue, escalate by rule, archive after the evaluation window."""
+    deadline_sweep()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def patrols_close_stale():
+    """Patrols nobody stopped (phone died, page closed) end after 12 hours at their last fix."""
+    from xiangzhi.gridwork.services import patrol_close_stale
+
+    patrol_close_stale()

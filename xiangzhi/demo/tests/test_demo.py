@@ -241,3 +241,41 @@ def test_same_seed_same_people(built):
     assert len(first) == 20
     assert first == second
     assert built.other_seed != first
+
+
+def test_grid_work_history_visits_patrol_tracks_and_logs(built):
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit
+    from xiangzhi.gridwork.selectors import visits_due_for_user, worker_summaries
+    from xiangzhi.lib.geo_distance import path_length_m
+
+    visited = Visit.objects.values("key_person_id").distinct().count()
+    assert visited >= KeyPerson.objects.count() * 0.9
+    admin = User.objects.get(username="admin_370114")
+    due = visits_due_for_user(admin)
+    overdue = sum(d.is_overdue for d in due)
+    assert 0.02 * KeyPerson.objects.count() <= overdue <= 0.2 * KeyPerson.objects.count()
+    # Every visit is by a worker whose scope holds the person, never in the future.
+    now = timezone.now()
+    for v in Visit.objects.select_related("visitor", "key_person__resident__household__grid")[:300]:
+        assert scope_of(v.visitor).covers_path(v.key_person.resident.household.grid.path)
+        assert v.visited_at <= now
+    assert set(Visit.objects.values_list("outcome", flat=True)) == {"normal", "issue_found", "not_met"}
+
+    assert Patrol.objects.filter(ended_at__isnull=True).count() == 0
+    assert Patrol.objects.values("worker_id").distinct().count() >= 200
+    for patrol in Patrol.objects.select_related("grid").annotate(n=Count("points"))[:40]:
+        area = parse_boundary(patrol.grid.boundary)
+        fixes = list(patrol.points.values_list("lon", "lat"))
+        assert patrol.n == patrol.point_count == len(fixes) >= 40
+        assert all(area.buffer(1e-5).contains(Point(lon, lat)) for lon, lat in fixes)
+        assert abs(patrol.distance_m - path_length_m(fixes)) <= 1
+    assert TrackPoint.objects.count() == sum(Patrol.objects.values_list("point_count", flat=True))
+    assert DailyLog.objects.count() >= 100
+
+    today = timezone.localdate()
+    rows = worker_summaries(User.objects.get(username="town_370114010_1"), today - dt.timedelta(days=30), today)
+    visits = sum(r.visits for r in rows)
+    assert visits > 1000 and 0.6 <= sum(r.visits_on_time for r in rows) / visits <= 0.97

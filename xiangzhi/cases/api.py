@@ -1,0 +1,222 @@
+import base64
+import binascii
+import datetime as dt
+
+from django.conf import settings
+from django.http import Http404
+from ninja import Field, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases.models import Case, Category
+from xiangzhi.lib.photos import PhotoError, process
+from xiangzhi.regions.models import Department
+
+router = Router(tags=["事件工单"])
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    group: str
+    kind: str
+    split_class: str
+    default_level: str
+    handle_hours: int
+
+
+class TransitionOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    from_level: str
+    to_level: str
+    actor: str | None
+    department: str | None
+    note: str
+    created_at: dt.datetime
+    photos: list[str]
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    category: str = Field(..., alias="category.code")
+    category_name: str = Field(..., alias="category.name")
+    channel: str
+    title: str
+    status: str
+    status_name: str = Field(..., alias="get_status_display")
+    handling_level: str
+    grid_code: str | None = Field(None, alias="grid.code")
+    region_code: str = Field(..., alias="region.code")
+    department: str | None = Field(None, alias="assignee_department.name")
+    lon: float | None
+    lat: float | None
+    address: str
+    is_proactive: bool
+    due_at: dt.datetime | None
+    overdue: bool
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    evaluation: str
+
+    @staticmethod
+    def resolve_overdue(obj):
+        return obj.overdue_at is not None
+
+
+class CaseDetailOut(CaseOut):
+    description: str
+    reporter_name: str
+    reporter_phone: str = Field(..., alias="reporter_phone_masked")
+    rework_count: int
+    escalation_count: int
+    supervise_count: int
+    close_due_at: dt.datetime | None
+    duplicate_of: str | None = Field(None, alias="duplicate_of.number")
+    history: list[TransitionOut]
+    actions: list[str]
+    photos: list[str]
+
+    @staticmethod
+    def resolve_history(obj):
+        rows = obj.transitions.select_related("actor", "department").prefetch_related("photos")
+        return [
+            {"action": t.action, "from_status": t.from_status, "to_status": t.to_status, "from_level": t.from_level,
+             "to_level": t.to_level, "actor": t.actor.full_name or t.actor.username if t.actor else None,
+             "department": t.department.name if t.department else None, "note": t.note,
+             "created_at": t.created_at, "photos": [f"/cases/photos/{p.pk}/" for p in t.photos.all()]}
+            for t in rows
+        ]
+
+    @staticmethod
+    def resolve_photos(obj):
+        return [f"/cases/photos/{pk}/" for pk in obj.photos.values_list("pk", flat=True)]
+
+    @staticmethod
+    def resolve_actions(obj, context):
+        return [a.name for a in actions.available_actions(context["request"].user, obj)]
+
+
+class CaseIn(Schema):
+    category: str = Field(..., description="事件类别代码，见 GET /categories")
+    title: str = Field(..., min_length=1, max_length=100)
+    description: str = Field("", max_length=5000)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=11)
+    proactive: bool = Field(False, description="网格员主动发现（未诉先办）")
+    photos: list[str] = Field([], max_length=9, description="照片，base64 编码，最多 9 张")
+
+
+class ActionIn(Schema):
+    note: str = Field("", max_length=2000)
+    level: str | None = Field(None, description="dispatch/escalate 的目标层级")
+    department: str | None = Field(None, description="dispatch 的目标部门编码")
+    assignee: int | None = Field(None, description="reassign 的目标账号 id")
+    evaluation: str = Field("", description="evaluate：satisfied / basically_satisfied / dissatisfied")
+    into: int | None = Field(None, description="merge：合并到的事件 id")
+    photos: list[str] = Field([], max_length=9)
+
+
+def decode_photos(items: list[str]):
+    out = []
+    for i, item in enumerate(items, start=1):
+        payload = item.split(",", 1)[1] if item.startswith("data:") else item
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise services.CaseError(f"第 {i} 张照片不是有效的 base64 编码") from None
+        try:
+            out.append(process(data, max_bytes=settings.CASE_PHOTO_MAX_BYTES))
+        except PhotoError as exc:
+            raise services.CaseError(f"第 {i} 张照片：{exc}") from None
+    return out
+
+
+@router.get("/categories", response=list[CategoryOut], summary="事件类别目录")
+def category_list(request):
+    return list(Category.objects.filter(is_active=True))
+
+
+@router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="上报事件（支持 Idempotency-Key）")
+def case_create(request, payload: CaseIn):
+    category = Category.objects.filter(code=payload.category, is_active=True).first()
+    if category is None:
+        raise services.CaseError(f"未知的事件类别：{payload.category}")
+    user = request.user
+    proactive = payload.proactive and user.role in ("grid_chief", "grid_worker")
+    result = services.case_report(
+        channel="worker" if proactive else ("resident" if user.role == "resident" else "api"),
+        category=category, title=payload.title, description=payload.description, lon=payload.lon,
+        lat=payload.lat, address=payload.address, reporter=user, reporter_name=payload.reporter_name,
+        reporter_phone=payload.reporter_phone, is_proactive=proactive, photos=decode_photos(payload.photos),
+        idempotency_key=request.headers.get("Idempotency-Key") or None,
+        fingerprint=services.request_fingerprint(payload.dict()),
+    )
+    return (201 if result.created else 200), result.case
+
+
+@router.get("/cases", response=list[CaseOut], summary="事件列表（按权限范围）")
+@paginate(PageNumberPagination, page_size=20, max_page_size=100)
+def case_list(request, status: str | None = None, open: bool = False, category: str | None = None, q: str = ""):
+    category_obj = Category.objects.filter(code=category).first() if category else None
+    if category and category_obj is None:
+        return Case.objects.none()
+    return selectors.case_list_for_user(request.user, status=status, category=category_obj, open_only=open,
+                                        search=q.strip())
+
+
+@router.get("/cases/inbox", response=list[CaseOut], summary="我的待办")
+@paginate(PageNumberPagination, page_size=50, max_page_size=200)
+def case_inbox(request):
+    return selectors.inbox_for_user(request.user)
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut, summary="事件详情（含处置记录）")
+def case_get(request, case_id: int):
+    return selectors.case_get_for_user(request.user, case_id)
+
+
+@router.get("/cases/{case_id}/duplicates", response=list[CaseOut], summary="疑似重复件")
+def case_duplicates(request, case_id: int):
+    case = selectors.case_get_for_user(request.user, case_id)
+    from xiangzhi.cases.rules import can_see
+
+    return [c for c in services.duplicate_candidates(case) if can_see(request.user, c)]
+
+
+def _act(request, case_id: int, name: str, payload: ActionIn):
+    case = selectors.case_get_for_user(request.user, case_id)
+    department = None
+    if payload.department:
+        department = Department.objects.filter(code=payload.department, is_active=True).first()
+        if department is None:
+            raise services.CaseError(f"未知的职能部门：{payload.department}")
+    into = None
+    if payload.into is not None:
+        try:
+            into = selectors.case_get_for_user(request.user, payload.into)
+        except Http404:
+            raise services.CaseError("要合并到的事件不存在或无权查看") from None
+    actions.perform(name, case=case, actor=request.user, note=payload.note, level=payload.level,
+                    department=department, assignee_id=payload.assignee, evaluation=payload.evaluation,
+                    into=into, photos=decode_photos(payload.photos))
+    return selectors.case_get_for_user(request.user, case_id)
+
+
+def _register(name: str, path: str, summary: str) -> None:
+    def endpoint(request, case_id: int, payload: ActionIn):
+        return _act(request, case_id, name, payload)
+
+    endpoint.__name__ = f"case_{name}"
+    router.post(f"/cases/{{case_id}}/{path}", response=CaseDetailOut, summary=summary,
+                operation_id=f"case_{name}")(endpoint)
+
+
+for _name, _action in actions.ACTIONS.items():
+    _register(_name, _name.replace("_", "-"), _action.label)
+_register("close", "close", "结案")

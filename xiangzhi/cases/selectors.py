@@ -1,0 +1,94 @@
+from django.db.models import Q, QuerySet
+
+from xiangzhi.accounts.models import GRID_ROLES, Role, User
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.cases.models import OPEN_STATUSES, Case, HandlingLevel, Status
+from xiangzhi.cases.rules import can_see
+from xiangzhi.regions.models import GridAssignment
+
+LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
+
+
+def _scope_q(user) -> Q:
+    if user.role == Role.DEPARTMENT_STAFF:
+        return Q(assignee_department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    mine = Q(reporter_id=user.pk)
+    if user.role == Role.RESIDENT:
+        return mine
+    return scope_of(user).q("scope_path") | mine
+
+
+def case_list_for_user(user, *, status: str | None = None, category=None, open_only: bool = False,
+                       search: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(_scope_q(user)).select_related(*LIST_RELATED).defer(
+        "grid__boundary", "region__boundary"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=[*OPEN_STATUSES, Status.SUSPENDED])
+    if category is not None:
+        qs = qs.filter(category=category)
+    if search:
+        qs = qs.filter(Q(number__startswith=search) | Q(title__contains=search))
+    return qs.order_by("-created_at", "-id")
+
+
+def case_get_for_user(user, case_id: int) -> Case:
+    from django.http import Http404
+
+    case = Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of").filter(pk=case_id).first()
+    if case is None or not can_see(user, case):
+        raise Http404("不存在或无权查看")
+    return case
+
+
+def inbox_for_user(user) -> QuerySet[Case]:
+    """The open cases waiting on this user's level: what they must accept, handle or verify."""
+    open_q = Q(status__in=[*OPEN_STATUSES, Status.SUSPENDED])
+    scope = scope_of(user)
+    if user.role == Role.DEPARTMENT_STAFF:
+        q = Q(handling_level=HandlingLevel.DEPARTMENT, assignee_department_id=user.department_id)
+    elif user.role in (Role.GRID_CHIEF, Role.GRID_WORKER):
+        q = Q(handling_level=HandlingLevel.GRID) & scope.q("scope_path")
+    elif user.role == Role.VILLAGE_CADRE:
+        # The village handles its own level and checks on site whatever was handled in the village.
+        q = scope.q("scope_path") & (
+            Q(handling_level=HandlingLevel.VILLAGE) | Q(status__in=[Status.HANDLED, Status.VERIFIED])
+        )
+    elif user.role == Role.TOWNSHIP_STAFF:
+        q = scope.q("scope_path") & (
+            Q(handling_level=HandlingLevel.TOWNSHIP)
+            | Q(handling_level=HandlingLevel.DEPARTMENT, status__in=[Status.HANDLED, Status.VERIFIED])
+        )
+    elif user.role == Role.COUNTY_ADMIN:
+        q = scope.q("scope_path") & Q(handling_level=HandlingLevel.COUNTY)
+    else:
+        return Case.objects.none()
+    qs = Case.objects.filter(open_q & q) | Case.objects.filter(open_q, assignee_user_id=user.pk)
+    return qs.select_related(*LIST_RELATED).defer("grid__boundary", "region__boundary").order_by("due_at", "id")
+
+
+def owners_of(case: Case) -> list[User]:
+    """Who staffs the case's current level: the people its notices go to."""
+    if case.assignee_user_id:
+        return [case.assignee_user]
+    level = case.handling_level
+    if level == HandlingLevel.DEPARTMENT:
+        return list(User.objects.filter(department_id=case.assignee_department_id, is_active=True,
+                                        role=Role.DEPARTMENT_STAFF))
+    if level == HandlingLevel.GRID and case.grid_id:
+        prefixes = [p for p in _ancestor_paths(case.scope_path)]
+        ids = GridAssignment.objects.filter(grid__path__in=prefixes, ended_on__isnull=True,
+                                            user__role__in=GRID_ROLES - {Role.GRID_GUIDE}).values("user_id")
+        return list(User.objects.filter(pk__in=ids, is_active=True))
+    role = {HandlingLevel.VILLAGE: Role.VILLAGE_CADRE, HandlingLevel.TOWNSHIP: Role.TOWNSHIP_STAFF,
+            HandlingLevel.COUNTY: Role.COUNTY_ADMIN}.get(level)
+    if role is None:
+        return []
+    return list(User.objects.filter(role=role, is_active=True, region__path__in=_ancestor_paths(case.scope_path)))
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]

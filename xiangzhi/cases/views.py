@@ -1,0 +1,148 @@
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases.models import Category, HandlingLevel, Photo, Status
+from xiangzhi.cases.workflow import ACTION_NAMES, TransitionError
+from xiangzhi.lib.photos import PhotoError, process
+from xiangzhi.regions.models import Department
+
+
+@login_required
+def case_list(request):
+    status = request.GET.get("status") or None
+    page = Paginator(selectors.case_list_for_user(request.user, status=status,
+                                                  search=request.GET.get("q", "").strip()), 30)
+    return render(request, "cases/list.html", {
+        "cases": page.get_page(request.GET.get("page")), "statuses": Status.choices, "status": status,
+        "q": request.GET.get("q", ""), "title": "事件列表",
+    })
+
+
+@login_required
+def inbox(request):
+    page = Paginator(selectors.inbox_for_user(request.user), 30)
+    return render(request, "cases/list.html", {"cases": page.get_page(request.GET.get("page")), "title": "我的待办",
+                                               "inbox": True})
+
+
+def _photos_from(files) -> list:
+    uploads = files.getlist("photos")
+    if len(uploads) > services.MAX_PHOTOS:
+        raise services.CaseError(f"最多上传 {services.MAX_PHOTOS} 张照片")
+    out = []
+    for i, upload in enumerate(uploads, start=1):
+        if upload.size > settings.CASE_PHOTO_MAX_BYTES:
+            raise services.CaseError(f"第 {i} 张照片过大（上限 {settings.CASE_PHOTO_MAX_BYTES // 1024 // 1024} MB）")
+        try:
+            out.append(process(upload.read(), max_bytes=settings.CASE_PHOTO_MAX_BYTES))
+        except PhotoError as exc:
+            raise services.CaseError(f"第 {i} 张照片：{exc}") from None
+    return out
+
+
+def _float(value):
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        raise services.CaseError("坐标格式不正确") from None
+
+
+@login_required
+def case_new(request):
+    """随手拍 for villagers, patrol reports for workers: one form, one intake service."""
+    categories = Category.objects.filter(is_active=True).order_by("group", "code")
+    form = {}
+    if request.method == "POST":
+        form = request.POST
+        user = request.user
+        try:
+            category = categories.filter(code=request.POST.get("category")).first()
+            if category is None:
+                raise services.CaseError("请选择事件类别")
+            proactive = user.role in ("grid_chief", "grid_worker")
+            result = services.case_report(
+                channel="worker" if proactive else "resident", category=category,
+                title=request.POST.get("title", ""), description=request.POST.get("description", ""),
+                lon=_float(request.POST.get("lon")), lat=_float(request.POST.get("lat")),
+                address=request.POST.get("address", ""), reporter=user, is_proactive=proactive,
+                photos=_photos_from(request.FILES),
+                idempotency_key=request.POST.get("submission_id") or None,
+                fingerprint=request.POST.get("submission_id") or None,
+            )
+        except services.CaseError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已上报，编号 {result.case.number}")
+            if result.duplicates:
+                messages.info(request, f"附近已有 {len(result.duplicates)} 件相同类别的事件，工作人员会合并处理")
+            return redirect("cases:detail", case_id=result.case.pk)
+    return render(request, "cases/new.html", {"categories": categories, "form": form,
+                                              "submission_id": uuid.uuid4().hex, "center": _center_for(request.user)})
+
+
+def _center_for(user) -> tuple[float, float] | None:
+    """Where the location picker opens: the villager's own grid, else the user's region."""
+    if user.household_id:
+        grid = user.household.grid
+        return (grid.center_lat, grid.center_lon) if grid.center_lat else None
+    if user.region_id and user.region.center_lat:
+        return (user.region.center_lat, user.region.center_lon)
+    return None
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = selectors.case_get_for_user(request.user, case_id)
+    history = case.transitions.select_related("actor", "department").prefetch_related("photos")
+    departments = Department.objects.filter(is_active=True, region__path__in=_ancestors(case.scope_path))
+    return render(request, "cases/detail.html", {
+        "case": case, "history": history, "actions": actions.available_actions(request.user, case),
+        "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
+        "photos": case.photos.filter(transition__action="report"),
+        "duplicates": services.duplicate_candidates(case) if case.status == Status.REPORTED else [],
+    })
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+@login_required
+@require_POST
+def case_act(request, case_id: int, action: str):
+    case = selectors.case_get_for_user(request.user, case_id)
+    if action not in actions.ACTIONS:
+        raise Http404
+    department = None
+    if code := request.POST.get("department"):
+        department = Department.objects.filter(code=code, is_active=True).first()
+    into = None
+    if into_id := request.POST.get("into"):
+        into = selectors.case_get_for_user(request.user, int(into_id))
+    try:
+        actions.perform(action, case=case, actor=request.user, note=request.POST.get("note", ""),
+                        level=request.POST.get("level") or None, department=department,
+                        assignee_id=int(request.POST["assignee"]) if request.POST.get("assignee") else None,
+                        evaluation=request.POST.get("evaluation", ""), into=into, photos=_photos_from(request.FILES))
+    except (services.CaseError, TransitionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{actions.ACTIONS[action].label}")
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def photo(request, photo_id: int, thumb: bool = False):
+    """Photos are personal data: served only to those who may see the case."""
+    row = get_object_or_404(Photo.objects.select_related("case"), pk=photo_id)
+    selectors.case_get_for_user(request.user, row.case_id)
+    return FileResponse((row.thumbnail if thumb else row.image).open("rb"), content_type="image/jpeg")

@@ -1,0 +1,144 @@
+"""Every change to notifications: sending one, delivering it through the channels, marking it read."""
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+
+from xiangzhi.notifications.channels import DeliveryError, DeliverySkipped
+from xiangzhi.notifications.models import Notification
+
+logger = logging.getLogger("xiangzhi.notifications")
+
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,31}")
+TITLE_MAX = Notification._meta.get_field("title").max_length
+LINK_MAX = Notification._meta.get_field("link").max_length
+SENT = "sent"
+
+
+class NotificationError(ValueError):
+    """A notification refused: the caller passed something that cannot be shown or followed."""
+
+
+def is_local_link(link: str) -> bool:
+    """A path on this site (``/cases/12/``): the inbox redirects to it, so nothing else is accepted."""
+    return (
+        link.startswith("/")
+        and not link.startswith("//")
+        and "\\" not in link
+        and url_has_allowed_host_and_scheme(link, allowed_hosts=None)
+    )
+
+
+def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+    """Put a message in the inbox of each recipient and send it through the configured channels.
+
+    ``recipients`` are users or user ids; repeats are dropped and inactive accounts skipped. The inbox
+    rows are written now, in the caller's transaction; channel delivery is queued for after that
+    transaction commits (nothing is sent for a rolled-back action). ``kind`` is a short code such as
+    ``case_assigned``; ``link`` a path on this site. Returns the rows written, in recipient order.
+    """
+    if not KIND_PATTERN.fullmatch(kind or ""):
+        raise NotificationError(f"消息类型应为小写字母、数字和下划线组成的代码：{kind!r}")
+    title = " ".join((title or "").split())
+    if not title:
+        raise NotificationError("消息标题不能为空")
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    link = (link or "").strip()
+    if link and (len(link) > LINK_MAX or not is_local_link(link)):
+        raise NotificationError(f"消息链接应为本站路径，如 /cases/12/：{link!r}")
+
+    wanted = list(dict.fromkeys(getattr(r, "pk", r) for r in recipients))
+    if not wanted:
+        return []
+    active = set(get_user_model().objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    now = timezone.now()
+    rows = [
+        Notification(recipient_id=pk, kind=kind, title=title, body=body or "", link=link, created_at=now)
+        for pk in wanted
+        if pk in active
+    ]
+    if not rows:
+        return []
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(rows)
+        # robust: a queue that is down must not turn the caller's committed action into an error page;
+        # the inbox rows are already there.
+        transaction.on_commit(partial(_enqueue_deliveries, [n.pk for n in created]), robust=True)
+    return created
+
+
+def _enqueue_deliveries(notification_ids: list[int]) -> None:
+    from xiangzhi.notifications.tasks import deliver_notification
+
+    for notification_id in notification_ids:
+        deliver_notification(notification_id)
+
+
+def notification_deliver(*, notification_id: int) -> dict[str, str]:
+    """Hand one notification to every configured channel and record each outcome.
+
+    Runs in the worker. A channel already recorded as sent is not sent again, so running this twice
+    for one notification never sends a second SMS. Returns the delivery record.
+    """
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None:
+        return {}  # the account was deleted before the worker got here
+    deliveries = dict(notification.deliveries)
+    for path in settings.NOTIFY_CHANNELS:
+        try:
+            channel = import_string(path)()
+        except Exception as exc:
+            logger.error("notification channel %s cannot be loaded: %s", path, exc)
+            deliveries[path] = "failed: 无法加载渠道"
+            continue
+        if deliveries.get(channel.name) == SENT:
+            continue
+        deliveries[channel.name] = _deliver_one(channel, notification)
+    Notification.objects.filter(pk=notification.pk).update(deliveries=deliveries)
+    notification.deliveries = deliveries
+    return deliveries
+
+
+def _deliver_one(channel, notification: Notification) -> str:
+    if not notification.recipient.is_active:
+        return "skipped: 账号已停用"
+    try:
+        channel.send(notification)
+    except DeliverySkipped as exc:
+        return f"skipped: {exc}"
+    except DeliveryError as exc:
+        logger.warning("notification %s via %s failed: %s", notification.pk, channel.name, exc)
+        return f"failed: {exc}"
+    except Exception as exc:
+        # A bug in one channel must not keep the message from the others.
+        logger.exception("notification %s via %s raised", notification.pk, channel.name)
+        return f"failed: {exc.__class__.__name__}"
+    return SENT
+
+
+def notification_mark_read(*, user, notification: Notification) -> Notification:
+    """Marks the user's own notification read; the first reading time is kept."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied("只能标记自己的消息")
+    if notification.read_at is None:
+        now = timezone.now()
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = now
+        else:
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Marks every unread notification of the user read; returns how many there were."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
