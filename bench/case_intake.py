@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import line, percentile, setup_django
+from bench.common import delete_cases_titled, line, percentile, setup_django
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
@@ -308,17 +308,7 @@ def remove_bench_rows(*, tokens: list[str] | None) -> dict:
 
     counts = {}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM cases_case WHERE title LIKE %s", [TITLE + "%"])
-        ids = [r[0] for r in cursor.fetchall()]
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM notifications_notification WHERE link IN ({marks})",
-                           [f"/cases/{i}/" for i in chunk])
-            for table in ("cases_idempotencyrecord", "cases_photo", "cases_transition"):
-                cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", chunk)
-            cursor.execute(f"DELETE FROM cases_case WHERE id IN ({marks})", chunk)
-        counts["cases"] = len(ids)
+        counts["cases"] = delete_cases_titled(cursor, TITLE)
         cursor.execute("SELECT id FROM gridwork_patrol WHERE note = %s", [PATROL_NOTE])
         patrols = [r[0] for r in cursor.fetchall()]
         if patrols:

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 
 from bench.case_intake import QUEUE_REDIS, QUEUE_SQLITE, start_redis, stop
-from bench.common import line, setup_django
+from bench.common import delete_cases_titled, line, setup_django
 
 N = int(os.environ.get("BENCH_SWEEP_CASES", "100000"))
 SHARES = (0.02, 0.10)
@@ -79,17 +79,8 @@ def remove() -> int:
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM cases_case WHERE title LIKE %s", [TITLE + "%"])
-        ids = [r[0] for r in cursor.fetchall()]
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM notifications_notification WHERE link IN ({marks})",
-                           [f"/cases/{i}/" for i in chunk])
-            for table in ("cases_idempotencyrecord", "cases_photo", "cases_transition"):
-                cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", chunk)
-            cursor.execute(f"DELETE FROM cases_case WHERE id IN ({marks})", chunk)
-    return len(ids)
+        removed = delete_cases_titled(cursor, TITLE)
+    return removed
 
 
 def analyze() -> None:

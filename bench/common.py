@@ -39,3 +39,18 @@ def line(name: str, figure: str, baseline: str, verdict: str = "") -> None:
     print(f"    baseline: {baseline}")
     if verdict:
         print(f"    target: {verdict}")
+
+
+def delete_cases_titled(cursor, prefix: str) -> int:
+    """Remove benchmark cases (and their notices, photos, keys and transitions) by title prefix."""
+    cursor.execute("SELECT id FROM cases_case WHERE title LIKE %s", [prefix + "%"])
+    ids = [r[0] for r in cursor.fetchall()]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        marks = ",".join(["%s"] * len(chunk))
+        cursor.execute(f"DELETE FROM notifications_notification WHERE link IN ({marks})",
+                       [f"/cases/{i}/" for i in chunk])
+        for table in ("cases_idempotencyrecord", "cases_photo", "cases_transition"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", chunk)
+        cursor.execute(f"DELETE FROM cases_case WHERE id IN ({marks})", chunk)
+    return len(ids)
