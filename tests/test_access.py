@@ -59,6 +59,8 @@ def cases(c):
         ("post", f"/cases/{case.pk}/act/supervise/", {"note": "请加快办理"}, {"county_admin", "township_staff"}),
         ("get", "/api/v1/cases", None, set(ALL_ROLES)),
         ("get", "/api/v1/categories", None, set(ALL_ROLES)),
+        ("get", "/cases/figures/", None, set(ALL_ROLES) - {"resident"}),
+        ("get", f"/cases/figures/?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
         ("get", f"/api/v1/cases/{case.pk}", None, in_a1 | {"resident"}),
         ("post", f"/api/v1/cases/{case.pk}/supervise", {"note": "请加快办理"}, {"county_admin", "township_staff"}),
         ("get", "/", None, set(ALL_ROLES)),

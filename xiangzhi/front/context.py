@@ -3,6 +3,8 @@ from django.utils.functional import SimpleLazyObject
 
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register
+from xiangzhi.cases.figures import figures_allowed
+from xiangzhi.cases.hotline import can_import as hotline_can_import
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.notifications.selectors import notification_unread_count
 
@@ -17,6 +19,10 @@ def navigation(request) -> dict:
         items += [("随手拍", reverse("cases:new")), ("我的上报", reverse("cases:list"))]
     else:
         items += [("待办", reverse("cases:inbox")), ("事件", reverse("cases:list"))]
+    if figures_allowed(user):
+        items.append(("统计", reverse("cases:figures")))
+    if hotline_can_import(user):
+        items.append(("12345工单导入", reverse("cases:hotline")))
     if can_read_register(user):
         items += [
             ("区域与网格", reverse("regions:browse")),
