@@ -140,3 +140,30 @@ def build_small_county() -> SmallCounty:
     users["resident"] = UserFactory(username="villager", role=Role.RESIDENT, household=households["a1"])
     return SmallCounty(county, town_a, town_b, village_a1, village_a2, village_b1, grid_a1, grid_a1_micro, grid_a2,
                        grid_b1, grid_b1_unstaffed, department, users, households)
+
+
+def install_points_rulebooks(*townships, days_back: int = 365) -> dict:
+    """The default points rulebook for each township, in force from ``days_back`` days ago; code → rule
+    per township code."""
+    from django.utils import timezone
+
+    from xiangzhi.points.services import rulebook_install
+
+    out = {}
+    for town in townships:
+        book = rulebook_install(township=town, effective_from=timezone.localdate() - dt.timedelta(days=days_back))
+        out[town.code] = {r.code: r for r in book.rules.select_related("category")}
+    return out
+
+
+def jpeg_photo(size=(64, 48)):
+    """A processed photo, as the pages and the API hand it to services."""
+    import io
+
+    from PIL import Image
+
+    from xiangzhi.lib.photos import process
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (120, 160, 90)).save(buf, "JPEG")
+    return process(buf.getvalue())

@@ -2,7 +2,8 @@
 
 The matrix lists, for each URL, which roles of the small county may open it; every other role must
 be refused (403 for a role that may never, 404 for an object outside the scope, 302 to login for
-anonymous visitors, 401 on the API).
+anonymous visitors, 401 on the API). An allowed role may also meet 409 on an action done once only
+(reviewing an entry): it passed every access check and the entry's state answered.
 """
 
 import datetime as dt
@@ -10,12 +11,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import square
+from tests.factories import install_points_rulebooks, jpeg_photo, square
 from xiangzhi.cases.models import Category
 from xiangzhi.cases.services import case_report
 from xiangzhi.gridwork.services import patrol_start
 from xiangzhi.notifications.services import notify
 from xiangzhi.people.models import KeyCategory, KeyPerson
+from xiangzhi.points import services as points
 
 ALL_ROLES = ["county_admin", "township_staff", "township_staff_b", "department_staff", "village_cadre",
              "points_recorder", "points_supervisor", "grid_chief", "grid_worker", "grid_worker_b", "grid_guide",
@@ -46,7 +48,56 @@ def cases(c):
     # A villager's case in grid a1 (its micro-grid): staff over a1 see it, and so does its reporter.
     case = case_report(category=Category.objects.get(code="road_light"), title="路灯不亮", channel="resident",
                        lon=118.005, lat=37.705, reporter=c.users["resident"]).case
+    # Points: both townships have rulebooks; entries for household a1, recorded by the village's recorder.
+    rules = install_points_rulebooks(c.town_a, c.town_b)[c.town_a.code]
+    recorders_a1 = {"points_recorder", "village_cadre", "grid_chief", "grid_worker"}
+    recorders = recorders_a1 | {"grid_worker_b"}
+    reviewers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_supervisor"}
+    reviewers_a1 = reviewers - {"township_staff_b"}
+    rankers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_recorder",
+               "points_supervisor"}
+
+    def entry(code, approved=False, **kw):
+        e = points.entry_record(actor=c.users["points_recorder"], household=a1, rule=rules[code],
+                                occurred_on=timezone.localdate(), **kw).entry
+        if approved:
+            points.entry_review(actor=c.users["points_supervisor"], entry=e, approve=True)
+        return e
+
+    pending_page, pending_api, pending_bulk = entry("neighbour_help"), entry("env_sorting"), entry("law_learning")
+    approved_page, approved_api = entry("customs_promote", approved=True), entry("env_greening", approved=True)
+    with_photo = entry("env_litter", evidence=jpeg_photo())
+    today = timezone.localdate().isoformat()
     return [
+        ("get", "/points/", None, recorders | reviewers | rankers | {"resident"}),
+        ("get", "/points/book/", None, {"resident"}),
+        ("get", f"/points/households/{a1.id}/", None, in_a1 | {"resident"}),
+        ("get", "/points/record/", None, recorders),
+        ("post", "/points/record/", {"household": a1.id, "rule": rules["stability_clue"].pk, "occurred_on": today,
+                                     "submission_id": "matrix"}, recorders_a1),
+        ("get", "/points/record/households/?q=张", None, recorders),
+        ("get", "/points/review/", None, reviewers),
+        ("post", "/points/review/", {"approve_one": pending_page.pk}, reviewers_a1),
+        ("get", f"/points/entries/{pending_page.pk}/", None, in_a1 | {"resident"}),
+        ("post", f"/points/entries/{approved_page.pk}/reverse/", {"reason": "记错了"}, reviewers_a1),
+        ("get", f"/points/entries/{with_photo.pk}/photo/", None, in_a1 | {"resident"}),
+        ("get", f"/points/entries/{with_photo.pk}/photo/thumb/", None, in_a1 | {"resident"}),
+        ("get", "/points/rules/", None, set(ALL_ROLES) - {"department_staff"}),
+        ("get", f"/points/rules/?village={c.village_a1.code}", None, in_a1 | {"resident"}),
+        ("get", "/points/rankings/", None, rankers),
+        ("get", f"/points/rankings/?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
+        ("get", f"/api/v1/points/rules?village={c.village_a1.code}", None, in_a1 | {"resident"}),
+        ("post", "/api/v1/points/entries", {"household": a1.id, "rule": "volunteer_activity"}, recorders_a1),
+        ("post", "/api/v1/points/entries/batch", {"households": [a1.id, c.households["a1_micro"].id],
+                                                  "rule": "volunteer_labour"}, recorders_a1),
+        ("get", "/api/v1/points/entries", None, set(ALL_ROLES)),
+        ("get", f"/api/v1/points/entries/{pending_api.pk}", None, in_a1 | {"resident"}),
+        ("post", f"/api/v1/points/entries/{pending_api.pk}/review", {"approve": True}, reviewers_a1),
+        ("post", "/api/v1/points/entries/review", {"ids": [pending_bulk.pk], "approve": True}, reviewers),
+        ("post", f"/api/v1/points/entries/{approved_api.pk}/reverse", {"reason": "记错了"}, reviewers_a1),
+        ("get", f"/api/v1/points/households/{a1.id}", None, in_a1 | {"resident"}),
+        ("get", "/api/v1/points/rankings", None, rankers),
+        ("get", f"/api/v1/points/rankings?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -151,7 +202,7 @@ def test_every_url_refuses_the_wrong_role_and_scope(client, county):
         for role in ALL_ROLES:
             client.force_login(county.users[role])
             status = request(client, method, url, body).status_code
-            ok = status in (200, 201, 302) if role in allowed else status in (403, 404)
+            ok = status in (200, 201, 302, 409) if role in allowed else status in (403, 404)
             if not ok:
                 failures.append(f"{role:18} {method.upper()} {url} → {status} (allowed={role in allowed})")
             client.logout()

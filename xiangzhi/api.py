@@ -15,6 +15,7 @@ from xiangzhi.gridwork.services import GridworkError
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
 from xiangzhi.people.services import RegisterError
+from xiangzhi.points.errors import PointsError
 
 
 class BearerToken(HttpBearer):
@@ -116,6 +117,11 @@ def _gridwork(request, exc):
     return error_response(request, exc.status, exc.code, str(exc), exc.fields)
 
 
+@api.exception_handler(PointsError)
+def _points(request, exc):
+    return error_response(request, exc.status, exc.code, str(exc), exc.fields)
+
+
 @api.exception_handler(IdNumberError)
 @api.exception_handler(RegisterError)
 @api.exception_handler(BoundaryError)
@@ -132,6 +138,7 @@ def register_routers() -> None:
     from xiangzhi.gridwork.api import router as gridwork_router
     from xiangzhi.notifications.api import router as notifications_router
     from xiangzhi.people.api import router as people_router
+    from xiangzhi.points.api import router as points_router
     from xiangzhi.regions.api import router as regions_router
 
     api.add_router("/auth", accounts_router)
@@ -141,6 +148,7 @@ def register_routers() -> None:
     api.add_router("", intake_router)  # before the cases router: /cases/hotline-import
     api.add_router("", figures_router)  # before the cases router: /cases/figures
     api.add_router("", cases_router)
+    api.add_router("/points", points_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/webhooks", devices_router)
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "xiangzhi.gridwork",
     "xiangzhi.notifications",
     "xiangzhi.cases",
+    "xiangzhi.points",
     "xiangzhi.devices",
     "xiangzhi.open311",
     "xiangzhi.front",

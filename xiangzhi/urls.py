@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("xiangzhi.people.urls")),
     path("work/", include("xiangzhi.gridwork.urls")),
     path("cases/", include("xiangzhi.cases.urls")),
+    path("points/", include("xiangzhi.points.urls")),
     path("open311/v2/", include("xiangzhi.open311.urls")),
     path("inbox/", include("xiangzhi.notifications.urls")),
     path("", include("xiangzhi.regions.urls")),

@@ -1,13 +1,16 @@
 """The issue's whole path in a real browser: a villager's photo report of a broken street light goes
 to the grid worker, is escalated to the township, dispatched to the power department, handled,
-verified by the village and rated by the villager."""
+verified by the village and rated by the villager; the township's figures count it and an Open311
+client reads it as closed."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
 
 from tests.factories import PASSWORD, build_small_county
+from xiangzhi.open311.services import open311_client_create
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +51,45 @@ def act(page, action, note=None, **selects):
     page.wait_for_load_state()
 
 
+def read_figures(page, base) -> dict[str, int]:
+    """The headline counts of the figures page: the default period (the last twelve months) over the
+    user's whole scope."""
+    page.goto(f"{base}/cases/figures/")
+    cards = page.get_by_test_id("figures-cards").inner_text()
+
+    def count(pattern: str) -> int:
+        found = re.search(pattern, cards)
+        return int(found.group(1).replace(",", "")) if found else 0
+
+    return {
+        "received": int(page.get_by_test_id("figure-received").inner_text().replace(",", "")),
+        "closed": count(r"已办结 ([\d,]+) / 应办结"),
+        "due": count(r"已办结 [\d,]+ / 应办结 ([\d,]+)"),
+        "closed_on_time": count(r"按期 ([\d,]+) / 应办结"),
+        "satisfied": count(r"满意 ([\d,]+) · 基本满意"),
+        "closed_by_department": count(r"职能部门 ([\d,]+)"),  # the level split lists non-zero levels only
+    }
+
+
+def open311_request(browser, base, number: str) -> dict:
+    """GET one request the way a GeoReport client does: no session, no key."""
+    client = browser.new_context()
+    try:
+        response = client.request.get(f"{base}/open311/v2/requests/{number}.json")
+        assert response.status == 200, response.text()
+        (request,) = response.json()
+    finally:
+        client.close()
+    return request
+
+
 def test_a_street_light_goes_round_the_whole_loop(browser, live_server, small_county, photo, artifacts):
     c = small_county
     base = live_server.url
+    open311_client_create(name="12345热线平台", region=c.town_a)  # publishes 下洼镇's cases over Open311
+
+    town = as_user(browser, base, "town_a", phone=False)
+    before = read_figures(town, base)
 
     villager = as_user(browser, base, "villager")
     villager.goto(f"{base}/cases/new/")
@@ -64,16 +103,22 @@ def test_a_street_light_goes_round_the_whole_loop(browser, live_server, small_co
     villager.wait_for_url(f"{base}/cases/*/")
     assert villager.get_by_test_id("case-status").inner_text() == "待受理"
     case_url = villager.url
+    number = re.search(r"已上报，编号 (\d+)", villager.content()).group(1)
     villager.screenshot(path=str(artifacts / "case-reported.png"), full_page=True)
+    reported = open311_request(browser, base, number)
+    assert (reported["status"], reported["service_code"]) == ("open", "road_light")
 
+    # The worker finds it on their day page, under 我的事件.
     worker = as_user(browser, base, "worker_a1")
-    worker.goto(f"{base}/cases/inbox/")
-    worker.get_by_text("村口路灯不亮").click()
+    worker.goto(f"{base}/work/")
+    mine = worker.get_by_test_id("cases-card")
+    assert "待办 1 件" in mine.get_by_test_id("cases-count").inner_text()
+    mine.get_by_test_id("my-case").filter(has_text=number).click()
+    worker.wait_for_url(case_url)
     act(worker, "accept")
     act(worker, "escalate", note="灯杆线路老化，网格无法处置，请供电所更换", level="township")
     assert "乡镇" in worker.get_by_test_id("case-level").inner_text()
 
-    town = as_user(browser, base, "town_a", phone=False)
     town.goto(case_url)
     act(town, "dispatch", level="department", department=c.department.code)
     assert "下洼供电所" in town.get_by_test_id("case-level").inner_text()
@@ -99,3 +144,14 @@ def test_a_street_light_goes_round_the_whole_loop(browser, live_server, small_co
     for step in ["上报", "受理", "上报上级（吹哨）", "派遣", "开始处置", "处置完毕", "核查通过", "结案", "评价"]:
         assert step in history
     villager.screenshot(path=str(artifacts / "case-evaluated.png"), full_page=True)
+
+    # The figures move: the township's figures count the case as received, due and closed on time at
+    # the department level, and rated 满意.
+    after = read_figures(town, base)
+    assert after == {name: value + 1 for name, value in before.items()}, (before, after)
+    town.screenshot(path=str(artifacts / "case-figures.png"), full_page=True)
+
+    # An Open311 client sees it closed, as the street-light service.
+    closed = open311_request(browser, base, number)
+    assert (closed["service_request_id"], closed["status"], closed["service_code"]) == (number, "closed",
+                                                                                        "road_light")

@@ -1,5 +1,6 @@
 """Where a new case goes: location → grid (C1 ``locate``), category → level and department."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xiangzhi.cases.models import Category, HandlingLevel
@@ -24,9 +25,11 @@ def township_of(region: Region) -> Region | None:
     return node
 
 
-def route(*, category: Category, lon: float | None, lat: float | None, fallback_region: Region | None) -> Route:
+def route(*, category: Category, lon: float | None, lat: float | None,
+          fallback_region: Region | Callable[[], Region | None] | None) -> Route:
     """A case inside a grid goes to the category's level for that grid; a case outside every grid
-    (or without a location) lands in the township's triage queue — never dropped."""
+    (or without a location) lands in the township's triage queue — never dropped. ``fallback_region``
+    (or a function giving it, called only when needed) places a case that has no usable location."""
     grid = locate(lon, lat) if lon is not None and lat is not None else None
     if grid is None:
         region = _triage_region(lon, lat, fallback_region)
@@ -60,7 +63,7 @@ def department_for(category: Category, region: Region) -> Department | None:
     return None
 
 
-def _triage_region(lon, lat, fallback: Region | None) -> Region:
+def _triage_region(lon, lat, fallback) -> Region:
     if lon is not None and lat is not None:
         nearest = grid_index().nearest(lon, lat)
         if nearest is not None:
@@ -68,6 +71,8 @@ def _triage_region(lon, lat, fallback: Region | None) -> Region:
             township = township_of(grid.region)
             if township is not None:
                 return township
+    if callable(fallback):
+        fallback = fallback()
     if fallback is not None:
         return township_of(fallback) or fallback
     region = Region.objects.filter(level="county").order_by("code").first()

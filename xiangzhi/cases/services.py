@@ -82,11 +82,8 @@ def case_report(
         if previous is not None:
             return previous
     now = now or timezone.now()
-    if reporter is not None and fallback_region is None and getattr(reporter, "household_id", None):
-        fallback_region = reporter.household.grid.region
-    if reporter is not None and fallback_region is None and getattr(reporter, "region_id", None):
-        fallback_region = reporter.region
-    where = route(category=category, lon=lon, lat=lat, fallback_region=fallback_region)
+    where = route(category=category, lon=lon, lat=lat,
+                  fallback_region=fallback_region or (lambda: _reporter_region(reporter)))
     try:
         with transaction.atomic():
             case = Case(
@@ -104,7 +101,7 @@ def case_report(
                 case.reporter_phone_masked = idnumber.mask_phone(reporter_phone)
             deadlines.set_step_clock(case, started=now)
             case.save()
-            case.number = f"{now:%Y%m%d}{case.pk:07d}"
+            case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:07d}"  # the county's date, not UTC's
             Case.objects.filter(pk=case.pk).update(number=case.number)
             note = "不在任何网格内，进入乡镇分拨队列" if where.triage else ""
             report = Transition.objects.create(
@@ -123,6 +120,18 @@ def case_report(
                 return replay
         raise
     return ReportResult(case=case, created=True, duplicates=duplicate_candidates(case))
+
+
+def _reporter_region(reporter):
+    """Where a report without a usable location goes: the reporter's household's village, else the
+    reporter's own region (looked up only when the location falls outside every grid)."""
+    if reporter is None:
+        return None
+    if getattr(reporter, "household_id", None):
+        return reporter.household.grid.region
+    if getattr(reporter, "region_id", None):
+        return reporter.region
+    return None
 
 
 def _idempotent_replay(owner: str, key: str, fingerprint: str) -> ReportResult | None:
@@ -289,6 +298,10 @@ def case_close(*, case: Case, actor, note: str = "") -> Case:
     on_time = case.close_due_at is None or now <= case.close_due_at
     _move(case, action="close", actor=actor, note=note, now=now, closed_at=now, closed_on_time=on_time,
           closed_level=case.handling_level)
+    # A villager whose report proved real earns the rulebook's points (pending the monthly review).
+    from xiangzhi.points.services import entry_award_for_case
+
+    entry_award_for_case(case=case, actor=actor, now=now)
     for merged in case.duplicates.filter(status=Status.MERGED):
         _move(merged, action="close_merged", actor=actor, note=f"随 {case.number} 结案", now=now, closed_at=now,
               closed_on_time=on_time, closed_level=case.handling_level)
@@ -452,9 +465,9 @@ def _notify_users(users, case: Case, kind: str, title: str) -> None:
 
 
 def _notify_owners(case: Case, kind: str, title: str) -> None:
-    from xiangzhi.cases.selectors import owners_of
+    from xiangzhi.cases.selectors import owner_ids_of_cases
 
-    _notify_users(owners_of(case), case, kind, title)
+    _notify_users(owner_ids_of_cases([case])[case.pk], case, kind, title)
 
 
 def _notify_reporter(case: Case, kind: str, title: str) -> None:

@@ -27,7 +27,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.db import connection, models, transaction
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.demo import geography as geo
@@ -55,6 +56,7 @@ from xiangzhi.demo.plan import (
     plan_households_and_grids,
     short_township_name,
 )
+from xiangzhi.demo.points import write_points
 from xiangzhi.lib import idnumber
 from xiangzhi.people.models import (
     Household,
@@ -71,10 +73,14 @@ from xiangzhi.regions.selectors import grid_index_invalidate
 from xiangzhi.regions.services import region_path
 
 BATCH = 2000
+# Field types whose values the database driver cannot take as they are (``_Writer.insert_raw``).
+ADAPTED_FIELDS = {"DateTimeField", "DateField", "TimeField", "FileField", "ImageField", "JSONField",
+                  "DecimalField", "UUIDField", "DurationField"}
 # Data migrations that seed configuration (categories, calendars); re-run after a flush.
 SEEDING_MIGRATIONS = [
     "xiangzhi.people.migrations.0002_default_key_categories",
     "xiangzhi.cases.migrations.0002_default_catalog",
+    "xiangzhi.points.migrations.0003_default_rulebook",
 ]
 REVEAL_GROUP = "证件查看"
 ADMIN_GROUP = "县级系统管理"
@@ -148,6 +154,40 @@ class _Writer:
         created = model.objects.bulk_create(rows, batch_size=BATCH)
         self.report.counts[model._meta.label] += len(rows)
         return created
+
+    def insert_raw(self, model: type[models.Model], rows: list) -> list:
+        """The same rows through one ``executemany``, ids assigned here: for wide tables, where
+        Django's per-batch SQL building (999 parameters a statement on SQLite) costs more than the
+        inserts. Only on the demo's freshly emptied database, inside its one transaction."""
+        if not rows:
+            return rows
+        fields = model._meta.concrete_fields
+        conn = connections[DEFAULT_DB_ALIAS]
+        # Only dates, times and files need adapting for the driver; other values go as they are.
+        adapt = [f if f.get_internal_type() in ADAPTED_FIELDS else None for f in fields]
+        if model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
+            next_id = (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+            for i, obj in enumerate(rows):
+                obj.pk = next_id + i
+        columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
+        # Table and column names come from the model, never from input.
+        sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
+               f"VALUES ({', '.join(['%s'] * len(fields))})")
+        attnames = [f.attname for f in fields]
+        with conn.cursor() as cursor:
+            for start in range(0, len(rows), BATCH):
+                cursor.executemany(sql, [
+                    tuple(getattr(obj, name) if f is None else f.get_db_prep_save(getattr(obj, name), conn)
+                          for name, f in zip(attnames, adapt, strict=True))
+                    for obj in rows[start:start + BATCH]
+                ])
+            if conn.vendor == "postgresql":
+                for statement in conn.ops.sequence_reset_sql(no_style(), [model]):
+                    cursor.execute(statement)
+        for obj in rows:
+            obj._state.adding, obj._state.db = False, "default"
+        self.report.counts[model._meta.label] += len(rows)
+        return rows
 
 
 @contextmanager
@@ -252,6 +292,11 @@ class _Builder:
         # Two years of cases, played through the workflow's rules and written in bulk (case_history).
         history = write_case_history(self.db.insert, seed=self.seed, per_household=PER_HOUSEHOLD[self.report.scale])
         self.say(f"  已生成两年事件历史：{history.cases:,} 件，处置记录 {history.transitions:,} 条")
+        # Household points: each township's rulebook, five weeks of records and their monthly review.
+        accounts = {hid for heads in self.first_households.values() for hid, _, _ in heads}
+        points = write_points(self.db.insert_raw, seed=self.seed, scale=self.report.scale, with_accounts=accounts)
+        self.say(f"  已生成积分：{points.rulebooks} 个乡镇的积分细则，积分记录 {points.entries:,} 条"
+                 f"（已审核 {points.reviews:,} 条，待审核 {points.pending:,} 条）")
 
     # regions, grids, departments ----------------------------------------------------------------
 

@@ -7,6 +7,9 @@ from xiangzhi.cases.figures import figures_allowed
 from xiangzhi.cases.hotline import can_import as hotline_can_import
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.notifications.selectors import notification_unread_count
+from xiangzhi.points.rules import can_record as can_record_points
+from xiangzhi.points.rules import can_review as can_review_points
+from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
 
 
 def navigation(request) -> dict:
@@ -36,12 +39,20 @@ def navigation(request) -> dict:
         items.append(("走访", reverse("gridwork:visits")))
     if can_supervise(user):
         items.append(("网格员督导", reverse("gridwork:supervise")))
+    if can_record_points(user):
+        items.append(("记积分", reverse("points:record")))
+    if can_review_points(user):
+        items.append(("积分审核", reverse("points:review")))
+    if can_see_points_rankings(user):
+        items.append(("积分排名", reverse("points:rankings")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_edit_register(user):
         items.append(("导入导出", reverse("people:import")))
     if user.role == Role.RESIDENT and user.household_id:
         items.append(("我的家庭", reverse("people:household_detail", args=[user.household_id])))
+    if user.household_id:
+        items.append(("积分手册", reverse("points:book")))
     if user.is_staff:
         items.append(("管理后台", reverse("admin:index")))
     return {

@@ -1,4 +1,4 @@
-"""Scoped reads of grid work: due visits, patrols, per-worker and per-grid figures.
+"""Scoped reads of grid work: due visits, the worker's cases, patrols, per-worker and per-grid figures.
 
 Due visits are computed, never stored: a key person's due date is the date of the last visit that
 met them (or, never met, the registration date) plus the category's visit cycle; they are due when
@@ -15,6 +15,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -27,6 +28,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.cases.models import Case as CaseRecord
+from xiangzhi.cases.selectors import inbox_for_user
 from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, Visit
 from xiangzhi.gridwork.rules import can_patrol, can_supervise
 from xiangzhi.people.models import KeyCategory, KeyPerson
@@ -146,6 +149,41 @@ def overdue_visits_by_grid(user, *, on: dt.date | None = None) -> list[GridOverd
     rows = [GridOverdue(by_id[gid], n, late) for gid, (n, late) in rolled.items() if gid in by_id]
     rows.sort(key=lambda r: (-r.overdue, r.grid.code))
     return rows
+
+
+# --- the worker's cases ----------------------------------------------------------------------
+
+
+@dataclass
+class WorkerCase:
+    case: CaseRecord
+    is_overdue: bool
+    due_soon: bool  # past the step's warning time, not yet overdue
+
+
+@dataclass
+class WorkerCases:
+    total: int
+    overdue: int
+    first: list[WorkerCase]  # the most urgent of them
+
+
+def worker_cases(user, *, now: dt.datetime | None = None, limit: int = 10) -> WorkerCases:
+    """The cases waiting on the user (their inbox, ``inbox_for_user``), most urgent first: overdue
+    ones, then by the current step's due time, cases without a running clock (缓办) last. Two
+    queries however many cases wait."""
+    now = now or timezone.now()
+    inbox = inbox_for_user(user)
+    late = Q(overdue_at__isnull=False) | Q(due_at__lte=now)
+    counts = inbox.aggregate(total=Count("id"), overdue=Count("id", filter=late))
+    # A CASE rather than the bare condition, which PostgreSQL makes NULL (FALSE OR NULL) for a case
+    # without a clock.
+    urgency = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = inbox.annotate(urgency=urgency).order_by("urgency", F("due_at").asc(nulls_last=True), "id")[:limit]
+    first = [
+        WorkerCase(c, c.urgency == 0, c.urgency != 0 and c.warn_at is not None and c.warn_at <= now) for c in rows
+    ]
+    return WorkerCases(counts["total"], counts["overdue"], first)
 
 
 # --- patrols ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.regions.selectors import grid_get_for_user
 
 UPCOMING_DAYS = 7  # the worker's lists also show who falls due within the coming week
+CASES_SHOWN = 10  # the day page lists the most urgent cases; the inbox has them all
 
 
 def _require(allowed: bool) -> None:
@@ -32,16 +33,19 @@ def _split_due(rows):
 
 @login_required
 def day(request):
-    """网格员的一天: due visits, the patrol button, today's log. (The cases app adds "我的事件".)"""
+    """网格员的一天: the cases waiting on them, the patrol button, due visits, today's log."""
     user = request.user
     _require(can_patrol(user))
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     since = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     todays = list(selectors.patrol_list_for_user(user, worker=user).filter(started_at__gte=since))
     due = selectors.visits_due_for_user(user, within_days=UPCOMING_DAYS)
     log = selectors.daily_log_get(user, today)
     return render(request, "gridwork/day.html", {
         "today": today,
+        "now": now,
+        "cases": selectors.worker_cases(user, now=now, limit=CASES_SHOWN),
         "open_patrol": selectors.patrol_open_for_user(user),
         "grids": list(selectors.worker_grids(user)),
         "todays_patrols": todays,

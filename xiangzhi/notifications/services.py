@@ -3,6 +3,7 @@
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -38,6 +39,17 @@ def is_local_link(link: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notice for a list of recipients (users or user ids)."""
+
+    recipients: tuple
+    kind: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+
 def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
     """Put a message in the inbox of each recipient and send it through the configured channels.
 
@@ -46,42 +58,57 @@ def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link:
     transaction commits (nothing is sent for a rolled-back action). ``kind`` is a short code such as
     ``case_assigned``; ``link`` a path on this site. Returns the rows written, in recipient order.
     """
-    if not KIND_PATTERN.fullmatch(kind or ""):
-        raise NotificationError(f"消息类型应为小写字母、数字和下划线组成的代码：{kind!r}")
-    title = " ".join((title or "").split())
-    if not title:
-        raise NotificationError("消息标题不能为空")
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
-    link = (link or "").strip()
-    if link and (len(link) > LINK_MAX or not is_local_link(link)):
-        raise NotificationError(f"消息链接应为本站路径，如 /cases/12/：{link!r}")
+    return notify_many([Message(tuple(recipients), kind, title, body, link)])
 
-    wanted = list(dict.fromkeys(getattr(r, "pk", r) for r in recipients))
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """``notify`` for many messages at once (the deadline sweep's notices): one query for the active
+    accounts, one bulk insert, deliveries queued in batches."""
+    prepared = [_checked(m) for m in messages]
+    wanted = {pk for _, recipients in prepared for pk in recipients}
     if not wanted:
         return []
     active = set(get_user_model().objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
     now = timezone.now()
     rows = [
-        Notification(recipient_id=pk, kind=kind, title=title, body=body or "", link=link, created_at=now)
-        for pk in wanted
+        Notification(recipient_id=pk, kind=m.kind, title=m.title, body=m.body, link=m.link, created_at=now)
+        for m, recipients in prepared
+        for pk in recipients
         if pk in active
     ]
     if not rows:
         return []
-    with transaction.atomic():
-        created = Notification.objects.bulk_create(rows)
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction: no savepoint of its own
+        created = Notification.objects.bulk_create(rows, batch_size=1000)
         # robust: a queue that is down must not turn the caller's committed action into an error page;
         # the inbox rows are already there.
         transaction.on_commit(partial(_enqueue_deliveries, [n.pk for n in created]), robust=True)
     return created
 
 
-def _enqueue_deliveries(notification_ids: list[int]) -> None:
-    from xiangzhi.notifications.tasks import deliver_notification
+def _checked(message: Message) -> tuple[Message, list[int]]:
+    if not KIND_PATTERN.fullmatch(message.kind or ""):
+        raise NotificationError(f"消息类型应为小写字母、数字和下划线组成的代码：{message.kind!r}")
+    title = " ".join((message.title or "").split())
+    if not title:
+        raise NotificationError("消息标题不能为空")
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    link = (message.link or "").strip()
+    if link and (len(link) > LINK_MAX or not is_local_link(link)):
+        raise NotificationError(f"消息链接应为本站路径，如 /cases/12/：{link!r}")
+    recipients = list(dict.fromkeys(getattr(r, "pk", r) for r in message.recipients))
+    return Message(tuple(recipients), message.kind, title, message.body or "", link), recipients
 
-    for notification_id in notification_ids:
-        deliver_notification(notification_id)
+
+DELIVERY_BATCH = 200
+
+
+def _enqueue_deliveries(notification_ids: list[int]) -> None:
+    from xiangzhi.notifications.tasks import deliver_notifications
+
+    for i in range(0, len(notification_ids), DELIVERY_BATCH):
+        deliver_notifications(notification_ids[i:i + DELIVERY_BATCH])
 
 
 def notification_deliver(*, notification_id: int) -> dict[str, str]:

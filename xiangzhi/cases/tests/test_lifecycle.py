@@ -187,3 +187,19 @@ def test_far_or_old_reports_are_not_duplicates(county, street_light):
                                  lat=IN_A1_MICRO[1], reporter=county.users["resident"],
                                  now=dt.datetime.now(dt.UTC) + dt.timedelta(days=10))
     assert later.duplicates == []
+
+
+@pytest.mark.django_db
+def test_the_case_number_carries_the_countys_date(county, street_light):
+    # 2026-11-23 23:30 UTC is already 24 November in Beijing.
+    late_evening_utc = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)
+    case = report(county, street_light, now=late_evening_utc)
+    assert case.number.startswith("20261124")
+
+
+@pytest.mark.django_db
+def test_a_report_without_a_location_goes_to_the_reporters_township(county, street_light):
+    case = services.case_report(category=street_light, title="路灯不亮", channel="resident",
+                                reporter=county.users["resident"]).case
+    assert case.grid is None and case.region == county.town_a
+    assert case.handling_level == HandlingLevel.TOWNSHIP

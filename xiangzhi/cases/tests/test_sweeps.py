@@ -53,6 +53,51 @@ def test_overdue_cases_of_escalating_categories_go_up_a_level(county):
     assert fire.status == Status.DISPATCHED and fire.ever_overdue and fire.overdue_at is None
 
 
+FIELDS = ("status", "handling_level", "assignee_department_id", "assignee_user_id", "escalation_count",
+          "step_started_at", "due_at", "warn_at", "warned_at", "overdue_at", "accepted_at")
+
+
+@pytest.mark.django_db
+def test_the_sweeps_escalation_leaves_what_case_escalate_leaves(county):
+    """The sweep escalates in bulk; the case, its history and its notices must be those of the service."""
+    from xiangzhi.notifications.models import Notification
+
+    by_sweep, by_service = report(county, code="livelihood_power"), report(county, code="livelihood_power")
+    now = by_sweep.due_at + dt.timedelta(minutes=1)
+    Case.objects.filter(pk=by_service.pk).update(due_at=now + dt.timedelta(days=30),
+                                                 warn_at=now + dt.timedelta(days=29))
+    assert deadline_sweep(now=now).escalated == [by_sweep.pk]
+    by_service.refresh_from_db()
+    services.case_escalate(case=by_service, actor=None, note="超时自动上报", system=True)
+    Case.objects.filter(pk=by_service.pk).update(step_started_at=now)
+    by_sweep.refresh_from_db()
+    by_service.refresh_from_db()
+    for name in FIELDS:
+        if name in ("due_at", "warn_at", "accepted_at"):
+            continue  # the service used the wall clock
+        assert getattr(by_sweep, name) == getattr(by_service, name), name
+    steps = lambda c: [(t.action, t.from_status, t.to_status, t.from_level, t.to_level)  # noqa: E731
+                       for t in c.transitions.exclude(action="overdue")]
+    assert steps(by_sweep) == steps(by_service)
+    assert by_sweep.due_at > now and by_sweep.accepted_at == now
+    county_admin = county.users["county_admin"]
+    assert Notification.objects.filter(recipient=county_admin, kind="case_escalated",
+                                       link=f"/cases/{by_sweep.pk}/").exists()
+    assert not Notification.objects.filter(kind="case_overdue", link=f"/cases/{by_sweep.pk}/").exists()
+
+
+@pytest.mark.django_db
+def test_overdue_notices_reach_the_owners_of_each_case(county):
+    from xiangzhi.notifications.models import Notification
+
+    case = report(county)  # road_light: the grid's workers are told
+    deadline_sweep(now=case.due_at + dt.timedelta(minutes=1))
+    told = set(Notification.objects.filter(kind="case_overdue").values_list("recipient_id", flat=True))
+    from xiangzhi.cases.selectors import owners_of
+
+    assert told == {u.pk for u in owners_of(case)} and told
+
+
 @pytest.mark.django_db
 def test_closed_cases_are_archived_after_the_evaluation_window(county, settings):
     u = county.users

@@ -62,3 +62,14 @@ def test_report_counts_match_the_database(report):
     villages = Region.objects.filter(level="village").count()
     assert villages == 23  # 海防办事处乡 has a single village
     assert User.objects.filter(role=Role.RESIDENT).count() == villages
+
+
+def test_points_rulebooks_for_every_township_and_chains_that_hold(report):
+    from xiangzhi.points import services
+    from xiangzhi.points.models import PointsEntry, PointsRulebook
+
+    assert PointsRulebook.objects.filter(region__level="township").count() == 12
+    assert PointsEntry.objects.exists()
+    for village in Region.objects.filter(level="village"):
+        assert services.ledger_verify(village) is None
+    assert services.balances_check() == []

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -279,3 +280,37 @@ def test_grid_work_history_visits_patrol_tracks_and_logs(built):
     rows = worker_summaries(User.objects.get(username="town_370114010_1"), today - dt.timedelta(days=30), today)
     visits = sum(r.visits for r in rows)
     assert visits > 1000 and 0.6 <= sum(r.visits_on_time for r in rows) / visits <= 0.97
+
+
+def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from xiangzhi.points import services
+    from xiangzhi.points.models import PointsBalance, PointsEntry, PointsRulebook
+
+    assert PointsRulebook.objects.filter(region__code="370114010").count() == 1
+    entries = PointsEntry.objects.all()
+    households = Household.objects.count()
+    assert 1.5 * households <= entries.count() <= 2.6 * households
+    statuses = Counter(e.status for e in entries.select_related("review"))
+    assert statuses["approved"] > 0.75 * entries.count()
+    assert 0 < statuses["rejected"] < 0.08 * entries.count() and statuses["pending"] > 0
+    assert entries.filter(points__lt=0, review__decision="approved").exists()
+    # Recorded by someone whose role and scope allow it, reviewed by someone else, never in the future.
+    now = timezone.now()
+    for e in entries.select_related("recorder", "review__reviewer", "household__grid", "rule")[:400]:
+        assert e.recorder.role in e.rule.role_list and scope_of(e.recorder).covers_path(e.household.grid.path)
+        assert e.recorded_at <= now and e.occurred_on <= timezone.localdate(now)
+        if e.status != "pending":
+            assert e.review.reviewer.role == "points_supervisor" and e.review.reviewer_id != e.recorder_id
+            assert e.review.reviewed_at >= e.recorded_at
+    for village in Region.objects.filter(level="village"):
+        assert services.ledger_verify(village) is None, village
+    assert services.balances_check() == []
+    assert not PointsBalance.objects.filter(approved_total__lt=0).exists()
+    # Each demo villager's household has a book worth opening.
+    resident = User.objects.filter(role="resident").first()
+    assert entries.filter(household_id=resident.household_id).count() >= 3
+    per_village = entries.values("village_id").annotate(n=Count("id"))
+    assert len(per_village) == 23

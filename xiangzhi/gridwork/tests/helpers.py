@@ -4,6 +4,8 @@ import importlib
 from django.apps import apps
 from django.utils import timezone
 
+from xiangzhi.cases.models import Case, Category
+from xiangzhi.cases.services import case_report
 from xiangzhi.gridwork.services import TrackFix
 from xiangzhi.people.models import KeyCategory, KeyPerson
 
@@ -18,6 +20,19 @@ def key_person(household, *, code: str = "elderly_alone", registered_days_ago: i
         resident=household.residents.first(), category=KeyCategory.objects.get(code=code),
         registered_on=timezone.localdate() - dt.timedelta(days=registered_days_ago),
     )
+
+
+IN_A1 = (118.015, 37.715)
+IN_A1_MICRO = (118.005, 37.705)
+IN_B1 = (118.105, 37.705)
+
+
+def report(county, title: str, *, where=IN_A1, days_ago: float = 0, code: str = "road_light") -> Case:
+    """A villager's report, filed ``days_ago`` days back (so its first step may be long overdue)."""
+    return case_report(
+        channel="resident", category=Category.objects.get(code=code), title=title, lon=where[0], lat=where[1],
+        reporter=county.users["resident"], now=timezone.now() - dt.timedelta(days=days_ago),
+    ).case
 
 
 def fixes(start: dt.datetime, coords, *, step_s: float = 10, accuracy: float | None = 8.0) -> list[TrackFix]:

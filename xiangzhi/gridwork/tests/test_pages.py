@@ -1,11 +1,13 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from xiangzhi.gridwork import services
 from xiangzhi.gridwork.models import DailyLog, Patrol, Visit
-from xiangzhi.gridwork.tests.helpers import fixes, key_person
+from xiangzhi.gridwork.tests.helpers import IN_A1, IN_A1_MICRO, IN_B1, fixes, key_person, report
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +85,43 @@ def test_the_supervision_page_shows_workers_and_overdue_grids(client, county):
     assert worker.full_name in page and county.grid_a1.name in page and "逾期未访" in page
     assert f"/work/patrols/{patrol.pk}/" in page
     assert client.get("/work/supervise/?start=bad&end=2026-01-31").status_code == 200
+
+
+def test_the_workers_day_lists_their_own_cases_overdue_first(client, county):
+    fresh = report(county, "村口路灯不亮", where=IN_A1_MICRO)
+    late = report(county, "垃圾堆放三天未清", where=IN_A1, days_ago=10, code="env_garbage")
+    elsewhere = report(county, "南村路灯不亮", where=IN_B1)
+    client.force_login(county.users["grid_worker"])
+    page = client.get("/work/").content.decode()
+    card = page.split('data-testid="cases-card"')[1].split('data-testid="due-card"')[0]
+    assert "我的事件" in card and "待办 2 件" in card and "超时 1 件" in card
+    assert card.index(late.title) < card.index(fresh.title)
+    assert late.number in card and fresh.number in card and "待受理" in card
+    assert f'href="/cases/{late.pk}/"' in card and f'href="/cases/{fresh.pk}/"' in card
+    assert "已超时" in card and "剩 " in card
+    assert elsewhere.title not in card and 'href="/cases/inbox/"' in card
+
+    client.force_login(county.users["grid_worker_b"])
+    card = client.get("/work/").content.decode().split('data-testid="cases-card"')[1]
+    assert "待办 1 件" in card and elsewhere.title in card and fresh.title not in card
+
+
+def test_the_workers_day_says_when_no_case_waits(client, county):
+    report(county, "南村路灯不亮", where=IN_B1)
+    client.force_login(county.users["grid_worker"])
+    page = client.get("/work/").content.decode()
+    assert "待办 0 件" in page and "没有等您办理的事件。" in page and 'data-testid="my-case"' not in page
+
+
+def test_the_workers_day_takes_the_same_queries_for_two_cases_or_twenty(client, county, django_assert_max_num_queries):
+    for i in range(2):
+        report(county, f"路灯{i}", days_ago=i)
+    client.force_login(county.users["grid_worker"])
+    client.get("/work/")  # the session and the calendar are loaded once
+    with CaptureQueriesContext(connection) as few:
+        client.get("/work/")
+    for i in range(2, 20):
+        report(county, f"路灯{i}", where=IN_A1_MICRO if i % 2 else IN_A1, days_ago=i % 3)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get("/work/").content.decode()
+    assert "待办 20 件" in page and page.count('data-testid="my-case"') == 10

@@ -6,9 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import make_household
+from xiangzhi.cases import services as case_services
 from xiangzhi.gridwork import selectors, services
 from xiangzhi.gridwork.models import VisitOutcome
-from xiangzhi.gridwork.tests.helpers import fixes, key_person
+from xiangzhi.gridwork.tests.helpers import IN_A1_MICRO, IN_B1, fixes, key_person, report
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,23 @@ def test_worker_summaries_take_a_constant_number_of_queries(county):
     with CaptureQueriesContext(connection) as many:
         rows = selectors.worker_summaries(staff, today, today)
     assert len(rows) == 7 and len(many) == len(few)
+
+
+def test_worker_cases_come_overdue_first_then_by_due_time_and_suspended_last(county):
+    worker = county.users["grid_worker"]
+    paused = report(county, "缓办中", days_ago=20)
+    case_services.case_accept(case=paused, actor=worker)
+    case_services.case_suspend(case=paused, actor=worker, reason="等待配件到货")
+    fresh = report(county, "刚上报", where=IN_A1_MICRO)
+    later = report(county, "十天前", days_ago=10)
+    earliest = report(county, "一月前", days_ago=30)
+    report(county, "南村的", where=IN_B1, days_ago=40)
+    handled_here = report(county, "已受理", days_ago=30)
+    case_services.case_accept(case=handled_here, actor=worker, handle_myself=True)  # a new step's clock
+
+    mine = selectors.worker_cases(worker)
+    assert [r.case for r in mine.first] == [earliest, later, fresh, handled_here, paused]
+    assert [r.is_overdue for r in mine.first][:2] == [True, True] and not mine.first[-1].is_overdue
+    assert (mine.total, mine.overdue) == (5, 2)
+    assert [r.case for r in selectors.worker_cases(worker, limit=2).first] == [earliest, later]
+    assert selectors.worker_cases(county.users["grid_worker_b"]).total == 1

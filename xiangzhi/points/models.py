@@ -1,0 +1,475 @@
+"""Household points (户积分制): rulebooks and their rules, village overrides, and the ledger.
+
+The ledger is two append-only tables: ``PointsEntry`` (one row per posting: a record, an award, a
+reversal, a redemption…) and ``PointsReview`` (one row per decision on an entry). Neither is ever
+updated or deleted: PostgreSQL refuses it with a trigger (migration 0002), and on SQLite the model
+layer refuses it. Each village's entries, and its reviews, form a hash chain; ``PointsChainHead``
+holds the end of both chains and is the row locked to append to them. ``PointsBalance`` is kept in
+the same transaction as every posting and review, and always equals the sum of the ledger.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from xiangzhi.accounts.models import Role
+from xiangzhi.lib.hashchain import GENESIS
+
+
+class Period(models.TextChoices):
+    DAY = "day", "每日"
+    MONTH = "month", "每月"
+    QUARTER = "quarter", "每季度"
+    YEAR = "year", "每年"
+
+
+PERIOD_NOUNS = {"day": "当日", "month": "当月", "quarter": "当季", "year": "当年"}
+
+
+class Direction(models.TextChoices):
+    ADD = "add", "加分"
+    DEDUCT = "deduct", "减分"
+
+
+DEFAULT_RECORDER_ROLES = ",".join([Role.POINTS_RECORDER, Role.VILLAGE_CADRE, Role.GRID_CHIEF, Role.GRID_WORKER])
+
+
+class PointsRulebook(models.Model):
+    """积分细则: a township's catalog of what earns or costs points, in force from a date until the
+    next one. The rulebook without a region is the default template ``rulebook_install`` copies."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="points_rulebooks", verbose_name="乡镇/街道",
+                               help_text="为空表示默认模板")
+    name = models.CharField("名称", max_length=100)
+    effective_from = models.DateField("施行日期")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region_id", "-effective_from"]
+        verbose_name = "积分细则"
+        verbose_name_plural = "积分细则"
+        constraints = [
+            models.UniqueConstraint(fields=["region", "effective_from"], name="points_rulebook_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_template(self) -> bool:
+        return self.region_id is None
+
+
+class PointsCategory(models.Model):
+    """A field of the rulebook (文祖's nine: 信访维稳, 移风易俗, 人居环境 …)."""
+
+    rulebook = models.ForeignKey(PointsRulebook, on_delete=models.PROTECT, related_name="categories")
+    code = models.CharField("代码", max_length=32)
+    name = models.CharField("名称", max_length=30)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["rulebook_id", "sort", "code"]
+        verbose_name = "积分类别"
+        verbose_name_plural = "积分类别"
+        constraints = [models.UniqueConstraint(fields=["rulebook", "code"], name="points_category_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointsRule(models.Model):
+    """One item of the rulebook: an addition (positive points) or a deduction (negative), with an
+    optional cap per household per period, whether a photo must back it, and who may record it."""
+
+    rulebook = models.ForeignKey(PointsRulebook, on_delete=models.PROTECT, related_name="rules")
+    category = models.ForeignKey(PointsCategory, on_delete=models.PROTECT, related_name="rules",
+                                 verbose_name="类别")
+    code = models.CharField("代码", max_length=40)
+    name = models.CharField("名称", max_length=100)
+    direction = models.CharField("加减", max_length=8, choices=Direction.choices)
+    points = models.IntegerField("每次分值", help_text="加分为正数，减分为负数；记录时可酌情少记，不能多记")
+    cap_count = models.PositiveIntegerField("每期最多次数", null=True, blank=True)
+    cap_points = models.PositiveIntegerField("每期最多分值", null=True, blank=True, help_text="按绝对值计")
+    cap_period = models.CharField("上限周期", max_length=8, choices=Period.choices, blank=True)
+    evidence_required = models.BooleanField("须上传照片", default=False)
+    recorder_roles = models.CharField("可记录的角色", max_length=200, blank=True, default=DEFAULT_RECORDER_ROLES,
+                                      help_text="以逗号分隔的角色代码；为空则只由系统记分（如事件办结奖励）")
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["rulebook_id", "category__sort", "sort", "code"]
+        verbose_name = "积分细则条目"
+        verbose_name_plural = "积分细则条目"
+        constraints = [
+            models.UniqueConstraint(fields=["rulebook", "code"], name="points_rule_code"),
+            models.CheckConstraint(
+                condition=Q(direction=Direction.ADD, points__gt=0) | Q(direction=Direction.DEDUCT, points__lt=0),
+                name="points_rule_sign_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(cap_count__isnull=True, cap_points__isnull=True) | ~Q(cap_period=""),
+                name="points_rule_cap_has_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.points:+d}）"
+
+    @property
+    def role_list(self) -> list[str]:
+        return [r for r in self.recorder_roles.split(",") if r]
+
+
+class PointsRuleOverride(models.Model):
+    """村规民约: a village's own value for a township rule. An empty field keeps the township's."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_rule_overrides",
+                                verbose_name="村/社区")
+    rule = models.ForeignKey(PointsRule, on_delete=models.PROTECT, related_name="overrides", verbose_name="细则条目")
+    points = models.IntegerField("每次分值", null=True, blank=True)
+    cap_count = models.PositiveIntegerField("每期最多次数", null=True, blank=True)
+    cap_points = models.PositiveIntegerField("每期最多分值", null=True, blank=True)
+    is_active = models.BooleanField("启用", null=True, blank=True, help_text="为空则与乡镇细则一致")
+    note = models.CharField("依据", max_length=200, blank=True, help_text="如：经村民代表会议通过")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "村规民约调整"
+        verbose_name_plural = "村规民约调整"
+        constraints = [
+            models.UniqueConstraint(fields=["village", "rule"], name="points_override_once"),
+            models.CheckConstraint(condition=~Q(points=0), name="points_override_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village} · {self.rule.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.points is not None and self.rule_id is not None:
+            if self.rule.direction == Direction.ADD and self.points <= 0:
+                raise ValidationError({"points": "加分项的分值必须为正数"})
+            if self.rule.direction == Direction.DEDUCT and self.points >= 0:
+                raise ValidationError({"points": "减分项的分值必须为负数"})
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+
+class AppendOnlyError(ValueError):
+    """A change to a ledger row: rows are only ever added."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("积分台账只能追加，不能修改")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("积分台账只能追加，不能修改")
+
+    def delete(self):
+        raise AppendOnlyError("积分台账只能追加，不能删除")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError("积分台账只能追加，不能删除")
+
+
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("积分台账只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("积分台账只能追加，不能删除")
+
+
+class EntryKind(models.TextChoices):
+    RECORD = "record", "记分"
+    AWARD = "award", "奖励"  # posted by another capability: a valid case report, a volunteer activity
+    REVERSAL = "reversal", "冲正"
+    CORRECTION = "correction", "更正"  # an upheld objection to the quarterly notice
+    REDEMPTION = "redemption", "兑换"
+    REFUND = "refund", "退还"
+    CARRY_OVER = "carry_over", "结转"
+    EXPIRY = "expiry", "清零"
+
+
+# These wait for the monthly review; every other kind is approved as it is posted.
+REVIEWED_KINDS = (EntryKind.RECORD, EntryKind.AWARD)
+# Points a household earned by its conduct (participation counts these); reversible by a reversal.
+EARNING_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION)
+
+
+class EntryStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已驳回"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", "通过"
+    REJECTED = "rejected", "驳回"
+
+
+class PointsEntry(AppendOnly):
+    """积分记录: one ledger row. The rule's code, name and category are copied onto the row, and so
+    are the points, so changing a rule later never changes what was recorded."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
+    seq = models.PositiveBigIntegerField("序号")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="points_entries",
+                                  verbose_name="户")
+    kind = models.CharField("类型", max_length=12, choices=EntryKind.choices)
+    rule = models.ForeignKey(PointsRule, on_delete=models.PROTECT, null=True, blank=True, related_name="entries",
+                             verbose_name="细则条目")
+    rule_code = models.CharField(max_length=40, blank=True)
+    rule_name = models.CharField("事项", max_length=100, blank=True)
+    category_code = models.CharField(max_length=32, blank=True)
+    category_name = models.CharField("类别", max_length=30, blank=True)
+    quantity = models.PositiveSmallIntegerField("次数", default=1)
+    points = models.IntegerField("积分")
+    occurred_on = models.DateField("发生日期")
+    recorded_at = models.DateTimeField("记录时间")
+    recorder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="记录人")
+    note = models.CharField("说明", max_length=500, blank=True)
+    evidence = models.FileField("凭证照片", upload_to="points/%Y/%m/", blank=True)
+    evidence_thumbnail = models.FileField(upload_to="points/%Y/%m/thumbs/", blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reversal", verbose_name="冲正的记录")
+    source = models.CharField("来源", max_length=64, blank=True, help_text="如 case:123（事件办结奖励）")
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = "积分记录"
+        verbose_name_plural = "积分记录"
+        constraints = [
+            models.UniqueConstraint(fields=["village", "seq"], name="points_entry_chain_seq"),
+            models.UniqueConstraint(fields=["recorder", "idempotency_key"], condition=~Q(idempotency_key=""),
+                                    name="points_entry_idempotency"),
+            models.UniqueConstraint(fields=["household", "kind", "source"], condition=~Q(source=""),
+                                    name="points_entry_source_once"),
+            models.CheckConstraint(condition=~Q(points=0), name="points_entry_nonzero"),
+            models.CheckConstraint(
+                condition=Q(kind=EntryKind.REVERSAL, reverses__isnull=False)
+                | (~Q(kind=EntryKind.REVERSAL) & Q(reverses__isnull=True)),
+                name="points_entry_reversal_names_original",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["household", "occurred_on"], name="points_entry_household_day"),
+            models.Index(fields=["village", "occurred_on"], name="points_entry_village_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id}#{self.seq} {self.rule_name or self.get_kind_display()} {self.points:+d}"
+
+    @property
+    def status(self) -> str:
+        try:
+            return self.review.decision
+        except PointsReview.DoesNotExist:
+            return EntryStatus.PENDING
+
+    @property
+    def status_name(self) -> str:
+        return EntryStatus(self.status).label
+
+    @property
+    def is_reversed(self) -> bool:
+        try:
+            return self.reversal is not None
+        except PointsEntry.DoesNotExist:
+            return False
+
+
+class PointsReview(AppendOnly):
+    """月审核: the one decision on an entry. Entries of kinds not reviewed get theirs as they post."""
+
+    entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="review")
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField("序号")
+    decision = models.CharField("结论", max_length=10, choices=ReviewDecision.choices)
+    reason = models.CharField("理由", max_length=500, blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="审核人")
+    reviewed_at = models.DateTimeField("审核时间")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        verbose_name = "积分审核"
+        verbose_name_plural = "积分审核"
+        constraints = [models.UniqueConstraint(fields=["village", "seq"], name="points_review_chain_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.get_decision_display()}"
+
+
+class PointsChainHead(models.Model):
+    """The end of a village's two chains. Appending locks this row (``SELECT … FOR UPDATE``), so
+    postings in one village queue one behind the other and the chain never forks."""
+
+    village = models.OneToOneField("regions.Region", on_delete=models.PROTECT, primary_key=True, related_name="+")
+    entry_seq = models.PositiveBigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64, default=GENESIS)
+    review_seq = models.PositiveBigIntegerField(default=0)
+    review_hash = models.CharField(max_length=64, default=GENESIS)
+
+    class Meta:
+        verbose_name = "积分链头"
+        verbose_name_plural = "积分链头"
+
+    def __str__(self) -> str:
+        return f"{self.village_id}: {self.entry_seq} / {self.review_seq}"
+
+
+class PointsBalance(models.Model):
+    """A household's totals, kept with every posting and review: ``approved_total`` = the sum of its
+    approved entries (never below zero), ``pending_total`` = the sum awaiting review,
+    ``earned_total`` = approved additions by conduct, less their reversals (participation)."""
+
+    household = models.OneToOneField("people.Household", on_delete=models.PROTECT, primary_key=True,
+                                     related_name="points_balance")
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    approved_total = models.IntegerField("积分", default=0)
+    pending_total = models.IntegerField("待审核", default=0)
+    earned_total = models.IntegerField("累计获得", default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "户积分余额"
+        verbose_name_plural = "户积分余额"
+        constraints = [models.CheckConstraint(condition=Q(approved_total__gte=0), name="points_balance_not_negative")]
+        indexes = [
+            models.Index(fields=["village", "-approved_total"], name="points_balance_village_rank"),
+            models.Index(fields=["township", "-approved_total"], name="points_balance_township_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.approved_total}"
+
+
+# --- the five-step cycle ------------------------------------------------------------------------
+
+
+class RedemptionCadence(models.TextChoices):
+    QUARTER = "quarter", "每季度一次"
+    HALF_YEAR = "half_year", "每半年一次"
+
+
+class SettlementPolicy(models.TextChoices):
+    CARRY_OVER = "carry_over", "全部结转下一年"
+    CARRY_OVER_CAPPED = "carry_over_capped", "限额结转，超出部分清零"
+    EXPIRE = "expire", "年末清零"
+
+
+class PointsPolicy(models.Model):
+    """How a township runs the cycle: when reviews close, how long a notice takes objections, how
+    often the supermarket opens and for how long, and what the yearly settlement does with points
+    left over. A township without a row runs on the defaults (文祖街道's: half-yearly redemption)."""
+
+    township = models.OneToOneField("regions.Region", on_delete=models.PROTECT, primary_key=True,
+                                    related_name="points_policy", verbose_name="乡镇/街道")
+    review_days = models.PositiveSmallIntegerField("月审核期限", default=10,
+                                                   help_text="次月几日前审核完上月记录")
+    notice_day = models.PositiveSmallIntegerField("季度公示日", default=15, help_text="季度结束后次月几日公示")
+    objection_days = models.PositiveSmallIntegerField("异议期天数", default=7)
+    redemption_every = models.CharField("兑换周期", max_length=10, choices=RedemptionCadence.choices,
+                                        default=RedemptionCadence.HALF_YEAR)
+    redemption_days = models.PositiveSmallIntegerField("兑换期天数", default=15,
+                                                       help_text="公示异议期结束后的次日起开放")
+    settlement_policy = models.CharField("年度结余处理", max_length=20, choices=SettlementPolicy.choices,
+                                         default=SettlementPolicy.CARRY_OVER)
+    carry_over_cap = models.PositiveIntegerField("结转上限", null=True, blank=True,
+                                                 help_text="限额结转时每户最多结转的积分")
+    settlement_day = models.PositiveSmallIntegerField("年度核算日", default=15, help_text="次年1月几日核算")
+    honour_share = models.PositiveSmallIntegerField("星级户比例（%）", default=10,
+                                                    help_text="每村当年获得积分前百分之几的户评为积分之星")
+
+    class Meta:
+        verbose_name = "积分运行规则"
+        verbose_name_plural = "积分运行规则"
+        constraints = [
+            models.CheckConstraint(condition=Q(review_days__gte=1, review_days__lte=28), name="points_policy_review"),
+            models.CheckConstraint(condition=Q(notice_day__gte=1, notice_day__lte=28), name="points_policy_notice"),
+            models.CheckConstraint(condition=Q(objection_days__gte=1, objection_days__lte=30),
+                                   name="points_policy_objection"),
+            models.CheckConstraint(condition=Q(redemption_days__gte=1, redemption_days__lte=60),
+                                   name="points_policy_redemption"),
+            models.CheckConstraint(condition=Q(settlement_day__gte=1, settlement_day__lte=28),
+                                   name="points_policy_settlement"),
+            models.CheckConstraint(condition=Q(honour_share__lte=100), name="points_policy_honour_share"),
+            models.CheckConstraint(
+                condition=~Q(settlement_policy=SettlementPolicy.CARRY_OVER_CAPPED) | Q(carry_over_cap__isnull=False),
+                name="points_policy_cap_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township} 积分运行规则"
+
+
+class CycleKind(models.TextChoices):
+    REVIEW = "review", "月审核"
+    NOTICE = "notice", "季度公示"
+    REDEMPTION = "redemption", "兑换期"
+    SETTLEMENT = "settlement", "年度核算"
+
+
+class CycleState(models.TextChoices):
+    SCHEDULED = "scheduled", "未开始"
+    OPEN = "open", "进行中"
+    CLOSED = "closed", "已结束"
+
+
+class PointsCycle(models.Model):
+    """One step of the cycle for a township: the review of a month, the notice of a quarter, a
+    redemption window, the settlement of a year. ``period_*`` is what it is about, ``opens_on`` and
+    ``closes_on`` (inclusive) when it runs. The background worker moves it scheduled → open → closed
+    with conditional updates and does the step's work as it moves (publishing notices, settling)."""
+
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_cycles",
+                                 verbose_name="乡镇/街道")
+    kind = models.CharField("环节", max_length=12, choices=CycleKind.choices)
+    period_start = models.DateField("所属期起")
+    period_end = models.DateField("所属期止")
+    opens_on = models.DateField("开始日期")
+    closes_on = models.DateField("结束日期")
+    state = models.CharField("状态", max_length=10, choices=CycleState.choices, default=CycleState.SCHEDULED)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["opens_on", "kind"]
+        verbose_name = "积分周期"
+        verbose_name_plural = "积分周期"
+        constraints = [
+            models.UniqueConstraint(fields=["township", "kind", "period_start"], name="points_cycle_once"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="points_cycle_period"),
+            models.CheckConstraint(condition=Q(opens_on__lte=F("closes_on")), name="points_cycle_window"),
+        ]
+        indexes = [models.Index(fields=["state", "opens_on"], name="points_cycle_due")]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.get_kind_display()} {self.period_start}–{self.period_end}"

@@ -1,0 +1,510 @@
+"""Every change to household points. Pages, the API, the cases app and the demo call these; they
+decide whether a posting may happen and hand it to ``ledger``, which appends it to the village's
+hash chain and moves the balance in the same transaction.
+
+Checks that depend on rows already in the ledger (caps, an idempotency key, "reviewed once",
+"reversed once") run after the village's chain head is locked, so two requests at once cannot both
+pass them.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Abs, Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.lib.periods import period_bounds
+from xiangzhi.lib.photos import ProcessedPhoto
+from xiangzhi.people.models import Household
+from xiangzhi.points import ledger
+from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, PointsError
+from xiangzhi.points.models import (
+    EARNING_KINDS,
+    PERIOD_NOUNS,
+    REVIEWED_KINDS,
+    Direction,
+    EntryKind,
+    PointsCategory,
+    PointsEntry,
+    PointsReview,
+    PointsRule,
+    PointsRulebook,
+    ReviewDecision,
+)
+from xiangzhi.points.rules import can_install_rulebook, can_record, may_record_rule, why_not_decide
+from xiangzhi.points.selectors import EffectiveRule, rule_effective, rulebook_in_force, township_of
+from xiangzhi.regions.models import Region, RegionLevel
+
+# 一日一记录: an entry may be made late (补记), but not later than this after the fact.
+BACKFILL_DAYS = 31
+MAX_QUANTITY = 50
+MAX_BATCH = 500
+NOTE_MAX = 500
+# The rule that awards a villager whose report turned out to be a real problem (cases app).
+CASE_AWARD_RULE = "report_valid"
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    entry: PointsEntry
+    created: bool
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    entries: list[PointsEntry]
+    created: bool
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    entry: PointsEntry
+    review: PointsReview | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ReverseResult:
+    """A reversal of an approved entry (``reversal`` set), or the withdrawal of a pending one,
+    which is its rejection (``review`` set, ``reversal`` None)."""
+
+    entry: PointsEntry
+    reversal: PointsEntry | None
+    review: PointsReview | None
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _field(name: str, message: str) -> list[dict]:
+    return [{"field": name, "message": message}]
+
+
+# --- rulebooks ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rulebook_install(*, township: Region, actor=None, effective_from: dt.date | None = None, name: str = "",
+                     template: PointsRulebook | None = None) -> PointsRulebook:
+    """Copy the default template (or ``template``) into a rulebook for ``township``, in force from
+    ``effective_from``; the township then edits its copy. Entries already recorded keep their points."""
+    if actor is not None:
+        if not can_install_rulebook(actor):
+            raise PermissionDenied("只有乡镇（街道）和区县管理人员可以制定积分细则")
+        if not scope_of(actor).covers_path(township.path):
+            raise Http404("不存在或无权查看")
+    if township.level != RegionLevel.TOWNSHIP:
+        raise PointsError("积分细则按乡镇（街道）制定")
+    template = template or PointsRulebook.objects.filter(region__isnull=True).order_by("-effective_from").first()
+    if template is None:
+        raise PointsError("没有可用的积分细则模板")
+    effective_from = effective_from or timezone.localdate()
+    if PointsRulebook.objects.filter(region=township, effective_from=effective_from).exists():
+        raise PointsError(f"{township.name}已有自{_date(effective_from)}起施行的积分细则")
+    book = PointsRulebook.objects.create(region=township, effective_from=effective_from,
+                                         name=name or f"{township.name}户积分管理细则")
+    categories = {}
+    for c in template.categories.all():
+        categories[c.pk] = PointsCategory.objects.create(rulebook=book, code=c.code, name=c.name, sort=c.sort)
+    PointsRule.objects.bulk_create([
+        PointsRule(rulebook=book, category=categories[r.category_id], code=r.code, name=r.name,
+                   direction=r.direction, points=r.points, cap_count=r.cap_count, cap_points=r.cap_points,
+                   cap_period=r.cap_period, evidence_required=r.evidence_required,
+                   recorder_roles=r.recorder_roles, is_active=r.is_active, sort=r.sort)
+        for r in template.rules.all()
+    ])
+    return book
+
+
+# --- recording ------------------------------------------------------------------------------------
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _photo_sha(photo: ProcessedPhoto | None) -> str:
+    return hashlib.sha256(photo.image).hexdigest() if photo is not None else ""
+
+
+def _check_key(key: str, *, batch: bool = False) -> str:
+    key = (key or "").strip()
+    limit = 90 if batch else 100
+    if len(key) > limit:
+        raise PointsError(f"Idempotency-Key 不能超过 {limit} 个字符")
+    if batch and "#" in key:
+        raise PointsError("批量记分的 Idempotency-Key 不能含“#”")
+    return key
+
+
+def _rule_for(rule: PointsRule, village: Region, on: dt.date) -> EffectiveRule:
+    """The rule as it applies to the village on the day, if it is one of the township's rules in force."""
+    book = rulebook_in_force(township_of(village), on)
+    if book is None:
+        raise PointsError(f"{village.name}所在乡镇（街道）在{_date(on)}还没有施行的积分细则")
+    if rule.rulebook_id != book.pk:
+        raise PointsError(f"“{rule.name}”不是{_date(on)}施行的《{book.name}》中的条目", fields=_field("rule", "不适用"))
+    eff = rule_effective(rule, village)
+    if not eff.is_active:
+        why = "本村村规民约未采用该条目" if eff.overridden and rule.is_active else "该条目已停用"
+        raise PointsError(f"“{rule.name}”不能记分：{why}", code="rule_inactive")
+    return eff
+
+
+def _check_recorder(actor, eff: EffectiveRule) -> None:
+    if not eff.roles:
+        raise PointsError(f"“{eff.name}”由系统自动记分，不能手工记录", code="rule_system_only", status=403)
+    if not may_record_rule(actor, eff.roles):
+        from xiangzhi.accounts.models import Role
+
+        names = "、".join(Role(r).label for r in eff.roles if r in Role.values)
+        raise PermissionDenied(f"“{eff.name}”只能由{names}记录")
+
+
+def _check_day(occurred_on: dt.date, today: dt.date) -> None:
+    if occurred_on > today:
+        raise PointsError("发生日期不能晚于今天", fields=_field("occurred_on", "不能是将来的日期"))
+    if occurred_on < today - dt.timedelta(days=BACKFILL_DAYS):
+        raise PointsError(f"只能补记 {BACKFILL_DAYS} 天内发生的事项", fields=_field("occurred_on", "太早"))
+
+
+def _points_for(eff: EffectiveRule, points: int | None, count: int) -> int:
+    if not isinstance(count, int) or not 1 <= count <= MAX_QUANTITY:
+        raise PointsError(f"次数应在 1～{MAX_QUANTITY} 之间", fields=_field("count", "超出范围"))
+    per = eff.points if points is None else points
+    if per == 0:
+        raise PointsError("分值不能为 0", fields=_field("points", "不能为 0"))
+    if eff.direction == Direction.DEDUCT and per > 0:
+        raise PointsError(f"“{eff.name}”是减分项，分值只能为负数", fields=_field("points", "减分项应为负数"),
+                          code="wrong_sign")
+    if eff.direction == Direction.ADD and per < 0:
+        raise PointsError(f"“{eff.name}”是加分项，分值只能为正数", fields=_field("points", "加分项应为正数"),
+                          code="wrong_sign")
+    if abs(per) > abs(eff.points):
+        verb = "加" if eff.direction == Direction.ADD else "扣"
+        raise PointsError(f"“{eff.name}”每次最多{verb} {abs(eff.points)} 分", fields=_field("points", "超过细则分值"))
+    return per * count
+
+
+def _cap_error(eff: EffectiveRule, household_id: int, occurred_on: dt.date, quantity: int, total: int) -> str | None:
+    """Why recording ``quantity`` times (``total`` points) more would break the rule's cap, if it would.
+    Rejected entries, reversed entries and reversals do not count."""
+    if not eff.cap_period or (eff.cap_count is None and eff.cap_points is None):
+        return None
+    start, end = period_bounds(eff.cap_period, occurred_on)
+    used = (
+        PointsEntry.objects.filter(household_id=household_id, rule_code=eff.code, kind__in=REVIEWED_KINDS,
+                                   occurred_on__range=(start, end), reversal__isnull=True)
+        .filter(Q(review__isnull=True) | Q(review__decision=ReviewDecision.APPROVED))
+        .aggregate(n=Coalesce(Sum("quantity"), 0), p=Coalesce(Sum(Abs("points")), 0))
+    )
+    noun = PERIOD_NOUNS[eff.cap_period]
+    if eff.cap_count is not None and used["n"] + quantity > eff.cap_count:
+        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_count} 次，该户{noun}已记 {used['n']} 次"
+    if eff.cap_points is not None and used["p"] + abs(total) > eff.cap_points:
+        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_points} 分，该户{noun}已记 {used['p']} 分"
+    return None
+
+
+def _in_scope(actor, household: Household) -> None:
+    if not scope_of(actor).covers_path(household.grid.path):
+        raise Http404("不存在或无权查看")
+
+
+def _replay_one(actor, key: str, fingerprint: str) -> RecordResult | None:
+    entry = PointsEntry.objects.select_related("household", "village", "recorder").filter(
+        recorder=actor, idempotency_key=key).first()
+    if entry is None:
+        return None
+    if entry.request_hash != fingerprint:
+        raise IdempotencyConflict("该 Idempotency-Key 已用于另一份不同的记分")
+    return RecordResult(entry, False)
+
+
+def entry_record(
+    *, actor, household: Household, rule: PointsRule, occurred_on: dt.date, note: str = "",
+    evidence: ProcessedPhoto | None = None, idempotency_key: str = "", count: int = 1, points: int | None = None,
+    now: dt.datetime | None = None,
+) -> RecordResult:
+    """一日一记录: record ``count`` occurrences of ``rule`` for ``household``, pending review.
+    ``points`` (per occurrence) may be less than the rule's, never more, and has the rule's sign.
+    A retry with the same Idempotency-Key and the same content returns the first entry."""
+    if not can_record(actor):
+        raise PermissionDenied("只有积分管理员、网格长、网格员和村两委可以记录积分")
+    _in_scope(actor, household)
+    key = _check_key(idempotency_key)
+    note = (note or "").strip()
+    fingerprint = _fingerprint("record", household.pk, rule.pk, occurred_on, count, points, note, _photo_sha(evidence))
+    if key and (replay := _replay_one(actor, key, fingerprint)):
+        return replay
+    now = now or timezone.now()
+    village = household.grid.region
+    eff = _rule_for(rule, village, occurred_on)
+    _check_recorder(actor, eff)
+    _check_day(occurred_on, timezone.localdate(now))
+    if eff.evidence_required and evidence is None:
+        raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=_field("evidence", "必填"),
+                          code="evidence_required")
+    if len(note) > NOTE_MAX:
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
+    total = _points_for(eff, points, count)
+    try:
+        with transaction.atomic():
+            ledger.lock_head(village.pk)
+            if key and (replay := _replay_one(actor, key, fingerprint)):
+                return replay
+            if cap := _cap_error(eff, household.pk, occurred_on, count, total):
+                raise PointsError(cap, code="cap_exceeded")
+            entry = ledger.post(
+                village_id=village.pk, household_id=household.pk, kind=EntryKind.RECORD, points=total,
+                quantity=count, occurred_on=occurred_on, recorder=actor, rule=rule, note=note, evidence=evidence,
+                idempotency_key=key, request_hash=fingerprint, now=now,
+            )
+    except IntegrityError:
+        if key and (replay := _replay_one(actor, key, fingerprint)):
+            return replay
+        raise
+    entry.household = household
+    return RecordResult(entry, True)
+
+
+def entry_record_batch(
+    *, actor, households: list[Household], rule: PointsRule, occurred_on: dt.date, note: str = "",
+    evidence: ProcessedPhoto | None = None, idempotency_key: str = "", count: int = 1, points: int | None = None,
+    now: dt.datetime | None = None,
+) -> BatchResult:
+    """The same item for many households at once (a whole activity): every household is checked
+    first, and if any cannot be recorded nothing is. The chains are extended in one bulk write."""
+    if not can_record(actor):
+        raise PermissionDenied("只有积分管理员、网格长、网格员和村两委可以记录积分")
+    if not households:
+        raise PointsError("请至少选择一户", fields=_field("households", "必填"))
+    if len(households) > MAX_BATCH:
+        raise PointsError(f"每批最多 {MAX_BATCH} 户", fields=_field("households", "太多"))
+    ids = [h.pk for h in households]
+    if len(set(ids)) != len(ids):
+        raise PointsError("同一户在本批中出现了两次", fields=_field("households", "重复"))
+    for h in households:
+        _in_scope(actor, h)
+    key = _check_key(idempotency_key, batch=True)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
+    fingerprint = _fingerprint("batch", sorted(ids), rule.pk, occurred_on, count, points, note, _photo_sha(evidence))
+    if key and (replay := _replay_batch(actor, key, fingerprint)):
+        return replay
+    now = now or timezone.now()
+    _check_day(occurred_on, timezone.localdate(now))
+    villages = {h.grid.region_id: h.grid.region for h in households}
+    effective = {vid: _rule_for(rule, v, occurred_on) for vid, v in villages.items()}
+    for eff in effective.values():
+        _check_recorder(actor, eff)
+        if eff.evidence_required and evidence is None:
+            raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=_field("evidence", "必填"),
+                              code="evidence_required")
+    totals = {vid: _points_for(eff, points, count) for vid, eff in effective.items()}
+    with transaction.atomic():
+        for vid in sorted(villages):
+            ledger.lock_head(vid)
+        if key and (replay := _replay_batch(actor, key, fingerprint)):
+            return replay
+        errors = []
+        for i, h in enumerate(households):
+            vid = h.grid.region_id
+            if cap := _cap_error(effective[vid], h.pk, occurred_on, count, totals[vid]):
+                errors.append({"field": f"households[{i}]", "message": f"{h.head_name}户（{h.number}）：{cap}"})
+        if errors:
+            raise PointsError(f"{len(errors)} 户不能记分，本批未保存", fields=errors, code="cap_exceeded")
+        rows = []
+        for i, h in enumerate(households):
+            vid = h.grid.region_id
+            entry = PointsEntry(
+                village_id=vid, household_id=h.pk, kind=EntryKind.RECORD, points=totals[vid], quantity=count,
+                occurred_on=occurred_on, recorded_at=now, recorder=actor, note=note,
+                idempotency_key=f"{key}#{i}" if key else "", request_hash=fingerprint,
+            )
+            ledger.snapshot(entry, rule)
+            if evidence is not None:
+                if rows:
+                    first = rows[0]
+                    entry.evidence_sha256 = first.evidence_sha256
+                    entry.evidence.name = first.evidence.name
+                    entry.evidence_thumbnail.name = first.evidence_thumbnail.name
+                else:
+                    ledger.store_evidence(entry, evidence)
+            rows.append(entry)
+        entries = ledger.post_bulk(rows, now=now)
+    return BatchResult(entries, True)
+
+
+def _replay_batch(actor, key: str, fingerprint: str) -> BatchResult | None:
+    entries = list(PointsEntry.objects.filter(recorder=actor, idempotency_key__startswith=f"{key}#")
+                   .select_related("household", "village"))
+    if not entries:
+        return None
+    if any(e.request_hash != fingerprint for e in entries):
+        raise IdempotencyConflict("该 Idempotency-Key 已用于另一批不同的记分")
+    entries.sort(key=lambda e: int(e.idempotency_key.rsplit("#", 1)[1]))
+    return BatchResult(entries, False)
+
+
+# --- the monthly review ---------------------------------------------------------------------------
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise PointsError(f"请填写{what}", fields=_field("reason", "必填"))
+    if len(reason) > NOTE_MAX:
+        raise PointsError(f"{what}不能超过 {NOTE_MAX} 字", fields=_field("reason", "太长"))
+    return reason
+
+
+def _entry_in_scope(actor, entry: PointsEntry) -> None:
+    if not scope_of(actor).covers_path(entry.household.grid.path):
+        raise Http404("不存在或无权查看")
+
+
+def entry_review(*, actor, entry: PointsEntry, approve: bool, reason: str = "",
+                 now: dt.datetime | None = None) -> PointsReview:
+    """一月一审核: approve or reject a pending entry, once. A rejection needs a reason. Approving a
+    deduction a household cannot cover is refused: points never go below zero."""
+    _entry_in_scope(actor, entry)
+    if why := why_not_decide(actor, entry):
+        raise PermissionDenied(why)
+    if entry.kind not in REVIEWED_KINDS:
+        raise AlreadyDone(f"{entry.get_kind_display()}记录入账即生效，无需审核")
+    reason = (reason or "").strip()[:NOTE_MAX] if approve else _reason(reason, "驳回理由")
+    with transaction.atomic():
+        ledger.lock_head(entry.village_id)
+        if PointsReview.objects.filter(entry_id=entry.pk).exists():
+            raise AlreadyDone("该记录已审核，不能重复审核")
+        try:
+            with transaction.atomic():
+                return ledger.review_append(
+                    entry=entry, decision=ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED,
+                    reason=reason, reviewer=actor, now=now,
+                )
+        except IntegrityError:
+            raise AlreadyDone("该记录已审核，不能重复审核") from None
+
+
+def entry_review_bulk(*, actor, entries: list[PointsEntry], approve: bool, reason: str = "") -> list[ReviewOutcome]:
+    """Decide many entries the same way; each is decided on its own, and those that cannot be
+    (reviewed meanwhile, too few points for a deduction…) come back with the reason."""
+    if not approve:
+        reason = _reason(reason, "驳回理由")
+    outcomes = []
+    for entry in sorted(entries, key=lambda e: (e.village_id, e.pk)):
+        try:
+            review = entry_review(actor=actor, entry=entry, approve=approve, reason=reason)
+        except (PointsError, PermissionDenied, Http404) as exc:
+            outcomes.append(ReviewOutcome(entry, None, str(exc) or "无权审核"))
+        else:
+            outcomes.append(ReviewOutcome(entry, review, None))
+    return outcomes
+
+
+# --- reversal -------------------------------------------------------------------------------------
+
+
+def entry_reverse(*, actor, entry: PointsEntry, reason: str, now: dt.datetime | None = None) -> ReverseResult:
+    """冲正: undo an entry, at most once. An approved entry gets a reversal entry of the opposite
+    points, approved as it posts (a reviewer's act, under the same rules as approving). A pending
+    entry is not in the balance yet, so it is withdrawn instead: its recorder or a reviewer rejects
+    it, and it can never be approved afterwards. A rejected entry needs nothing."""
+    _entry_in_scope(actor, entry)
+    reason = _reason(reason, "冲正理由")
+    if entry.kind == EntryKind.REVERSAL:
+        raise PointsError("冲正记录本身不能再冲正", code="conflict", status=409)
+    if entry.kind not in EARNING_KINDS:
+        raise PointsError(f"{entry.get_kind_display()}记录由相应业务办理，不能冲正", code="conflict", status=409)
+    is_recorder = entry.recorder_id == actor.pk and can_record(actor)
+    refusal = why_not_decide(actor, entry)
+    if refusal and not is_recorder:
+        raise PermissionDenied(refusal.replace("审核", "冲正"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        ledger.lock_head(entry.village_id)
+        review = PointsReview.objects.filter(entry_id=entry.pk).first()
+        if review is None:
+            review = ledger.review_append(entry=entry, decision=ReviewDecision.REJECTED, reason=f"撤回：{reason}",
+                                          reviewer=actor, now=now)
+            return ReverseResult(entry, None, review)
+        if review.decision == ReviewDecision.REJECTED:
+            raise PointsError("该记录已驳回，不计入积分，无需冲正", code="conflict", status=409)
+        if refusal:  # its recorder may withdraw it while pending, not undo it once approved
+            raise PermissionDenied(refusal.replace("审核", "冲正"))
+        if PointsEntry.objects.filter(reverses_id=entry.pk).exists():
+            raise AlreadyDone("该记录已冲正，每条记录只能冲正一次")
+        try:
+            with transaction.atomic():
+                reversal = ledger.post(
+                    village_id=entry.village_id, household_id=entry.household_id, kind=EntryKind.REVERSAL,
+                    points=-entry.points, quantity=entry.quantity, occurred_on=timezone.localdate(now),
+                    recorder=actor, reverses=entry, note=reason, now=now,
+                )
+        except IntegrityError:
+            raise AlreadyDone("该记录已冲正，每条记录只能冲正一次") from None
+    return ReverseResult(entry, reversal, reversal.review)
+
+
+# --- links to other capabilities ------------------------------------------------------------------
+
+
+def entry_award_for_case(*, case, actor, now: dt.datetime | None = None) -> PointsEntry | None:
+    """反映问题属实: when a case a villager reported closes, their household earns the points of the
+    rulebook's ``report_valid`` item (with the village's override), pending the monthly review like
+    any record. Nothing happens — and the case closes as usual — when the reporter has no household,
+    the case was a worker's own finding, the township has no such item or the village turned it off,
+    its cap is reached, or the case earned its award already."""
+    reporter = case.reporter
+    if reporter is None or not reporter.household_id or case.is_proactive:
+        return None
+    household = Household.objects.select_related("grid__region").get(pk=reporter.household_id)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    village = household.grid.region
+    book = rulebook_in_force(township_of(village), today)
+    rule = book.rules.select_related("category").filter(code=CASE_AWARD_RULE).first() if book else None
+    if rule is None:
+        return None
+    eff = rule_effective(rule, village)
+    if not eff.is_active or eff.direction != Direction.ADD or eff.points <= 0:
+        return None
+    source = f"case:{case.pk}"
+    try:
+        with transaction.atomic():
+            ledger.lock_head(village.pk)
+            if PointsEntry.objects.filter(household=household, kind=EntryKind.AWARD, source=source).exists():
+                return None
+            if _cap_error(eff, household.pk, today, 1, eff.points):
+                return None
+            return ledger.post(
+                village_id=village.pk, household_id=household.pk, kind=EntryKind.AWARD, points=eff.points,
+                occurred_on=today, recorder=actor, rule=rule, source=source, now=now,
+                note=f"反映问题经核实并办结：{case.number} {case.title}",
+            )
+    except IntegrityError:
+        return None
+
+
+# --- proofs ---------------------------------------------------------------------------------------
+
+
+def ledger_verify(village: Region) -> ledger.LedgerBreak | None:
+    """Walk the village's entry and review chains; the first row that does not hold, or None."""
+    return ledger.verify_village(village.pk)
+
+
+def balances_check() -> list[ledger.BalanceMismatch]:
+    """Every household's kept totals against the ledger's sums; an empty list means they agree."""
+    return ledger.balances_check()
