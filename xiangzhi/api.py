@@ -139,6 +139,7 @@ def register_routers() -> None:
     from xiangzhi.notifications.api import router as notifications_router
     from xiangzhi.people.api import router as people_router
     from xiangzhi.points.api import router as points_router
+    from xiangzhi.points.cycle_api import router as points_cycle_router
     from xiangzhi.regions.api import router as regions_router
 
     api.add_router("/auth", accounts_router)
@@ -149,6 +150,7 @@ def register_routers() -> None:
     api.add_router("", figures_router)  # before the cases router: /cases/figures
     api.add_router("", cases_router)
     api.add_router("/points", points_router)
+    api.add_router("/points", points_cycle_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/webhooks", devices_router)
 

@@ -10,3 +10,8 @@ from xiangzhi.settings import *  # noqa: F403
 
 # PBKDF2 at full strength costs ~0.3 s a user; tests create many users and keep no secrets.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Test runs beside each other (a developer's and a benchmark's, two terminals) must not drop each
+# other's PostgreSQL test database: each run gets its own, removed when the run ends.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405

@@ -33,6 +33,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
+from xiangzhi.demo.cycle import write_cycle
 from xiangzhi.demo.gridwork import write_grid_work
 from xiangzhi.demo.households import (
     KIND_CUM,
@@ -297,6 +298,10 @@ class _Builder:
         points = write_points(self.db.insert_raw, seed=self.seed, scale=self.report.scale, with_accounts=accounts)
         self.say(f"  已生成积分：{points.rulebooks} 个乡镇的积分细则，积分记录 {points.entries:,} 条"
                  f"（已审核 {points.reviews:,} 条，待审核 {points.pending:,} 条）")
+        # The five-step cycle through the real services: notices, objections, a redemption window.
+        cycle = write_cycle()
+        self.say(f"  积分周期：已发布季度公示 {cycle.notices} 份，处理异议 {cycle.objections} 件，"
+                 f"开放兑换期 {cycle.windows} 个")
 
     # regions, grids, departments ----------------------------------------------------------------
 

@@ -1,7 +1,7 @@
-"""Household points for the demo county: every township gets the default rulebook, and the last
-five weeks of 一日一记录 and 一月一审核 are written — recorded by the village's points recorder or the
-household's grid worker, decided by the village's points supervisor a few days later; the most
-recent days still wait in the review queue.
+"""Household points for the demo county: every township adopts the default rulebook at the start
+of the previous quarter, and everything since is written — 一日一记录 by the village's points
+recorder or the household's grid worker, 一月一审核 by the village's points supervisor a few days
+later; the most recent days still wait in the review queue.
 
 Written through the ledger's bulk path (``ledger.post_bulk``), so each village's entries and reviews
 form a correct hash chain and the balances equal the ledger, exactly as if recorded one by one.
@@ -29,9 +29,9 @@ from xiangzhi.points.models import EntryKind, PointsEntry, PointsRule, ReviewDec
 from xiangzhi.points.services import rulebook_install
 from xiangzhi.regions.models import GridAssignment, GridDuty, Region, RegionLevel
 
-DAYS = 35
-# Entries per household over those five weeks; the county build keeps fewer to stay quick.
+# Entries per household every five weeks; the county build keeps fewer to stay quick.
 PER_HOUSEHOLD = {"street": 1.6, "county": 0.3}
+RATE_DAYS = 35
 # Households with a demo login always have a few entries, so their 积分手册 has something to show.
 ACCOUNT_MINIMUM = 4
 REVIEW_AFTER_DAYS = (2, 6)
@@ -72,7 +72,8 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
     today = timezone.localdate(now)
     report = PointsReport()
     towns = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"))
-    effective_from = dt.date(today.year - 1, 1, 1)
+    effective_from = adoption_day(today)
+    days = (today - effective_from).days + 1
     books = {t.pk: rulebook_install(township=t, effective_from=effective_from) for t in towns}
     report.rulebooks = len(books)
     rules_of = {}
@@ -97,7 +98,7 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
             "id", "grid_id", "grid__parent_id", "grid__region_id"):
         households[vid].append((hid, grid_id))
         parent_grid[grid_id] = parent_id
-    rate = PER_HOUSEHOLD[scale]
+    rate = PER_HOUSEHOLD[scale] * days / RATE_DAYS
     rows, decisions = [], []
     for vid, code, _ in villages:
         recorder, supervisor = staff.get((vid, Role.POINTS_RECORDER)), staff.get((vid, Role.POINTS_SUPERVISOR))
@@ -111,7 +112,7 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
             if not n:
                 continue
             village_rows += _household(rng, rules_of[town_of[vid]], vid, hid, n, recorder, worker, supervisor,
-                                       today, now)
+                                       today, now, days)
         village_rows.sort(key=lambda pair: (pair[0].recorded_at, pair[0].household_id))
         rows += [r for r, _ in village_rows]
         decisions += [d for _, d in village_rows]
@@ -120,6 +121,13 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
             rows, decisions = [], []
     _flush(insert, rows, decisions, report, now)
     return report
+
+
+def adoption_day(today: dt.date) -> dt.date:
+    """The demo's townships adopted their rulebooks at the start of the previous quarter, so the
+    last quarter's notice is a full one and this quarter's is under way."""
+    this_quarter = period_bounds("quarter", today)[0]
+    return period_bounds("quarter", this_quarter - dt.timedelta(days=1))[0]
 
 
 def _flush(insert, rows, decisions, report: PointsReport, now) -> None:
@@ -141,9 +149,9 @@ def _village_staff() -> dict[tuple[int, str], int]:
 
 
 def _household(rng, rules: tuple[list[PointsRule], list[int]], vid: int, hid: int, n: int, recorder: int,
-               worker: int | None, supervisor: int, today: dt.date, now: dt.datetime) -> list[tuple]:
+               worker: int | None, supervisor: int, today: dt.date, now: dt.datetime, span: int) -> list[tuple]:
     items, cum_weights = rules
-    days = sorted(today - dt.timedelta(days=rng.randrange(DAYS)) for _ in range(n))
+    days = sorted(today - dt.timedelta(days=rng.randrange(span)) for _ in range(n))
     used: Counter = Counter()  # (code, period start) → occurrences, for the caps
     approved_total = 0
     last_approval = None

@@ -33,6 +33,10 @@ def _normalise(value):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _normalise(v) for k, v in value.items()}
     raise CanonicalError(f"cannot encode {type(value).__name__} in a hash chain")
 
 
@@ -41,6 +45,12 @@ def canonical(row: Mapping[str, object]) -> bytes:
     return json.dumps(
         {str(k): _normalise(v) for k, v in row.items()}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     ).encode("utf-8")
+
+
+def digest(value: Mapping[str, object]) -> str:
+    """SHA-256 (hex) of a document's canonical encoding; nested lists and mappings are encoded the
+    same way, keys sorted at every depth."""
+    return hashlib.sha256(canonical(value)).hexdigest()
 
 
 def link(prev_hash: str, row: Mapping[str, object]) -> str:

@@ -473,3 +473,141 @@ class PointsCycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.township} {self.get_kind_display()} {self.period_start}–{self.period_end}"
+
+
+# --- the quarterly notice and its objections ----------------------------------------------------
+
+
+class NoticeState(models.TextChoices):
+    OPEN = "open", "公示中"
+    FINAL = "final", "公示结束"
+
+
+class PointsNotice(models.Model):
+    """季度公示: a village's list for a quarter — each household's approved points by category that
+    quarter, its points in all and its rank — frozen as published. The list is anchored to the ends
+    of the village's two chains at that moment and hashed, so anyone can check later that the list
+    is what the ledger said then and that nobody changed it since (``notices.notice_verify``)."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_notices",
+                                verbose_name="村/社区")
+    cycle = models.ForeignKey(PointsCycle, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
+    period_start = models.DateField("公示期起")
+    period_end = models.DateField("公示期止")
+    published_at = models.DateTimeField("发布时间")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    objection_until = models.DateField("异议截止")
+    state = models.CharField("状态", max_length=8, choices=NoticeState.choices, default=NoticeState.OPEN)
+    categories = models.JSONField("类别", default=list)
+    rows = models.JSONField("名单", default=list)
+    entry_seq = models.PositiveBigIntegerField()
+    entry_hash = models.CharField(max_length=64)
+    review_seq = models.PositiveBigIntegerField()
+    review_hash = models.CharField(max_length=64)
+    content_hash = models.CharField("内容哈希", max_length=64)
+
+    class Meta:
+        ordering = ["-period_start", "village_id"]
+        verbose_name = "积分公示"
+        verbose_name_plural = "积分公示"
+        constraints = [models.UniqueConstraint(fields=["village", "period_start"], name="points_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.period_label}积分公示"
+
+    @property
+    def period_label(self) -> str:
+        start, end = self.period_start, self.period_end
+        if start.month == end.month:
+            return f"{start.year}年{start.month}月"
+        if (end.month - start.month) == 2 and start.month % 3 == 1:
+            return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+        return f"{start:%Y.%m.%d}–{end:%Y.%m.%d}"
+
+
+class ObjectionState(models.TextChoices):
+    OPEN = "open", "待处理"
+    UPHELD = "upheld", "已采纳"
+    DISMISSED = "dismissed", "未采纳"
+
+
+class PointsObjection(models.Model):
+    """异议: a villager questions a row of a notice during its objection window; a reviewer answers
+    with a recorded outcome and, when it is upheld, a correcting entry in the ledger."""
+
+    notice = models.ForeignKey(PointsNotice, on_delete=models.PROTECT, related_name="objections")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="异议涉及的户")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField("提出时间")
+    text = models.CharField("异议内容", max_length=500)
+    state = models.CharField("状态", max_length=10, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    resolution = models.CharField("处理结果", max_length=500, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    correction = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="objection", verbose_name="更正记录")
+
+    class Meta:
+        ordering = ["filed_at", "id"]
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+
+    def __str__(self) -> str:
+        return f"{self.notice} · {self.text[:20]}"
+
+
+# --- the yearly settlement ----------------------------------------------------------------------
+
+
+class PointsSettlement(models.Model):
+    """年度核算 of a township's year: the totals it found and what the policy did with points left
+    over, each household's part written to the ledger as an expiry and, where the policy carries
+    points over, a carry-over entry (source ``settlement:<year>``)."""
+
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_settlements",
+                                 verbose_name="乡镇/街道")
+    year = models.PositiveSmallIntegerField("年度")
+    cycle = models.ForeignKey(PointsCycle, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ran_at = models.DateTimeField("核算时间")
+    ran_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    policy = models.CharField("结余处理", max_length=20, choices=SettlementPolicy.choices)
+    carry_over_cap = models.PositiveIntegerField(null=True, blank=True)
+    households = models.PositiveIntegerField("参与核算户数", default=0)
+    year_points = models.BigIntegerField("当年获得积分", default=0)
+    balance_points = models.BigIntegerField("年末结余", default=0)
+    carried_points = models.BigIntegerField("结转积分", default=0)
+    expired_points = models.BigIntegerField("清零积分", default=0)
+    honours = models.PositiveIntegerField("积分之星户数", default=0)
+
+    class Meta:
+        ordering = ["-year", "township_id"]
+        verbose_name = "年度核算"
+        verbose_name_plural = "年度核算"
+        constraints = [models.UniqueConstraint(fields=["township", "year"], name="points_settlement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.township} {self.year}年度积分核算"
+
+
+class PointsHonour(models.Model):
+    """积分之星: a household at the top of its village for the year's points."""
+
+    settlement = models.ForeignKey(PointsSettlement, on_delete=models.PROTECT, related_name="honour_rows")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="points_honours")
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("称号", max_length=30)
+    rank = models.PositiveIntegerField("村内名次")
+    year_points = models.IntegerField("当年获得积分")
+
+    class Meta:
+        ordering = ["village_id", "rank"]
+        verbose_name = "积分之星"
+        verbose_name_plural = "积分之星"
+        constraints = [models.UniqueConstraint(fields=["settlement", "household"], name="points_honour_once")]
+
+    def __str__(self) -> str:
+        return f"{self.settlement.year} {self.title} {self.household_id}"

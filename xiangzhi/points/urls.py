@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiangzhi.points import views
+from xiangzhi.points import cycle_views, views
 
 app_name = "points"
 urlpatterns = [
@@ -16,4 +16,12 @@ urlpatterns = [
     path("entries/<int:entry_id>/photo/thumb/", views.entry_photo, {"thumb": True}, name="thumb"),
     path("rules/", views.rule_list, name="rules"),
     path("rankings/", views.rankings, name="rankings"),
+    path("notices/", cycle_views.notice_list, name="notices"),
+    path("notices/<int:notice_id>/", cycle_views.notice_detail, name="notice"),
+    path("notices/<int:notice_id>/objections/", cycle_views.objection_file, name="objection_file"),
+    path("objections/<int:objection_id>/resolve/", cycle_views.objection_resolve, name="objection_resolve"),
+    path("public/<str:village_code>/", cycle_views.public_notice, name="public_notice"),
+    path("calendar/", cycle_views.calendar, name="calendar"),
+    path("calendar/windows/", cycle_views.window_add, name="window_add"),
+    path("settlements/<int:settlement_id>/", cycle_views.settlement_detail, name="settlement"),
 ]

@@ -24,3 +24,12 @@ def patrols_close_stale():
     from xiangzhi.gridwork.services import patrol_close_stale
 
     patrol_close_stale()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def points_cycles():
+    """The five-step points cycle: plan the years, open and close reviews, notices, redemption
+    windows and settlements as their days come (catching up after downtime)."""
+    from xiangzhi.points.cycles import cycles_advance
+
+    cycles_advance()

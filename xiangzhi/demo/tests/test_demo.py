@@ -289,10 +289,13 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
     from xiangzhi.points import services
     from xiangzhi.points.models import PointsBalance, PointsEntry, PointsRulebook
 
+    from xiangzhi.demo.points import RATE_DAYS, adoption_day
+
     assert PointsRulebook.objects.filter(region__code="370114010").count() == 1
-    entries = PointsEntry.objects.all()
+    entries = PointsEntry.objects.filter(kind="record")
     households = Household.objects.count()
-    assert 1.5 * households <= entries.count() <= 2.6 * households
+    weeks = ((timezone.localdate() - adoption_day(timezone.localdate())).days + 1) / RATE_DAYS
+    assert 1.5 * weeks * households <= entries.count() <= 2.6 * weeks * households
     statuses = Counter(e.status for e in entries.select_related("review"))
     assert statuses["approved"] > 0.75 * entries.count()
     assert 0 < statuses["rejected"] < 0.08 * entries.count() and statuses["pending"] > 0
@@ -314,3 +317,28 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
     assert entries.filter(household_id=resident.household_id).count() >= 3
     per_village = entries.values("village_id").annotate(n=Count("id"))
     assert len(per_village) == 23
+
+
+def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_is_open(built):
+    from django.utils import timezone
+
+    from xiangzhi.points import notices
+    from xiangzhi.points.models import ObjectionState, PointsCycle, PointsNotice
+    from xiangzhi.points.selectors import redemption_window_for
+
+    villages = Region.objects.filter(level="village")
+    quarter = PointsNotice.objects.order_by("-period_start").first().period_start
+    assert PointsNotice.objects.filter(period_start=quarter).count() == villages.count()
+    notice = PointsNotice.objects.filter(objections__isnull=False).distinct().get()
+    assert sorted(notice.objections.values_list("state", flat=True)) == [ObjectionState.DISMISSED,
+                                                                        ObjectionState.UPHELD]
+    upheld = notice.objections.get(state=ObjectionState.UPHELD)
+    assert upheld.correction.points == 3 and upheld.correction.kind == "correction"
+    assert notices.notice_verify(notice).ok
+    assert sum(len(r["by_category"]) > 0 for r in notice.rows) > 0.5 * len(notice.rows)
+    today = timezone.localdate()
+    for village in villages:
+        assert redemption_window_for(village, today) is not None
+    # Past reviews and last quarter's notice cycle ran and closed; the year's settlement waits.
+    assert not PointsCycle.objects.filter(closes_on__lt=today).exclude(state="closed").exists()
+    assert not PointsCycle.objects.filter(opens_on__gt=today).exclude(state="scheduled").exists()

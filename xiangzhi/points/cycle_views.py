@@ -1,0 +1,216 @@
+"""Pages of the cycle: the quarterly notices and their objections, the public notice behind the
+village's link (no login), the cycle calendar with redemption windows, and the yearly settlements."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from xiangzhi.people.models import Household
+from xiangzhi.points import cycles, notices, settlement
+from xiangzhi.points.errors import PointsError
+from xiangzhi.points.models import (
+    CycleKind,
+    NoticeState,
+    PointsCycle,
+    PointsHonour,
+    PointsObjection,
+    PointsSettlement,
+)
+from xiangzhi.points.rules import can_install_rulebook, can_review
+from xiangzhi.points.selectors import ancestor_paths, township_of
+from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import region_get_for_user
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _category_names(notice) -> dict[str, str]:
+    names = {c["code"]: c["name"] for c in notice.categories}
+    names[notices.OTHER] = "其他"
+    return names
+
+
+def _table(notice) -> dict:
+    names = _category_names(notice)
+    used = [c for c in [*names] if any(c in r["by_category"] for r in notice.rows)]
+    return {"columns": [(code, names.get(code, code)) for code in used],
+            "rows": [{**r, "cells": [r["by_category"].get(code, "") for code in used]} for r in notice.rows]}
+
+
+# --- notices for signed-in users ----------------------------------------------------------------
+
+
+@login_required
+def notice_list(request):
+    user = request.user
+    items = list(notices.notice_list_for_user(user).order_by("-period_start", "village__code")[:200])
+    counts = notices.notice_objection_counts(items)
+    for n in items:
+        n.counts = counts.get(n.pk, {})
+    waiting = list(notices.objections_open_for_user(user)[:100]) if can_review(user) else []
+    return render(request, "points/notices.html", {"notices": items, "waiting": waiting})
+
+
+@login_required
+def notice_detail(request, notice_id: int):
+    user = request.user
+    notice = notices.notice_get_for_user(user, notice_id)
+    objections = list(notice.objections.select_related("household", "filed_by", "resolved_by", "correction"))
+    for o in objections:
+        o.may_resolve = o.state == "open" and notices.why_not_resolve(user, o) is None
+    open_for_objections = notice.state == NoticeState.OPEN and timezone.localdate() <= notice.objection_until
+    return render(request, "points/notice.html", {
+        "notice": notice, "table": _table(notice), "objections": objections,
+        "may_object": open_for_objections and notices.may_object(user, notice),
+        "check": notices.notice_verify(notice),
+    })
+
+
+@login_required
+@require_POST
+def objection_file(request, notice_id: int):
+    user = request.user
+    notice = notices.notice_get_for_user(user, notice_id)
+    household = Household.objects.filter(pk=_int(request.POST.get("household"))).first()
+    if household is None:
+        messages.error(request, "请选择异议涉及的户")
+        return redirect("points:notice", notice_id=notice.pk)
+    try:
+        notices.objection_file(actor=user, notice=notice, household=household, text=request.POST.get("text", ""))
+    except PointsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "异议已提交，处理结果会通知您，并在公示页公开")
+    return redirect("points:notice", notice_id=notice.pk)
+
+
+@login_required
+@require_POST
+def objection_resolve(request, objection_id: int):
+    user = request.user
+    objection = PointsObjection.objects.select_related("notice", "notice__village").filter(pk=objection_id).first()
+    if objection is None:
+        raise Http404
+    notices.notice_get_for_user(user, objection.notice_id)  # 404 outside the scope
+    post = request.POST
+    correction = post.get("correction", "").strip()
+    if correction and _int(correction) is None:
+        messages.error(request, "更正分值应为整数，如 5 或 -3")
+        return redirect("points:notice", notice_id=objection.notice_id)
+    try:
+        notices.objection_resolve(actor=user, objection=objection, upheld=post.get("decision") == "uphold",
+                                  resolution=post.get("resolution", ""),
+                                  correction=_int(correction) if correction else None)
+    except PointsError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "异议已处理，结果已通知提出人")
+    return redirect("points:notice", notice_id=objection.notice_id)
+
+
+# --- the public page (一村一码) -------------------------------------------------------------------
+
+
+def public_notice(request, village_code: str):
+    """The village's notices for anyone with its link: no login, no names beyond the masked ones."""
+    village = Region.objects.filter(code=village_code, level=RegionLevel.VILLAGE).first()
+    if village is None:
+        raise Http404
+    listing = list(notices.public_notices(village))
+    chosen = _int(request.GET.get("notice"))
+    notice = None
+    if listing:
+        pick = next((n for n in listing if n.pk == chosen), listing[0])
+        notice = notices.PointsNotice.objects.get(pk=pick.pk)
+    context = {"village": village, "township": township_of(village), "listing": listing, "notice": notice}
+    if notice is not None:
+        context.update(table=_table(notice), check=notices.notice_verify(notice),
+                       objections=notices.objection_filter_public(notice))
+    return render(request, "points/public_notice.html", context)
+
+
+# --- the calendar -------------------------------------------------------------------------------
+
+
+def _townships_for(user) -> list[Region]:
+    from xiangzhi.accounts.scope import scope_of
+
+    scope = scope_of(user)
+    if scope.everything:
+        return list(Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"))
+    paths = set(scope.paths)
+    if scope.household_id:
+        grid_path = Household.objects.filter(pk=scope.household_id).values_list("grid__path", flat=True).first()
+        paths = {grid_path} if grid_path else set()
+    around = {a for p in paths for a in ancestor_paths(p)}
+    found = Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=around)
+    under = Region.objects.none()
+    for p in paths:
+        under = under | Region.objects.filter(level=RegionLevel.TOWNSHIP, path__startswith=p)
+    return list((found | under).distinct().order_by("code"))
+
+
+@login_required
+def calendar(request):
+    user = request.user
+    towns = _townships_for(user)
+    if not towns:
+        raise PermissionDenied
+    code = request.GET.get("township")
+    township = next((t for t in towns if t.code == code), towns[0])
+    year = _int(request.GET.get("year")) or timezone.localdate().year
+    if not 2000 <= year <= 2100:
+        raise Http404
+    cycles.cycles_plan(township=township, year=year)
+    items = list(PointsCycle.objects.filter(township=township, opens_on__year=year).order_by("opens_on", "kind"))
+    months = [{"month": m, "cycles": [c for c in items if c.opens_on.month == m]} for m in range(1, 13)]
+    return render(request, "points/calendar.html", {
+        "township": township, "townships": towns, "year": year, "months": months,
+        "policy": cycles.policy_for(township), "today": timezone.localdate(),
+        "may_add_window": can_install_rulebook(user),
+        "settlements": PointsSettlement.objects.filter(township=township).order_by("-year")[:5],
+        "kinds": CycleKind,
+    })
+
+
+@login_required
+@require_POST
+def window_add(request):
+    user = request.user
+    township = region_get_for_user(user, request.POST.get("township", ""))
+    try:
+        opens = dt.date.fromisoformat(request.POST.get("opens_on", ""))
+        closes = dt.date.fromisoformat(request.POST.get("closes_on", ""))
+    except ValueError:
+        messages.error(request, "请填写正确的开始和结束日期")
+    else:
+        try:
+            w = cycles.redemption_window_add(actor=user, township=township, opens_on=opens, closes_on=closes,
+                                             note=request.POST.get("note", ""))
+        except PointsError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已安排兑换期：{w.opens_on}～{w.closes_on}")
+    return redirect(f"{reverse('points:calendar')}?township={township.code}")
+
+
+@login_required
+def settlement_detail(request, settlement_id: int):
+    user = request.user
+    item = settlement.settlement_list_for_user(user).filter(pk=settlement_id).first()
+    if item is None or not (can_install_rulebook(user) or can_review(user)):
+        raise Http404
+    honours = PointsHonour.objects.filter(settlement=item).select_related("household", "village")[:500]
+    return render(request, "points/settlement.html", {"settlement": item, "honours": honours})

@@ -1,0 +1,270 @@
+"""The five-step cycle: planned periods, the worker's sweep, the quarterly notice with objections and
+its proof, redemption windows and the yearly settlement."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.utils import timezone
+
+from xiangzhi.lib.periods import period_bounds
+from xiangzhi.points import cycles, notices, services, settlement
+from xiangzhi.points.errors import AlreadyDone, PointsError
+from xiangzhi.points.models import (
+    CycleKind,
+    CycleState,
+    EntryKind,
+    NoticeState,
+    ObjectionState,
+    PointsBalance,
+    PointsCycle,
+    PointsEntry,
+    PointsNotice,
+    PointsPolicy,
+    RedemptionCadence,
+    SettlementPolicy,
+)
+from xiangzhi.points.selectors import redemption_window_for
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_current_timezone()
+
+
+def at(year, month, day, hour=10):
+    return dt.datetime(year, month, day, hour, tzinfo=TZ)
+
+
+def earn(county, rules, household="a1", code="neighbour_help", when=None, approve=True, **kw):
+    when = when or timezone.now()
+    entry = services.entry_record(actor=county.users["points_recorder"], household=county.households[household],
+                                  rule=rules[code], occurred_on=timezone.localdate(when), now=when, **kw).entry
+    if approve:
+        services.entry_review(actor=county.users["points_supervisor"], entry=entry, approve=True,
+                              now=when + dt.timedelta(hours=1))
+    return entry
+
+
+def balance(county, household="a1") -> int:
+    b = PointsBalance.objects.filter(pk=county.households[household].pk).first()
+    return b.approved_total if b else 0
+
+
+def assert_ledger_holds(county):
+    for village in (county.village_a1, county.village_a2, county.village_b1):
+        assert services.ledger_verify(village) is None
+    assert services.balances_check() == []
+
+
+# --- planning and the sweep -----------------------------------------------------------------------
+
+
+def test_a_year_is_planned_from_the_policy(county, rules):
+    assert cycles.cycles_plan(township=county.town_a, year=2026) == 12 + 4 + 2 + 1
+    assert cycles.cycles_plan(township=county.town_a, year=2026) == 0  # kept, not doubled
+    plan = {(c.kind, c.period_start): c for c in PointsCycle.objects.filter(township=county.town_a)}
+    q1 = plan[(CycleKind.NOTICE, dt.date(2026, 1, 1))]
+    assert (q1.period_end, q1.opens_on, q1.closes_on) == (dt.date(2026, 3, 31), dt.date(2026, 4, 15),
+                                                          dt.date(2026, 4, 21))
+    review_feb = plan[(CycleKind.REVIEW, dt.date(2026, 2, 1))]
+    assert (review_feb.opens_on, review_feb.closes_on) == (dt.date(2026, 3, 1), dt.date(2026, 3, 10))
+    h1 = plan[(CycleKind.REDEMPTION, dt.date(2026, 1, 1))]
+    assert (h1.period_end, h1.opens_on, h1.closes_on) == (dt.date(2026, 6, 30), dt.date(2026, 7, 22),
+                                                          dt.date(2026, 8, 5))
+    assert plan[(CycleKind.SETTLEMENT, dt.date(2026, 1, 1))].opens_on == dt.date(2027, 1, 15)
+
+    # 沾化 opens its supermarkets every quarter.
+    PointsPolicy.objects.create(township=county.town_b, redemption_every=RedemptionCadence.QUARTER,
+                                redemption_days=10)
+    cycles.cycles_plan(township=county.town_b, year=2026)
+    windows = PointsCycle.objects.filter(township=county.town_b, kind=CycleKind.REDEMPTION).order_by("opens_on")
+    assert [(w.opens_on, w.closes_on) for w in windows][:2] == [
+        (dt.date(2026, 4, 22), dt.date(2026, 5, 1)), (dt.date(2026, 7, 22), dt.date(2026, 7, 31))]
+
+
+def test_the_sweep_opens_and_closes_each_step_once_and_catches_up(county, rules):
+    earn(county, rules, when=at(2026, 11, 20))
+    first = cycles.cycles_advance(now=at(2026, 11, 30))
+    assert first.planned > 0
+    # After a year of downtime every step that came due ran; the past ones opened and closed in one sweep.
+    q3 = PointsCycle.objects.get(township=county.town_a, kind=CycleKind.NOTICE, period_start=dt.date(2026, 7, 1))
+    assert q3.state == CycleState.CLOSED and q3.pk in first.opened and q3.pk in first.closed
+    assert PointsNotice.objects.filter(cycle=q3).count() == 2  # 东村 and 西村
+    again = cycles.cycles_advance(now=at(2026, 11, 30))
+    assert again.planned == 0 and again.opened == [] and again.closed == []
+    assert PointsNotice.objects.filter(cycle=q3).count() == 2
+    # Two workers: the second finds the cycle claimed and does nothing.
+    dec = PointsCycle.objects.get(township=county.town_a, kind=CycleKind.REVIEW, period_start=dt.date(2026, 11, 1))
+    assert dec.state == CycleState.SCHEDULED
+    assert cycles._claim(dec.pk, CycleState.SCHEDULED, CycleState.OPEN, timezone.now())
+    assert not cycles._claim(dec.pk, CycleState.SCHEDULED, CycleState.OPEN, timezone.now())
+
+
+def test_the_supermarket_is_open_only_inside_a_window(county, rules):
+    cycles.cycles_plan(township=county.town_a, year=2026)
+    assert redemption_window_for(county.village_a1, dt.date(2026, 7, 22)).kind == CycleKind.REDEMPTION
+    assert redemption_window_for(county.village_a1, dt.date(2026, 8, 6)) is None
+    assert redemption_window_for(county.village_b1, dt.date(2026, 7, 22)) is None  # 古城镇 planned nothing
+    today = timezone.localdate()
+    staff = county.users["township_staff"]
+    window = cycles.redemption_window_add(actor=staff, township=county.town_a, opens_on=today,
+                                          closes_on=today + dt.timedelta(days=6), note="元旦前临时兑换")
+    assert redemption_window_for(county.village_a2, today) == window
+    with pytest.raises(PointsError, match="重叠"):
+        cycles.redemption_window_add(actor=staff, township=county.town_a, opens_on=today + dt.timedelta(days=3),
+                                     closes_on=today + dt.timedelta(days=9))
+    with pytest.raises(PermissionDenied):
+        cycles.redemption_window_add(actor=county.users["points_recorder"], township=county.town_a,
+                                     opens_on=today + dt.timedelta(days=20), closes_on=today + dt.timedelta(days=25))
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        cycles.redemption_window_add(actor=county.users["township_staff_b"], township=county.town_a,
+                                     opens_on=today + dt.timedelta(days=20), closes_on=today + dt.timedelta(days=25))
+
+
+# --- the notice -----------------------------------------------------------------------------------
+
+
+def publish(county, village=None, **kw):
+    start, end = period_bounds("quarter", timezone.localdate())
+    return notices.notice_publish(village=village or county.village_a1, period_start=start, period_end=end,
+                                  objection_days=7, **kw)
+
+
+def test_a_notice_lists_every_household_by_category_with_ranks(county, rules):
+    earn(county, rules, "a1", "neighbour_help")
+    earn(county, rules, "a1", "env_sorting")
+    earn(county, rules, "a1_micro", "neighbour_help")
+    earn(county, rules, "a1_micro", "neighbour_help", approve=False)  # pending: not in the notice
+    notice = publish(county)
+    by_hh = {r["household"]: r for r in notice.rows}
+    a1, a2 = county.households["a1"].pk, county.households["a1_micro"].pk
+    assert set(by_hh) == {a1, a2}
+    assert by_hh[a1]["total"] == balance(county, "a1") and by_hh[a1]["rank"] == 1
+    assert by_hh[a1]["by_category"] == {rules["neighbour_help"].category.code: rules["neighbour_help"].points,
+                                        rules["env_sorting"].category.code:
+                                            rules["env_sorting"].points}
+    assert by_hh[a2]["total"] == rules["neighbour_help"].points and by_hh[a2]["rank"] == 2
+    assert "*" in by_hh[a1]["name"] and county.households["a1"].head_name not in by_hh[a1]["name"]
+    assert [c["name"] for c in notice.categories][:3] == ["信访维稳", "移风易俗", "人居环境"]
+    assert notices.notice_verify(notice).ok
+    assert publish(county) == notice  # once per village and quarter
+
+
+def test_the_notice_still_verifies_after_later_postings_but_not_after_an_edit(county, rules):
+    earn(county, rules, "a1")
+    notice = publish(county)
+    earn(county, rules, "a1", "env_sorting")  # after publication: the next notice's business
+    assert notices.notice_verify(notice).ok
+    rows = notice.rows
+    rows[0]["total"] += 10
+    PointsNotice.objects.filter(pk=notice.pk).update(rows=rows)
+    notice.refresh_from_db()
+    problems = notices.notice_verify(notice).problems
+    assert any("发布后被改动" in p for p in problems) and any("不符" in p for p in problems)
+
+
+@pytest.mark.skipif("connection.vendor == 'postgresql'", reason="PostgreSQL refuses the UPDATE itself")
+def test_a_ledger_row_changed_behind_the_application_breaks_the_notice(county, rules):
+    entry = earn(county, rules, "a1")
+    notice = publish(county)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE points_pointsentry SET points = points + 100 WHERE id = %s", [entry.pk])
+    problems = notices.notice_verify(notice).problems
+    assert any("台账不完整" in p for p in problems)
+
+
+def test_objections_are_filed_in_the_window_and_answered_once(county, rules):
+    earn(county, rules, "a1")
+    notice = publish(county)
+    resident = county.users["resident"]  # lives in a1
+    a2 = county.households["a1_micro"]
+    objection = notices.objection_file(actor=resident, notice=notice, household=a2, text="该户邻里互助未记分")
+    with pytest.raises(PointsError, match="正在处理"):
+        notices.objection_file(actor=resident, notice=notice, household=a2, text="该户邻里互助未记分")
+    with pytest.raises(PermissionDenied):
+        notices.objection_file(actor=county.users["grid_worker_b"], notice=notice, household=a2, text="不对不对不对")
+    supervisor = county.users["points_supervisor"]
+    upheld = notices.objection_resolve(actor=supervisor, objection=objection, upheld=True,
+                                       resolution="经核实属实，补记 3 分", correction=3)
+    assert upheld.state == ObjectionState.UPHELD and upheld.correction.kind == EntryKind.CORRECTION
+    assert balance(county, "a1_micro") == 3 and upheld.correction.status == "approved"
+    with pytest.raises(AlreadyDone):
+        notices.objection_resolve(actor=supervisor, objection=objection, upheld=False, resolution="不采纳")
+    # The published list is unchanged and still proves itself; the correction is in the ledger.
+    notice.refresh_from_db()
+    assert notices.notice_verify(notice).ok
+    assert_ledger_holds(county)
+    # The filer was told.
+    from xiangzhi.notifications.models import Notification
+
+    assert Notification.objects.filter(recipient=resident, kind="points_objection").exists()
+
+
+def test_objection_rules(county, rules):
+    earn(county, rules, "a1")
+    notice = publish(county)
+    resident = county.users["resident"]
+    cadre = county.users["village_cadre"]  # files what a villager told them at the office
+    own = notices.objection_file(actor=cadre, notice=notice, household=county.households["a1"],
+                                 text="村民反映本户上月清扫未记分")
+    with pytest.raises(PermissionDenied, match="自己"):
+        notices.objection_resolve(actor=cadre, objection=own, upheld=False, resolution="不采纳")
+    from django.http import Http404
+
+    with pytest.raises(Http404):  # a villager answers nobody's objection
+        notices.objection_resolve(actor=resident, objection=own, upheld=False, resolution="不采纳")
+    with pytest.raises(PointsError, match="未采纳"):
+        notices.objection_resolve(actor=county.users["points_supervisor"], objection=own, upheld=False,
+                                  resolution="不采纳", correction=2)
+    later = timezone.now() + dt.timedelta(days=8)
+    with pytest.raises(PointsError, match="异议期"):
+        notices.objection_file(actor=resident, notice=notice, household=county.households["a1_micro"],
+                               text="该户记分有误请核实", now=later)
+    assert notices.notices_close_due(timezone.localdate(later)) == 1
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.FINAL
+
+
+# --- the settlement -------------------------------------------------------------------------------
+
+
+def test_the_year_is_settled_by_policy_as_ledger_entries(county, rules):
+    last_year = timezone.localdate().year - 1
+    when = at(last_year, 12, 10)
+    for _ in range(3):
+        earn(county, rules, "a1", "neighbour_help", when=when)
+    earn(county, rules, "a1_micro", "neighbour_help", when=when)
+    a1_points, a2_points = balance(county, "a1"), balance(county, "a1_micro")
+    with pytest.raises(PointsError, match="尚未结束"):
+        settlement.settlement_run(township=county.town_a, year=last_year + 1)
+    run_at = at(last_year + 1, 1, 15)
+    result = settlement.settlement_run(township=county.town_a, year=last_year, now=run_at)
+    assert result.policy == SettlementPolicy.CARRY_OVER
+    assert (result.year_points, result.balance_points) == (a1_points + a2_points, a1_points + a2_points)
+    assert (result.carried_points, result.expired_points) == (a1_points + a2_points, 0)
+    assert balance(county, "a1") == a1_points  # carried over in full
+    kinds = sorted(PointsEntry.objects.filter(household=county.households["a1"], source=f"settlement:{last_year}")
+                   .values_list("kind", flat=True))
+    assert kinds == [EntryKind.CARRY_OVER, EntryKind.EXPIRY]
+    honoured = list(result.honour_rows.values_list("household_id", "rank"))
+    assert (county.households["a1"].pk, 1) in honoured
+    assert settlement.settlement_run(township=county.town_a, year=last_year, now=run_at) == result
+    assert_ledger_holds(county)
+
+
+def test_a_township_that_clears_points_at_year_end(county, rules):
+    PointsPolicy.objects.create(township=county.town_a, settlement_policy=SettlementPolicy.CARRY_OVER_CAPPED,
+                                carry_over_cap=5)
+    last_year = timezone.localdate().year - 1
+    for _ in range(3):
+        earn(county, rules, "a1", "neighbour_help", when=at(last_year, 12, 10))
+    before = balance(county, "a1")
+    assert before > 5
+    result = settlement.settlement_run(township=county.town_a, year=last_year, now=at(last_year + 1, 1, 15))
+    assert balance(county, "a1") == 5 and result.expired_points == before - 5
+    assert_ledger_holds(county)
+    with pytest.raises(PermissionDenied):
+        settlement.settlement_run(township=county.town_b, year=last_year, actor=county.users["points_recorder"],
+                                  now=at(last_year + 1, 1, 15))
