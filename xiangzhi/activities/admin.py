@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.activities.models import Activity, ActivitySignup
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Activities change only through their services (the award posts points); here they are read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    scope_path_field = "village__path"
+    list_display = ("title", "village", "starts_at", "place", "points", "state", "created_by", "awarded_at")
+    list_filter = ("state",)
+    list_select_related = ("village", "created_by")
+    date_hierarchy = "starts_at"
+    search_fields = ("title", "place")
+
+
+@admin.register(ActivitySignup)
+class ActivitySignupAdmin(ReadOnlyAdmin):
+    scope_path_field = "household__grid__path"
+    list_display = ("activity", "household", "people", "signed_up_at", "checked_in_at", "withdrawn_at",
+                    "award_entry", "award_note")
+    list_select_related = ("activity", "household")
+    raw_id_fields = ("activity", "household", "resident", "award_entry")

@@ -1,0 +1,28 @@
+import pytest
+
+from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
+from xiangzhi.demo.activities import write_activities
+from xiangzhi.points import services as points
+from xiangzhi.points.models import EntryKind, PointsEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_runs_villages_activities_through_the_services(county, rules):
+    report = write_activities(seed=7, per_village=4)
+    # Only 东村 has a points recorder or village cadre account in the small county.
+    assert set(Activity.objects.values_list("village_id", flat=True)) == {county.village_a1.pk}
+    assert report.activities == 5
+    assert Activity.objects.filter(state=ActivityState.AWARDED).count() + report.skipped >= 1
+    assert Activity.objects.filter(state=ActivityState.OPEN).count() >= 1
+    assert report.signups == ActivitySignup.objects.count()
+    awards = PointsEntry.objects.filter(kind=EntryKind.AWARD)
+    assert awards.count() == report.awarded and report.awarded > 0
+    assert all(e.source.startswith("activity:") for e in awards)
+    assert 0 < report.reviewed == awards.filter(review__decision="approved").count()  # the older ones, decided
+    assert points.balances_check() == []
+    assert points.ledger_verify(county.village_a1) is None
+    assert {a.title for a in Activity.objects.all()} <= {
+        "清扫村道", "关爱孤寡老人", "义务植树", "防汛巡河", "人居环境集中整治", "移风易俗宣传"}
+    again = write_activities(seed=7, per_village=4, villages=[county.village_a2])
+    assert again.activities == 0
