@@ -98,6 +98,9 @@ def cases(c):
         ("get", f"/api/v1/points/households/{a1.id}", None, in_a1 | {"resident"}),
         ("get", "/api/v1/points/rankings", None, rankers),
         ("get", f"/api/v1/points/rankings?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
+        *activity_cases(c, rules, in_a1),
+        *shop_cases(c, rules),
+        *cycle_cases(c, in_a1),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -178,6 +181,163 @@ def cases(c):
         ("get", "/api/v1/notifications", None, set(ALL_ROLES)),
         ("post", f"/api/v1/notifications/{message.id}/read", {}, {"grid_worker"}),
         ("post", "/api/v1/notifications/read-all", {}, set(ALL_ROLES)),
+    ]
+
+
+def activity_cases(c, rules, in_a1):
+    """Volunteer activities in village a1: three of tomorrow (sign-up, close, cancel) and two begun an
+    hour ago, with a1 and a1_micro signed up (check-in; award, a1 checked in)."""
+    from xiangzhi.activities import services as activities
+
+    cadre, now = c.users["village_cadre"], timezone.now()
+
+    def activity(started=False):
+        start = now - dt.timedelta(hours=1) if started else now + dt.timedelta(days=1)
+        then = start - dt.timedelta(days=1) if started else now
+        a = activities.activity_create(actor=cadre, village=c.village_a1, title="清扫村道", place="村口",
+                                       starts_at=start, ends_at=start + dt.timedelta(hours=3),
+                                       rule=rules["volunteer_activity"], now=then)
+        return a, [activities.activity_signup(actor=cadre, activity=a, household=c.households[k], now=then)
+                   for k in (("a1", "a1_micro") if started else ())]
+
+    (coming, _), (closing, _), (cancelling, _) = activity(), activity(), activity()
+    mine = activities.activity_signup(actor=c.users["resident"], activity=coming)
+    begun, (s1, s2) = activity(started=True)
+    awarding, (present, _) = activity(started=True)
+    activities.activity_check_in(actor=cadre, activity=awarding, signups=[present])
+    viewers = set(ALL_ROLES) - {"department_staff"}
+    a1_viewers = in_a1 | {"resident"}
+    organisers = {"county_admin", "township_staff", "village_cadre", "points_recorder", "grid_chief"}
+    signers = organisers | {"grid_worker", "resident"}
+    awarders = organisers - {"grid_chief"}
+    comparers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_recorder",
+                 "points_supervisor"}
+    town_b_only = {"county_admin", "township_staff_b"}
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    form = {"village": c.village_a1.code, "title": "义务植树", "place": "村北荒坡", "starts_at": f"{day}T08:00",
+            "ends_at": f"{day}T10:00", "rule": "volunteer_activity"}
+    household = {"household": c.households["a1"].id}
+    return [
+        ("get", "/activities/", None, viewers),
+        ("get", "/activities/new/", None, organisers | {"township_staff_b"}),
+        ("post", "/activities/new/", form, organisers),
+        ("get", "/activities/villages/", None, comparers),
+        ("get", f"/activities/villages/?region={c.town_b.code}", None, town_b_only),
+        ("get", f"/activities/{coming.pk}/", None, a1_viewers),
+        ("get", f"/activities/{coming.pk}/households/?q=张", None, signers - {"resident"}),
+        ("post", f"/activities/{coming.pk}/signup/", household, signers),
+        ("post", f"/activities/{coming.pk}/signups/{mine.pk}/withdraw/", {}, signers),
+        ("post", f"/activities/{closing.pk}/close/", {}, organisers),
+        ("post", f"/activities/{cancelling.pk}/cancel/", {"reason": "暴雨预警"}, organisers),
+        ("post", f"/activities/{begun.pk}/signups/{s1.pk}/check-in/", {"present": "1"}, organisers),
+        ("post", f"/activities/{begun.pk}/check-in/", {}, organisers),
+        ("post", f"/activities/{awarding.pk}/award/", {}, awarders),
+        ("get", "/api/v1/activities", None, viewers),
+        ("post", "/api/v1/activities", form, organisers),
+        ("get", "/api/v1/activities/villages", None, comparers),
+        ("get", f"/api/v1/activities/villages?region={c.town_b.code}", None, town_b_only),
+        ("get", f"/api/v1/activities/{coming.pk}", None, a1_viewers),
+        ("get", f"/api/v1/activities/{coming.pk}/signups", None, a1_viewers),
+        ("post", f"/api/v1/activities/{coming.pk}/signups", household, signers),
+        ("post", f"/api/v1/activities/{coming.pk}/signups/{mine.pk}/withdraw", {}, signers),
+        ("post", f"/api/v1/activities/{closing.pk}/close", {}, organisers),
+        ("post", f"/api/v1/activities/{cancelling.pk}/cancel", {"reason": "暴雨预警"}, organisers),
+        ("post", f"/api/v1/activities/{begun.pk}/check-in", {"signups": [s1.pk, s2.pk]}, organisers),
+        ("post", f"/api/v1/activities/{begun.pk}/signups/{s2.pk}/undo-check-in", {}, organisers),
+        ("post", f"/api/v1/activities/{awarding.pk}/award", {}, awarders),
+    ]
+
+
+def shop_cases(c, rules):
+    """积分超市 in village a1, its window open: a1 and a1_micro hold points, and four orders of a1 wait
+    (cancel and hand over, on the page and through the API). The counter is a1's cadre and points
+    recorder and the township and county above; the villager orders and cancels for their household."""
+    from xiangzhi.points.cycles import redemption_window_add
+    from xiangzhi.points.models import PointsRule
+    from xiangzhi.shop import services as shop
+
+    today = timezone.localdate()
+    redemption_window_add(actor=c.users["township_staff"], township=c.town_a, opens_on=today,
+                          closes_on=today + dt.timedelta(days=14))
+    first = rules["neighbour_help"]
+    earn = PointsRule.objects.create(rulebook=first.rulebook, category=first.category, code="shop_access_earn",
+                                     name="测试积分", direction="add", points=50)
+    for key in ("a1", "a1_micro"):
+        e = points.entry_record(actor=c.users["points_recorder"], household=c.households[key], rule=earn,
+                                occurred_on=today).entry
+        points.entry_review(actor=c.users["points_supervisor"], entry=e, approve=True)
+    cadre, a1 = c.users["village_cadre"], c.households["a1"]
+    powder = shop.shop_item_create(actor=cadre, village=c.village_a1, name="洗衣粉", unit="袋", price=1, stock=200)
+    oil = shop.shop_item_create(actor=cadre, village=c.village_a1, name="食用油", unit="桶", price=1, stock=200)
+    page_cancel, api_cancel, page_hand, api_hand = (
+        shop.shop_order_reserve(actor=c.users["resident"], household=a1, item=powder).order for _ in range(4))
+    counter = {"county_admin", "township_staff", "village_cadre", "points_recorder"}
+    users = counter | {"township_staff_b", "resident"}
+    village = c.village_a1.code
+    return [
+        ("get", "/shop/", None, users),
+        ("get", "/shop/manage/", None, users - {"resident"}),
+        ("get", f"/shop/manage/?village={village}", None, counter),
+        ("get", f"/shop/manage/orders/?village={village}&q=张", None, counter),
+        ("post", "/shop/manage/items/", {"village": village, "name": "醋", "price": 3, "stock": 5}, counter),
+        ("post", f"/shop/manage/items/{oil.pk}/", {"name": "食用油", "kind": "goods", "unit": "桶", "price": 2,
+                                                   "is_active": "1"}, counter),
+        ("post", f"/shop/manage/items/{oil.pk}/stock/", {"reason": "restock", "quantity": 5}, counter),
+        ("post", "/shop/orders/", {"item": powder.pk, "household": a1.number, "back": "manage"},
+         counter | {"resident"}),
+        ("post", f"/shop/orders/{page_cancel.pk}/cancel/", {"reason": "村民不要了"}, counter | {"resident"}),
+        ("post", f"/shop/orders/{page_hand.pk}/hand-over/", {}, counter),
+        ("get", f"/api/v1/shop/items?village={village}", None, counter | {"resident"}),
+        ("get", "/api/v1/shop/items", None, users),
+        ("post", "/api/v1/shop/items", {"village": village, "name": "香皂", "price": 4, "stock": 5}, counter),
+        ("patch", f"/api/v1/shop/items/{oil.pk}", {"price": 3}, counter),
+        ("post", f"/api/v1/shop/items/{oil.pk}/restock", {"quantity": 5}, counter),
+        ("post", "/api/v1/shop/orders", {"item": powder.pk, "household": a1.id}, counter | {"resident"}),
+        ("get", "/api/v1/shop/orders", None, users),
+        ("get", f"/api/v1/shop/orders/{api_cancel.pk}", None, counter | {"resident"}),
+        ("post", f"/api/v1/shop/orders/{api_hand.pk}/hand-over", {}, counter),
+        ("post", f"/api/v1/shop/orders/{api_cancel.pk}/cancel", {"reason": "村民不要了"}, counter | {"resident"}),
+        ("get", "/api/v1/shop/windows", None, users),
+    ]
+
+
+def cycle_cases(c, in_a1):
+    """The points cycle: 东村's quarterly notice with two villager objections, the calendar, a
+    redemption window for 下洼镇, and a settled past year."""
+    from xiangzhi.lib.periods import period_bounds
+    from xiangzhi.points import notices
+    from xiangzhi.points.settlement import settlement_run
+
+    start, end = period_bounds("quarter", timezone.localdate())
+    notice = notices.notice_publish(village=c.village_a1, period_start=start, period_end=end, objection_days=7)
+    micro = c.households["a1_micro"]
+    by_page, by_api = (notices.objection_file(actor=c.users[who], notice=notice, household=micro,
+                                              text="该户记分有误，请核实") for who in ("resident", "village_cadre"))
+    year = timezone.localdate().year - 1
+    settled = settlement_run(township=c.town_a, year=year, now=timezone.now())
+    objectors = {"resident", "village_cadre", "points_recorder"}
+    resolvers = {"county_admin", "township_staff", "village_cadre", "points_supervisor"}
+    towns = {"county_admin", "township_staff"}
+    later = timezone.localdate() + dt.timedelta(days=40)
+    window = {"township": c.town_a.code, "opens_on": later.isoformat(), "closes_on": later.isoformat()}
+    objection = {"household": micro.pk, "text": "该户本季度记分偏高，请核实"}
+    return [
+        ("get", "/points/notices/", None, set(ALL_ROLES)),
+        ("get", f"/points/notices/{notice.pk}/", None, in_a1 | {"resident"}),
+        ("post", f"/points/notices/{notice.pk}/objections/", objection, objectors),
+        ("post", f"/points/objections/{by_page.pk}/resolve/", {"decision": "dismiss", "resolution": "不采纳"},
+         resolvers),
+        ("get", "/points/calendar/", None, set(ALL_ROLES) - {"department_staff"}),
+        ("post", "/points/calendar/windows/", window, towns),
+        ("get", f"/points/settlements/{settled.pk}/", None, towns),
+        ("get", "/api/v1/points/notices", None, set(ALL_ROLES)),
+        ("get", f"/api/v1/points/notices/{notice.pk}", None, in_a1 | {"resident"}),
+        ("post", f"/api/v1/points/notices/{notice.pk}/objections", objection, objectors),
+        ("post", f"/api/v1/points/objections/{by_api.pk}/resolve", {"upheld": False, "resolution": "不采纳"},
+         resolvers - {"village_cadre"}),  # the cadre filed it: someone else answers
+        ("get", "/api/v1/points/cycles", None, set(ALL_ROLES) - {"department_staff"}),
+        ("post", "/api/v1/points/redemption-windows", {**window, "note": "节前兑换"}, towns),
+        ("get", "/api/v1/points/settlements", None, set(ALL_ROLES)),
     ]
 
 

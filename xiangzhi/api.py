@@ -131,6 +131,7 @@ def _domain(request, exc):
 
 def register_routers() -> None:
     from xiangzhi.accounts.api import router as accounts_router
+    from xiangzhi.activities.api import router as activities_router
     from xiangzhi.cases.api import router as cases_router
     from xiangzhi.cases.figures_api import router as figures_router
     from xiangzhi.cases.intake_api import router as intake_router
@@ -141,6 +142,7 @@ def register_routers() -> None:
     from xiangzhi.points.api import router as points_router
     from xiangzhi.points.cycle_api import router as points_cycle_router
     from xiangzhi.regions.api import router as regions_router
+    from xiangzhi.shop.api import router as shop_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("", regions_router)
@@ -150,7 +152,9 @@ def register_routers() -> None:
     api.add_router("", figures_router)  # before the cases router: /cases/figures
     api.add_router("", cases_router)
     api.add_router("/points", points_router)
+    api.add_router("/activities", activities_router)
     api.add_router("/points", points_cycle_router)
+    api.add_router("/shop", shop_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/webhooks", devices_router)
 

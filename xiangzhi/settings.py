@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "xiangzhi.notifications",
     "xiangzhi.cases",
     "xiangzhi.points",
+    "xiangzhi.shop",
+    "xiangzhi.activities",
     "xiangzhi.devices",
     "xiangzhi.open311",
     "xiangzhi.front",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("work/", include("xiangzhi.gridwork.urls")),
     path("cases/", include("xiangzhi.cases.urls")),
     path("points/", include("xiangzhi.points.urls")),
+    path("shop/", include("xiangzhi.shop.urls")),
+    path("activities/", include("xiangzhi.activities.urls")),
     path("open311/v2/", include("xiangzhi.open311.urls")),
     path("inbox/", include("xiangzhi.notifications.urls")),
     path("", include("xiangzhi.regions.urls")),

@@ -32,6 +32,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.demo import geography as geo
+from xiangzhi.demo.activities import write_activities
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
 from xiangzhi.demo.cycle import write_cycle
 from xiangzhi.demo.gridwork import write_grid_work
@@ -58,6 +59,7 @@ from xiangzhi.demo.plan import (
     short_township_name,
 )
 from xiangzhi.demo.points import write_points
+from xiangzhi.demo.shop import write_first_redemption, write_shops
 from xiangzhi.lib import idnumber
 from xiangzhi.people.models import (
     Household,
@@ -298,10 +300,24 @@ class _Builder:
         points = write_points(self.db.insert_raw, seed=self.seed, scale=self.report.scale, with_accounts=accounts)
         self.say(f"  已生成积分：{points.rulebooks} 个乡镇的积分细则，积分记录 {points.entries:,} 条"
                  f"（已审核 {points.reviews:,} 条，待审核 {points.pending:,} 条）")
+        # Volunteer activities through their services: every village at street scale, the first
+        # township's villages for a whole county (each sign-up is a handful of queries).
+        villages = Region.objects.filter(level=RegionLevel.VILLAGE).order_by("code")
+        if self.report.scale != "street":
+            first = Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code").first()
+            villages = villages.filter(path__startswith=first.path)
+        done = write_activities(seed=self.seed, villages=villages)
+        self.say(f"  志愿服务活动：{done.activities} 场，报名 {done.signups:,} 户次，到场 {done.checked_in:,}，"
+                 f"记分 {done.awarded:,} 户次")
         # The five-step cycle through the real services: notices, objections, a redemption window.
         cycle = write_cycle()
         self.say(f"  积分周期：已发布季度公示 {cycle.notices} 份，处理异议 {cycle.objections} 件，"
                  f"开放兑换期 {cycle.windows} 个")
+        # Every village's points supermarket, and a first bag of washing powder taken home.
+        shops = write_shops(self.db.insert, seed=self.seed)
+        first = write_first_redemption()
+        self.say(f"  积分超市：{shops.villages} 个村上架 {shops.items} 种商品和服务"
+                 + (f"；{first.username} 兑换洗衣粉一袋（单号 {first.order_number}）" if first.order_number else ""))
 
     # regions, grids, departments ----------------------------------------------------------------
 

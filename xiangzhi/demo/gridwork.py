@@ -81,6 +81,7 @@ def _write_visits(insert, rng, today: dt.date, tz, staff, history_days: int) -> 
     grid); each worker keeps their own reliability, so some fall behind and leave people overdue.
     Where a grid has nobody, nobody visits: those people are overdue too (一格一人 shows why)."""
     window_start = today - dt.timedelta(days=history_days)
+    now = timezone.now()
     people = (
         KeyPerson.objects.filter(is_active=True, category__is_active=True)
         .order_by("id")
@@ -111,9 +112,12 @@ def _write_visits(insert, rng, today: dt.date, tz, staff, history_days: int) -> 
             day = max(day, basis + dt.timedelta(days=1))
             if day > today or (day == today and rng.random() < 0.5):
                 break
+            at = _at(day, rng, tz)
+            if at > now:  # today's visit has not happened yet (a build just after midnight)
+                break
             outcome = rng.choices((VisitOutcome.NORMAL, VisitOutcome.ISSUE_FOUND, VisitOutcome.NOT_MET),
                                   weights=(84, 9, 7))[0]
-            rows.append(_visit(rng, kp_id, visitor, _at(day, rng, tz), outcome, due))
+            rows.append(_visit(rng, kp_id, visitor, at, outcome, due))
             if outcome == VisitOutcome.NOT_MET:
                 # Not met: try again a few days later, against the same due date.
                 day += dt.timedelta(days=rng.randint(1, 5))

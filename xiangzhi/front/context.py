@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register
+from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.cases.figures import figures_allowed
 from xiangzhi.cases.hotline import can_import as hotline_can_import
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
@@ -10,6 +11,7 @@ from xiangzhi.notifications.selectors import notification_unread_count
 from xiangzhi.points.rules import can_record as can_record_points
 from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
+from xiangzhi.shop.rules import can_run_shop
 
 
 def navigation(request) -> dict:
@@ -45,6 +47,14 @@ def navigation(request) -> dict:
         items.append(("积分审核", reverse("points:review")))
     if can_see_points_rankings(user):
         items.append(("积分排名", reverse("points:rankings")))
+    if can_see_points_rankings(user) or can_record_points(user) or user.household_id:
+        items.append(("积分公示", reverse("points:notices")))
+    if can_see_points_rankings(user) or can_review_points(user):
+        items.append(("积分日历", reverse("points:calendar")))
+    if can_run_shop(user):
+        items.append(("积分超市管理", reverse("shop:manage")))
+    if can_view_activities(user):
+        items.append(("志愿服务", reverse("activities:list")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_edit_register(user):
@@ -53,6 +63,7 @@ def navigation(request) -> dict:
         items.append(("我的家庭", reverse("people:household_detail", args=[user.household_id])))
     if user.household_id:
         items.append(("积分手册", reverse("points:book")))
+        items.append(("积分超市", reverse("shop:index")))
     if user.is_staff:
         items.append(("管理后台", reverse("admin:index")))
     return {

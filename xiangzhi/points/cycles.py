@@ -104,7 +104,7 @@ def redemption_window_add(*, actor, township: Region, opens_on: dt.date, closes_
         clash = PointsCycle.objects.filter(township=township, kind=CycleKind.REDEMPTION, opens_on__lte=closes_on,
                                            closes_on__gte=opens_on).first()
         if clash is not None:
-            raise PointsError(f"与已有兑换期（{clash.opens_on}～{clash.closes_on}）重叠")
+            raise PointsError(f"与已有兑换期（{clash.opens_on}～{clash.closes_on}）重叠", code="conflict", status=409)
         return PointsCycle.objects.create(township=township, kind=CycleKind.REDEMPTION, period_start=opens_on,
                                           period_end=closes_on, opens_on=opens_on, closes_on=closes_on, note=note,
                                           created_by=actor)
@@ -203,4 +203,4 @@ def _tell_villagers(cycle: PointsCycle, title: str, body: str) -> None:
                                    household__grid__path__startswith=cycle.township.path)
                .values_list("pk", flat=True))
     if ids:
-        notify(recipients=ids, kind="points_cycle", title=title, body=body, link="/points/shop/")
+        notify(recipients=ids, kind="points_cycle", title=title, body=body, link="/shop/")

@@ -508,3 +508,79 @@ def ledger_verify(village: Region) -> ledger.LedgerBreak | None:
 def balances_check() -> list[ledger.BalanceMismatch]:
     """Every household's kept totals against the ledger's sums; an empty list means they agree."""
     return ledger.balances_check()
+
+
+# --- awards for one occasion (a volunteer activity) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwardSkip:
+    household: Household
+    reason: str
+
+
+@dataclass(frozen=True)
+class AwardBulkResult:
+    entries: list[PointsEntry]
+    skipped: list[AwardSkip]
+
+
+def entry_award_bulk(
+    *, actor, households: list[Household], rule: PointsRule, points: int, occurred_on: dt.date, source: str,
+    note: str = "", now: dt.datetime | None = None,
+) -> AwardBulkResult:
+    """Award ``points`` of the addition item ``rule`` to many households for one occasion (``source``,
+    e.g. ``activity:12``), as ``award`` entries pending the monthly review like any record, posted in
+    one bulk write per village chain.
+
+    The item, the points (at most its value in each household's village), the day (not in the
+    future, at most ``BACKFILL_DAYS`` back) and the actor's scope over every household are checked
+    first: any of them wrong and nothing is written. Then, under the village chain locks, a household
+    that already has an award from ``source`` (an award never doubles), or whose cap for the item
+    the award would break, is skipped and reported with the reason; the others are posted."""
+    if not households:
+        return AwardBulkResult([], [])
+    ids = [h.pk for h in households]
+    if len(set(ids)) != len(ids):
+        raise PointsError("同一户在本批中出现了两次", fields=_field("households", "重复"))
+    source = (source or "").strip()
+    if not source or len(source) > 64:
+        raise PointsError("奖励须注明来源（不超过 64 个字符）", fields=_field("source", "必填"))
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
+    if not isinstance(points, int) or points <= 0:
+        raise PointsError("奖励分值应为正整数", fields=_field("points", "应为正整数"))
+    for h in households:
+        _in_scope(actor, h)
+    now = now or timezone.now()
+    _check_day(occurred_on, timezone.localdate(now))
+    villages = {h.grid.region_id: h.grid.region for h in households}
+    effective = {vid: _rule_for(rule, v, occurred_on) for vid, v in villages.items()}
+    for vid, eff in effective.items():
+        if eff.direction != Direction.ADD:
+            raise PointsError(f"“{eff.name}”是减分项，不能作为奖励", fields=_field("rule", "须为加分项"),
+                              code="wrong_sign")
+        if points > eff.points:
+            raise PointsError(f"“{eff.name}”在{villages[vid].name}每次最多加 {eff.points} 分",
+                              fields=_field("points", "超过细则分值"))
+    with transaction.atomic():
+        for vid in sorted(villages):
+            ledger.lock_head(vid)
+        done = set(PointsEntry.objects.filter(household_id__in=ids, kind=EntryKind.AWARD, source=source)
+                   .values_list("household_id", flat=True))
+        rows, skipped = [], []
+        for h in households:
+            vid = h.grid.region_id
+            if h.pk in done:
+                skipped.append(AwardSkip(h, "已因同一事由记过分"))
+                continue
+            if cap := _cap_error(effective[vid], h.pk, occurred_on, 1, points):
+                skipped.append(AwardSkip(h, cap))
+                continue
+            entry = PointsEntry(village_id=vid, household_id=h.pk, kind=EntryKind.AWARD, points=points,
+                                occurred_on=occurred_on, recorded_at=now, recorder=actor, note=note, source=source)
+            ledger.snapshot(entry, rule)
+            rows.append(entry)
+        entries = ledger.post_bulk(rows, now=now)
+    return AwardBulkResult(entries, skipped)

@@ -286,10 +286,9 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
     from django.db.models import Count
     from django.utils import timezone
 
+    from xiangzhi.demo.points import RATE_DAYS, adoption_day
     from xiangzhi.points import services
     from xiangzhi.points.models import PointsBalance, PointsEntry, PointsRulebook
-
-    from xiangzhi.demo.points import RATE_DAYS, adoption_day
 
     assert PointsRulebook.objects.filter(region__code="370114010").count() == 1
     entries = PointsEntry.objects.filter(kind="record")
@@ -342,3 +341,28 @@ def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_
     # Past reviews and last quarter's notice cycle ran and closed; the year's settlement waits.
     assert not PointsCycle.objects.filter(closes_on__lt=today).exclude(state="closed").exists()
     assert not PointsCycle.objects.filter(opens_on__gt=today).exclude(state="scheduled").exists()
+
+
+def test_volunteer_activities_were_run_and_awarded_through_the_ledger(built):
+    from xiangzhi.activities.models import Activity
+    from xiangzhi.points import services
+    from xiangzhi.points.models import PointsEntry
+
+    assert Activity.objects.filter(state="awarded").count() >= Region.objects.filter(level="village").count()
+    assert Activity.objects.filter(state="open").exists()
+    awards = PointsEntry.objects.filter(kind="award", source__startswith="activity:")
+    assert awards.count() > 100
+    assert services.balances_check() == []
+
+
+def test_the_supermarkets_are_stocked_and_a_villager_took_home_washing_powder(built):
+    from xiangzhi.points import services
+    from xiangzhi.shop.models import ShopItem, ShopOrder
+    from xiangzhi.shop.selectors import stock_check
+
+    assert ShopItem.objects.values("village").distinct().count() == Region.objects.filter(level="village").count()
+    assert ShopItem.objects.filter(village__name="文祖北村").count() == 17
+    order = ShopOrder.objects.get()
+    assert order.item.name == "洗衣粉" and order.status == "handed_over" and order.redemption.points == -20
+    assert stock_check() == [] and services.balances_check() == []
+    assert services.ledger_verify(order.village) is None

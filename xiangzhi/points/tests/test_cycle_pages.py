@@ -125,7 +125,7 @@ def test_the_calendar_and_redemption_windows(client, county, rules):
     r = staff.post("/api/v1/points/redemption-windows", {
         "township": county.town_a.code, "opens_on": today.isoformat(),
         "closes_on": (today + dt.timedelta(days=2)).isoformat()}, content_type="application/json")
-    assert r.status_code == 422 and "重叠" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "重叠" in r.json()["error"]["message"]
     later = today + dt.timedelta(days=30)
     body = {"township": county.town_a.code, "opens_on": later.isoformat(), "closes_on": later.isoformat()}
     assert login(client, county, "township_staff_b").post("/api/v1/points/redemption-windows", body,
