@@ -1,6 +1,7 @@
 import pytest
 
-from tests.factories import PASSWORD, build_small_county
+from tests.browser.helpers import log_in
+from tests.factories import build_small_county
 
 pytestmark = pytest.mark.browser
 
@@ -8,14 +9,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def small_county(transactional_db):
     return build_small_county()
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_grid_worker_sees_only_their_grid_on_a_phone(page, live_server, small_county, artifacts):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import PASSWORD, build_small_county
+from tests.browser.helpers import log_in
+from tests.factories import build_small_county
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +17,6 @@ def small_county(transactional_db):
 
 def phone(browser, **extra):
     return browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN", is_mobile=True, **extra)
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_a_worker_walks_a_patrol_and_the_track_reaches_the_server(browser, live_server, small_county, artifacts):

@@ -165,20 +165,28 @@ class AppendOnlyError(ValueError):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    def _refuse(self, verb: str):
+        raise AppendOnlyError(f"{self.model.append_only_noun}只能追加，不能{verb}")
+
     def update(self, **kwargs):
-        raise AppendOnlyError("积分台账只能追加，不能修改")
+        self._refuse("修改")
 
     def bulk_update(self, objs, fields, batch_size=None):
-        raise AppendOnlyError("积分台账只能追加，不能修改")
+        self._refuse("修改")
 
     def delete(self):
-        raise AppendOnlyError("积分台账只能追加，不能删除")
+        self._refuse("删除")
 
     def _raw_delete(self, using):
-        raise AppendOnlyError("积分台账只能追加，不能删除")
+        self._refuse("删除")
 
 
 class AppendOnly(models.Model):
+    """Rows that are only ever added (the points ledger, the supermarket's stock moves and order
+    events). The model layer refuses changes on every database; PostgreSQL also refuses them with
+    a trigger installed by each app's migration."""
+
+    append_only_noun = "积分台账"
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -186,11 +194,11 @@ class AppendOnly(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("积分台账只能追加，不能修改")
+            raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能修改")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("积分台账只能追加，不能删除")
+        raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能删除")
 
 
 class EntryKind(models.TextChoices):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from xiangzhi.points.models import AppendOnlyError
+from xiangzhi.points.models import AppendOnly
 
 
 class ItemKind(models.TextChoices):
@@ -63,38 +63,6 @@ class ShopItem(models.Model):
         return self.stock is None
 
 
-# --- append-only rows -----------------------------------------------------------------------------
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("积分超市流水只能追加，不能修改")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise AppendOnlyError("积分超市流水只能追加，不能修改")
-
-    def delete(self):
-        raise AppendOnlyError("积分超市流水只能追加，不能删除")
-
-    def _raw_delete(self, using):
-        raise AppendOnlyError("积分超市流水只能追加，不能删除")
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("积分超市流水只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("积分超市流水只能追加，不能删除")
-
-
 class MoveReason(models.TextChoices):
     RESTOCK = "restock", "入库"
     RESERVE = "reserve", "预订"
@@ -104,6 +72,8 @@ class MoveReason(models.TextChoices):
 
 class ShopStockMove(AppendOnly):
     """One change of an item's stock; the item's ``stock`` is the sum of its moves."""
+
+    append_only_noun = "积分超市流水"
 
     item = models.ForeignKey(ShopItem, on_delete=models.PROTECT, related_name="moves", verbose_name="商品")
     delta = models.IntegerField("变动数量")
@@ -212,6 +182,8 @@ class OrderAction(models.TextChoices):
 
 class ShopOrderEvent(AppendOnly):
     """One step of an order: who, when, from which status to which, and why."""
+
+    append_only_noun = "积分超市流水"
 
     order = models.ForeignKey(ShopOrder, on_delete=models.PROTECT, related_name="events")
     action = models.CharField("操作", max_length=10, choices=OrderAction.choices)

@@ -2,19 +2,15 @@
 recorder taps the people present and presses 一键记分. Chromium runs in a thread of its own, as in
 the points browser test."""
 
-import shutil
-import threading
-
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM
-from tests.factories import PASSWORD, build_small_county, install_points_rulebooks
+from tests.browser.helpers import ARTIFACTS, PHONE, in_browser_thread, log_in
+from tests.factories import build_small_county, install_points_rulebooks
 from xiangzhi.activities.models import ActivitySignup
 from xiangzhi.activities.tests.conftest import make_activity
 from xiangzhi.points.models import EntryKind, PointsEntry
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN", "is_mobile": True}
 
 
 @pytest.fixture
@@ -27,72 +23,39 @@ def small_county(transactional_db):
     return county, coming, begun
 
 
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def walk(base: str, coming, begun, seen: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
+def walk(browser, base: str, coming, begun, seen: dict) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_context(**PHONE).new_page()
-            log_in(page, base, "villager")
-            page.goto(f"{base}/activities/")
-            page.screenshot(path=str(ARTIFACTS / "activities-list-phone.png"), full_page=True)
-            page.get_by_test_id("signup-button").first.click()
-            page.wait_for_url(f"**/activities/{coming.pk}/")
-            seen["signed_up"] = page.locator(".alert-success").inner_text()
+    page = browser.new_context(**PHONE).new_page()
+    log_in(page, base, "villager")
+    page.goto(f"{base}/activities/")
+    page.screenshot(path=str(ARTIFACTS / "activities-list-phone.png"), full_page=True)
+    page.get_by_test_id("signup-button").first.click()
+    page.wait_for_url(f"**/activities/{coming.pk}/")
+    seen["signed_up"] = page.locator(".alert-success").inner_text()
 
-            page = browser.new_context(**PHONE).new_page()
-            page.on("dialog", lambda dialog: dialog.accept())
-            log_in(page, base, "recorder_a1")
-            page.goto(f"{base}/activities/{begun.pk}/")
-            rows = page.get_by_test_id("signup-row")
-            rows.nth(0).get_by_test_id("check-in").click()
-            page.wait_for_selector(f"#signup-{seen['first_signup']} >> text=✓ 已到")
-            rows.nth(1).get_by_test_id("check-in").click()
-            page.wait_for_function("document.querySelectorAll('[data-testid=check-in].btn-success').length === 2")
-            seen["count"] = page.locator("#checked-in-count").inner_text()
-            page.wait_for_selector("[data-testid=award-button]")  # the award box followed the taps
-            page.screenshot(path=str(ARTIFACTS / "activities-check-in-phone.png"), full_page=True)
-            seen["preview"] = page.get_by_test_id("award-preview").inner_text()
-            page.get_by_test_id("award-button").click()
-            page.wait_for_selector(".alert-success")
-            seen["awarded"] = page.locator(".alert-success").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "activities-awarded-phone.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_context(**PHONE).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, base, "recorder_a1")
+    page.goto(f"{base}/activities/{begun.pk}/")
+    rows = page.get_by_test_id("signup-row")
+    rows.nth(0).get_by_test_id("check-in").click()
+    page.wait_for_selector(f"#signup-{seen['first_signup']} >> text=✓ 已到")
+    rows.nth(1).get_by_test_id("check-in").click()
+    page.wait_for_function("document.querySelectorAll('[data-testid=check-in].btn-success').length === 2")
+    seen["count"] = page.locator("#checked-in-count").inner_text()
+    page.wait_for_selector("[data-testid=award-button]")  # the award box followed the taps
+    page.screenshot(path=str(ARTIFACTS / "activities-check-in-phone.png"), full_page=True)
+    seen["preview"] = page.get_by_test_id("award-preview").inner_text()
+    page.get_by_test_id("award-button").click()
+    page.wait_for_selector(".alert-success")
+    seen["awarded"] = page.locator(".alert-success").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "activities-awarded-phone.png"), full_page=True)
 
 
 def test_sign_up_check_in_and_award_on_a_phone(live_server, small_county):
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (the setup script does)")
     county, coming, begun = small_county
     seen = {"first_signup": begun.signups.order_by("household__grid__code", "household__number").first().pk}
-    errors = []
-
-    def run():
-        try:
-            walk(live_server.url, coming, begun, seen)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    in_browser_thread(walk, live_server.url, coming, begun, seen)
     assert seen["signed_up"] == "已报名：张建国户 1 人"
     assert seen["count"] == "2/2" and seen["preview"] == "2 户各得 5 分"
     assert seen["awarded"] == "已记分：2 户各 +5 分，待月度审核后计入"

@@ -1,10 +1,10 @@
 """Two staff press 一键记分 at the same moment; many villagers sign up for the last places at once."""
 
-import threading
 
 import pytest
 from django.db import connection
 
+from tests.concurrency import run_threads
 from xiangzhi.activities import services
 from xiangzhi.activities.errors import ActivityError
 from xiangzhi.activities.models import ActivitySignup, ActivityState
@@ -15,27 +15,6 @@ from xiangzhi.points.models import PointsEntry, PointsReview
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
                                    reason="row locks; SQLite serialises writers")
-
-
-def run_threads(n, target):
-    results, errors = [], []
-    barrier = threading.Barrier(n)
-
-    def work(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # surfaced by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @postgres_only

@@ -6,17 +6,13 @@ of washing powder and the recorder hands it over at the counter.
 Chromium is driven from a thread of its own: Playwright's sync API keeps an event loop in the thread
 that starts it, and the browser tests under ``tests/browser`` keep one open for the whole session."""
 
-import shutil
-import threading
-
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM
-from tests.factories import PASSWORD, build_small_county, install_points_rulebooks
+from tests.browser.helpers import ARTIFACTS, PHONE, in_browser_thread, log_in
+from tests.factories import build_small_county, install_points_rulebooks
 from xiangzhi.points.models import PointsBalance, PointsEntry
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN", "is_mobile": True}
 
 
 @pytest.fixture
@@ -56,127 +52,95 @@ def publish_quarter(county):
     return notice_publish(village=county.village_a1, period_start=start, period_end=end, objection_days=7)
 
 
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def walk(base: str, seen: dict, county) -> None:
-    from playwright.sync_api import sync_playwright
-
+def walk(browser, base: str, seen: dict, county) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        try:
-            page = browser.new_context(**PHONE).new_page()
-            log_in(page, base, "recorder_a1")
-            page.goto(f"{base}/points/record/")
-            page.fill("input[name=q]", "张建")
-            page.wait_for_function("document.querySelectorAll('#household option').length === 2")
-            page.select_option("#household", index=1)
-            page.select_option("#rule", label=page.locator("#rule option", has_text="邻里互助").inner_text())
-            page.fill("#note", "帮邻居抢收玉米")
-            page.click("button[type=submit]")
-            page.wait_for_url("**/points/record/?household=*")
-            seen["recorded"] = page.locator(".alert-success").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "points-record-phone.png"), full_page=True)
+    page = browser.new_context(**PHONE).new_page()
+    log_in(page, base, "recorder_a1")
+    page.goto(f"{base}/points/record/")
+    page.fill("input[name=q]", "张建")
+    page.wait_for_function("document.querySelectorAll('#household option').length === 2")
+    page.select_option("#household", index=1)
+    page.select_option("#rule", label=page.locator("#rule option", has_text="邻里互助").inner_text())
+    page.fill("#note", "帮邻居抢收玉米")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/points/record/?household=*")
+    seen["recorded"] = page.locator(".alert-success").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "points-record-phone.png"), full_page=True)
 
-            page = browser.new_context(**PHONE).new_page()
-            log_in(page, base, "supervisor_a1")
-            page.goto(f"{base}/points/review/")
-            seen["queue"] = page.get_by_test_id("queue-row").count()
-            page.screenshot(path=str(ARTIFACTS / "points-review-phone.png"), full_page=True)
-            page.check("#check-all")
-            page.get_by_test_id("bulk-approve").click()
-            page.wait_for_selector("text=已通过 1 条")
-            seen["queue_after"] = page.get_by_test_id("queue-row").count()
+    page = browser.new_context(**PHONE).new_page()
+    log_in(page, base, "supervisor_a1")
+    page.goto(f"{base}/points/review/")
+    seen["queue"] = page.get_by_test_id("queue-row").count()
+    page.screenshot(path=str(ARTIFACTS / "points-review-phone.png"), full_page=True)
+    page.check("#check-all")
+    page.get_by_test_id("bulk-approve").click()
+    page.wait_for_selector("text=已通过 1 条")
+    seen["queue_after"] = page.get_by_test_id("queue-row").count()
 
-            page = browser.new_context(**PHONE).new_page()
-            log_in(page, base, "villager")
-            page.goto(f"{base}/points/")  # a villager lands on their own book
-            page.wait_for_url("**/points/book/")
-            seen["balance"] = page.get_by_test_id("balance").inner_text()
-            seen["book"] = page.content()
-            page.screenshot(path=str(ARTIFACTS / "points-book-phone.png"), full_page=True)
-            villager = page
+    page = browser.new_context(**PHONE).new_page()
+    log_in(page, base, "villager")
+    page.goto(f"{base}/points/")  # a villager lands on their own book
+    page.wait_for_url("**/points/book/")
+    seen["balance"] = page.get_by_test_id("balance").inner_text()
+    seen["book"] = page.content()
+    page.screenshot(path=str(ARTIFACTS / "points-book-phone.png"), full_page=True)
+    villager = page
 
-            # 一季一公示: the notice is out; the villager questions their own row.
-            notice = publish_quarter(county)
-            villager.goto(f"{base}/points/notices/")
-            villager.get_by_test_id("notice-row").first.click()
-            villager.wait_for_url(f"**/points/notices/{notice.pk}/")
-            seen["villager_sees_verified"] = villager.get_by_test_id("notice-verified").is_visible()
-            form = villager.get_by_test_id("objection-form")
-            form.locator("select[name=household]").select_option(str(county.households["a1"].pk))
-            form.locator("textarea[name=text]").fill("本户本月帮邻居修缮院墙一次，名单上没有")
-            form.locator("button").click()
-            villager.wait_for_selector(".alert-success")
-            villager.screenshot(path=str(ARTIFACTS / "points-notice-phone.png"), full_page=True)
+    # 一季一公示: the notice is out; the villager questions their own row.
+    notice = publish_quarter(county)
+    villager.goto(f"{base}/points/notices/")
+    villager.get_by_test_id("notice-row").first.click()
+    villager.wait_for_url(f"**/points/notices/{notice.pk}/")
+    seen["villager_sees_verified"] = villager.get_by_test_id("notice-verified").is_visible()
+    form = villager.get_by_test_id("objection-form")
+    form.locator("select[name=household]").select_option(str(county.households["a1"].pk))
+    form.locator("textarea[name=text]").fill("本户本月帮邻居修缮院墙一次，名单上没有")
+    form.locator("button").click()
+    villager.wait_for_selector(".alert-success")
+    villager.screenshot(path=str(ARTIFACTS / "points-notice-phone.png"), full_page=True)
 
-            supervisor = browser.new_context(**PHONE).new_page()
-            log_in(supervisor, base, "supervisor_a1")
-            supervisor.goto(f"{base}/points/notices/")
-            supervisor.get_by_test_id("waiting-objections").locator("a").first.click()
-            resolve = supervisor.get_by_test_id("resolve-form")
-            resolve.locator("input[name=resolution]").fill("经核实属实，补记邻里互助 3 分")
-            resolve.locator("input[name=correction]").fill("3")
-            resolve.locator("button[value=uphold]").click()
-            supervisor.wait_for_selector(".alert-success")
-            seen["objection_state"] = supervisor.get_by_test_id("objection-state").first.inner_text()
+    supervisor = browser.new_context(**PHONE).new_page()
+    log_in(supervisor, base, "supervisor_a1")
+    supervisor.goto(f"{base}/points/notices/")
+    supervisor.get_by_test_id("waiting-objections").locator("a").first.click()
+    resolve = supervisor.get_by_test_id("resolve-form")
+    resolve.locator("input[name=resolution]").fill("经核实属实，补记邻里互助 3 分")
+    resolve.locator("input[name=correction]").fill("3")
+    resolve.locator("button[value=uphold]").click()
+    supervisor.wait_for_selector(".alert-success")
+    seen["objection_state"] = supervisor.get_by_test_id("objection-state").first.inner_text()
 
-            # Anyone with the village's link checks the published list.
-            public = browser.new_context(**PHONE).new_page()
-            public.goto(f"{base}/points/public/{county.village_a1.code}/")
-            seen["public_verified"] = public.get_by_test_id("notice-verified").is_visible()
-            seen["public"] = public.content()
-            public.screenshot(path=str(ARTIFACTS / "points-public-notice-phone.png"), full_page=True)
+    # Anyone with the village's link checks the published list.
+    public = browser.new_context(**PHONE).new_page()
+    public.goto(f"{base}/points/public/{county.village_a1.code}/")
+    seen["public_verified"] = public.get_by_test_id("notice-verified").is_visible()
+    seen["public"] = public.content()
+    public.screenshot(path=str(ARTIFACTS / "points-public-notice-phone.png"), full_page=True)
 
-            # 兑换: the supermarket is open; the villager reserves a bag of washing powder.
-            villager.goto(f"{base}/shop/")
-            seen["shop_balance_before"] = villager.get_by_test_id("balance").inner_text()
-            row = villager.get_by_test_id("item-row").filter(has_text="洗衣粉")
-            row.locator("button[type=submit]").click()
-            reserved = villager.locator(".alert-success", has_text="已预订")
-            reserved.wait_for()
-            seen["reserved"] = reserved.inner_text()
-            seen["shop_balance_after"] = villager.get_by_test_id("balance").inner_text()
-            villager.screenshot(path=str(ARTIFACTS / "shop-reserved-phone.png"), full_page=True)
+    # 兑换: the supermarket is open; the villager reserves a bag of washing powder.
+    villager.goto(f"{base}/shop/")
+    seen["shop_balance_before"] = villager.get_by_test_id("balance").inner_text()
+    row = villager.get_by_test_id("item-row").filter(has_text="洗衣粉")
+    row.locator("button[type=submit]").click()
+    reserved = villager.locator(".alert-success", has_text="已预订")
+    reserved.wait_for()
+    seen["reserved"] = reserved.inner_text()
+    seen["shop_balance_after"] = villager.get_by_test_id("balance").inner_text()
+    villager.screenshot(path=str(ARTIFACTS / "shop-reserved-phone.png"), full_page=True)
 
-            counter = browser.new_context(**PHONE).new_page()
-            log_in(counter, base, "recorder_a1")
-            counter.goto(f"{base}/shop/manage/?village={county.village_a1.code}")
-            counter.get_by_test_id("awaiting-row").filter(has_text="洗衣粉").locator("button", has_text="领取").click()
-            handed = counter.locator(".alert-success", has_text="已领取")
-            handed.wait_for()
-            seen["handed_over"] = handed.inner_text()
-            counter.screenshot(path=str(ARTIFACTS / "shop-counter-phone.png"), full_page=True)
-        finally:
-            browser.close()
+    counter = browser.new_context(**PHONE).new_page()
+    log_in(counter, base, "recorder_a1")
+    counter.goto(f"{base}/shop/manage/?village={county.village_a1.code}")
+    counter.get_by_test_id("awaiting-row").filter(has_text="洗衣粉").locator("button", has_text="领取").click()
+    handed = counter.locator(".alert-success", has_text="已领取")
+    handed.wait_for()
+    seen["handed_over"] = handed.inner_text()
+    counter.screenshot(path=str(ARTIFACTS / "shop-counter-phone.png"), full_page=True)
 
 
 def test_a_quarter_of_points_from_recording_to_the_supermarket_on_phones(live_server, small_county):
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (the setup script does)")
-    seen, errors = {}, []
-
-    def run():
-        try:
-            walk(live_server.url, seen, small_county)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+    seen = {}
+    in_browser_thread(walk, live_server.url, seen, small_county)
     assert seen["recorded"] == "已记录：张建国户 邻里互助、扶危济困 +3 分（待审核）"
     assert (seen["queue"], seen["queue_after"]) == (1, 0)
     assert seen["balance"] == "21" and "帮邻居抢收玉米" in seen["book"]

@@ -1,4 +1,3 @@
-import threading
 from io import StringIO
 
 import pytest
@@ -6,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from tests.concurrency import run_threads
 from xiangzhi.points import ledger, services
 from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import (
@@ -184,27 +184,6 @@ def test_a_bulk_posting_that_would_overdraw_writes_nothing(county, rules):
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------------
-
-
-def run_threads(n, target):
-    results, errors = [], []
-    barrier = threading.Barrier(n)
-
-    def work(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:  # surfaced by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 @postgres_only

@@ -1,11 +1,11 @@
 """Many villagers at once, on PostgreSQL, with real threads each on its own connection: balance and
 stock never go below zero, and a retried request makes one order."""
 
-import threading
 
 import pytest
 from django.db import connection
 
+from tests.concurrency import run_threads
 from xiangzhi.points import services as points
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry
 from xiangzhi.shop import services
@@ -22,34 +22,6 @@ pytestmark = [
 # PostgreSQL allows 100 connections and other test runs share the server: at most 50 threads, and
 # where a test wants more attempts than that, each thread makes several, all released together.
 THREADS = 50
-
-
-def run_threads(n: int, target, *, each: int = 1):
-    results, errors = [], []
-    barrier = threading.Barrier(n)
-    lock = threading.Lock()
-
-    def work(i):
-        try:
-            barrier.wait()
-            for j in range(each):
-                try:
-                    outcome = target(i * each + j)
-                except Exception as exc:  # surfaced by the test
-                    with lock:
-                        errors.append(exc)
-                else:
-                    with lock:
-                        results.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_100_one_point_redemptions_against_10_points_take_exactly_10(county, shop):
