@@ -42,3 +42,16 @@ def test_navigation_fits_the_role(client, county):
     client.force_login(county.users["county_admin"])
     page = client.get("/").content.decode()
     assert "一格一人预警" in page and "户籍</a>" in page
+
+
+def test_the_menu_folds_registers_and_points_into_dropdowns():
+    from xiangzhi.front.context import menu
+
+    items = [("首页", "/"), ("户籍", "/people/"), ("记积分", "/points/record/"), ("重点人群", "/people/key/"),
+             ("积分超市管理", "/shop/manage/"), ("积分手册", "/points/book/"), ("积分公示", "/points/notices/")]
+    got = menu(items)
+    assert [label for label, _, _ in got] == ["首页", "基础信息", "积分", "积分手册"]
+    assert got[1][2] == [("户籍", "/people/"), ("重点人群", "/people/key/")]
+    assert [c for c, _ in got[2][2]] == ["记积分", "积分超市管理", "积分公示"]
+    # A group with one entry stays a plain link.
+    assert menu([("户籍", "/people/")]) == [("户籍", "/people/", [])]

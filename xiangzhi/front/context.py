@@ -13,6 +13,30 @@ from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
 from xiangzhi.shop.rules import can_run_shop
 
+# Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
+MENU_GROUPS = {
+    "基础信息": ("区域与网格", "网格地图", "户籍", "重点人群", "一格一人预警", "导入导出"),
+    "积分": ("记积分", "积分审核", "积分公示", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
+}
+GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
+
+
+def menu(items: list[tuple[str, str]]) -> list[tuple[str, str | None, list]]:
+    """(label, url, children) in order: grouped entries gather under their group's label where the
+    group first appears; a group with one entry stays a plain link."""
+    out: list[tuple[str, str | None, list]] = []
+    groups: dict[str, list] = {}
+    for label, url in items:
+        group = GROUP_OF.get(label)
+        if group is None:
+            out.append((label, url, []))
+            continue
+        if group not in groups:
+            groups[group] = []
+            out.append((group, None, groups[group]))
+        groups[group].append((label, url))
+    return [(c[0][0], c[0][1], []) if url is None and len(c) == 1 else (label, url, c) for label, url, c in out]
+
 
 def navigation(request) -> dict:
     """The menu each role sees; pages still check rights themselves."""
@@ -68,6 +92,7 @@ def navigation(request) -> dict:
         items.append(("管理后台", reverse("admin:index")))
     return {
         "nav_items": items,
+        "nav_menu": menu(items),
         "nav_inbox_url": reverse("notifications:inbox"),
         # Counted only when a template shows it (pages, not htmx fragments): one COUNT per page.
         "nav_unread": SimpleLazyObject(lambda: notification_unread_count(user)),
