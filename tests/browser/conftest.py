@@ -1,13 +1,8 @@
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PHONE, require_chromium
-
-# Playwright's sync API keeps an event loop in this thread; the live server's database work happens
-# in its own thread, and test set-up is synchronous code that Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

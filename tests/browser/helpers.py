@@ -19,6 +19,10 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Playwright's sync API keeps an event loop in this thread; the live server's database work happens
+# in its own thread, and test set-up is synchronous code that Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "zh-CN", "is_mobile": True}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -139,6 +139,22 @@ def public_notice(request, village_code: str):
         context.update(table=_table(notice), check=notices.notice_verify(notice),
                        objections=notices.objection_filter_public(notice))
     return render(request, "points/public_notice.html", context)
+
+
+def public_notice_qr(request, village_code: str):
+    """一村一码: the QR code that opens the village's public notice, as SVG to print and post."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    village = Region.objects.filter(code=village_code, level=RegionLevel.VILLAGE).first()
+    if village is None:
+        raise Http404
+    url = request.build_absolute_uri(reverse("points:public_notice", args=[village.code]))
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).save(out)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
 
 
 # --- the calendar -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import PointsRule, ReviewDecision
 from xiangzhi.points.rules import can_record, can_review, can_see_rankings, why_not_decide
+from xiangzhi.points.settlement import honours_of_household
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user
 
@@ -72,6 +73,7 @@ def _book(request, household_id: int, *, own: bool):
         "household": household, "standing": standing, "own": own,
         "entries": Paginator(entries, HISTORY_PAGE).get_page(request.GET.get("page")),
         "by_category": [row for row in by_category if row["points"]],
+        "honours": honours_of_household(household),
     })
 
 
