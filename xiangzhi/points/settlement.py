@@ -12,8 +12,10 @@ township's policy, as ledger entries with ``source = "settlement:<year>"``:
 
 Everything for a township is written in one transaction holding every village's chain head, so no
 posting can slip between reading a balance and settling it. A second run for the same year returns
-the first settlement. Entries recorded in the year but approved after the settlement count in the
-next year's balance (they were not in the balance when the year closed).
+the first settlement. The balance settled is the year's leftover: the balance on the day the
+settlement runs less the points added since 1 January (redemptions since then spent the oldest
+points first). Entries recorded in the year but approved after the settlement count in the next
+year's balance (they were not in the balance when the year closed).
 """
 
 import datetime as dt
@@ -131,9 +133,16 @@ def _settle(settlement: PointsSettlement, village_ids: list[int], policy, actor,
 
     source = f"settlement:{year}"
     last_day, first_day = dt.date(year, 12, 31), dt.date(year + 1, 1, 1)
+    # Points earned since 1 January belong to the new year. What was spent since then spent the
+    # oldest points first, so the year's leftover is the balance less what the new year has added.
+    added_since = dict(
+        PointsEntry.objects.filter(village_id__in=village_ids, review__decision=ReviewDecision.APPROVED,
+                                   occurred_on__gte=first_day, points__gt=0)
+        .values("household_id").order_by().annotate(p=Sum("points")).values_list("household_id", "p"))
     rows = []
     carried = expired = 0
-    for hid, vid, balance in balances:
+    for hid, vid, current in balances:
+        balance = current - added_since.get(hid, 0)
         if balance <= 0:
             continue
         keep = 0
@@ -150,10 +159,10 @@ def _settle(settlement: PointsSettlement, village_ids: list[int], policy, actor,
                                     note=f"{year}年度结余结转 {keep} 分"))
         carried += keep
         expired += balance - keep
-    ledger.post_bulk(rows, now=now)
+    ledger.post_bulk(rows, now=now, insert=ledger.fast_insert)
     PointsSettlement.objects.filter(pk=settlement.pk).update(
         households=len(village_of), year_points=sum(points.values()),
-        balance_points=sum(b for _, _, b in balances if b > 0), carried_points=carried, expired_points=expired,
+        balance_points=carried + expired, carried_points=carried, expired_points=expired,
         honours=len(honours))
     settlement.refresh_from_db()
 

@@ -203,9 +203,11 @@ def test_award_gives_every_household_checked_in_its_points_once(county, rules):
 
 
 def test_a_household_over_its_cap_is_skipped_with_the_reason(county, rules):
-    points.entry_record(actor=county.users["points_recorder"], household=county.households["a1"],
-                        rule=rules["volunteer_activity"], occurred_on=timezone.localdate(), count=8)
     a, _ = make_activity(county, rules, started=True, signups=["a1", "a1_micro"], checked_in=["a1", "a1_micro"])
+    # The cap is per month: fill it in the month the activity took place (it may be last month just
+    # after midnight on the 1st).
+    points.entry_record(actor=county.users["points_recorder"], household=county.households["a1"],
+                        rule=rules["volunteer_activity"], occurred_on=timezone.localdate(a.starts_at), count=8)
     result = services.activity_award(actor=county.users["village_cadre"], activity=a)
     assert [e.household_id for e in result.entries] == [county.households["a1_micro"].pk]
     ((signup, reason),) = result.skipped

@@ -268,3 +268,14 @@ def test_a_township_that_clears_points_at_year_end(county, rules):
     with pytest.raises(PermissionDenied):
         settlement.settlement_run(township=county.town_b, year=last_year, actor=county.users["points_recorder"],
                                   now=at(last_year + 1, 1, 15))
+
+
+def test_points_earned_after_new_year_are_not_settled_with_the_old_year(county, rules):
+    PointsPolicy.objects.create(township=county.town_a, settlement_policy=SettlementPolicy.EXPIRE)
+    this_year = timezone.localdate().year
+    for _ in range(2):
+        earn(county, rules, "a1", "neighbour_help", when=at(this_year - 1, 12, 10))  # 6 points last year
+    earn(county, rules, "a1", "env_sorting", when=at(this_year, 1, 5))               # 1 point this year
+    result = settlement.settlement_run(township=county.town_a, year=this_year - 1, now=at(this_year, 1, 15))
+    assert result.expired_points == 6 and balance(county, "a1") == 1
+    assert_ledger_holds(county)
