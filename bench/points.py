@@ -485,8 +485,9 @@ def naive_notice(village, start: dt.date, end: dt.date, head) -> dict[int, tuple
 
 
 def naive_settlement(township, year: int) -> tuple[int, int, int]:
-    """Per household of the township, read-only: the year's conduct points and the balance, each a sum
-    over its entries; (households, year points, balance points)."""
+    """Per household of the township, read-only: the year's conduct points and the year's leftover
+    (the balance less the points added since 1 January), each a sum over its entries; (households,
+    year points, leftover points)."""
     from django.db.models import Sum
 
     from xiangzhi.people.models import Household
@@ -498,7 +499,9 @@ def naive_settlement(township, year: int) -> tuple[int, int, int]:
         year_total += approved.filter(kind__in=("record", "award", "correction", "reversal"),
                                       occurred_on__year=year).aggregate(t=Sum("points"))["t"] or 0
         balance = approved.aggregate(t=Sum("points"))["t"] or 0
-        balance_total += max(balance, 0)
+        added = approved.filter(occurred_on__gt=dt.date(year, 12, 31), points__gt=0).aggregate(
+            t=Sum("points"))["t"] or 0
+        balance_total += max(balance - added, 0)
         n += 1
     return n, year_total, balance_total
 
