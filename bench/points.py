@@ -23,7 +23,6 @@ it, and writing it again takes ~20 minutes on two shared cores).
 import bisect
 import datetime as dt
 import inspect
-import operator
 import os
 import random
 import statistics
@@ -45,7 +44,6 @@ STALE_SHARE = 0.003  # never reviewed: the monthly review let them slip
 REDEEM_SHARE = 0.45  # households that visit the supermarket in a given window
 # The demo's items plus a few yearly ones; all recordable by village staff and needing no photo.
 EXTRA_WEIGHTS = {"affairs_insurance": 20, "industry_cooperative": 6, "law_drunk_driving": 2}
-AUTO_FIELDS = ("AutoField", "BigAutoField", "SmallAutoField")
 
 
 class Rollback(Exception):
@@ -56,74 +54,18 @@ class Rollback(Exception):
 
 
 class FastInsert:
-    """``post_bulk``'s ``insert=``: ids assigned here (from the sequence on PostgreSQL), then one COPY
-    per table on PostgreSQL or an executemany in chunks on SQLite; values read straight from each
-    row's ``__dict__``, only dates and times adapted (and only for SQLite: psycopg takes them as they are)."""
+    """``post_bulk``'s ``insert=``: the ledger's own bulk path (``ledger.fast_insert``: ids reserved,
+    one COPY per table on PostgreSQL, executemany on SQLite), counting the rows it writes."""
 
     def __init__(self):
         self.counts: Counter = Counter()
 
     def __call__(self, model, objs: list) -> list:
-        from django.db import connection
+        from xiangzhi.points.ledger import fast_insert
 
-        if not objs:
-            return objs
-        meta = model._meta
-        fields = meta.concrete_fields
-        if meta.pk.get_internal_type() in AUTO_FIELDS:
-            for obj, pk in zip(objs, self._ids(model, len(objs)), strict=True):
-                obj.__dict__[meta.pk.attname] = pk
-        get = operator.itemgetter(*[f.attname for f in fields])
-        ops = connection.ops
-        adapt = []
-        for i, f in enumerate(fields):
-            kind = f.get_internal_type()
-            if kind in ("FileField", "ImageField"):
-                adapt.append((i, lambda v: getattr(v, "name", v) or ""))
-            elif connection.vendor == "sqlite" and kind == "DateTimeField":
-                adapt.append((i, ops.adapt_datetimefield_value))
-            elif connection.vendor == "sqlite" and kind == "DateField":
-                adapt.append((i, ops.adapt_datefield_value))
-
-        def values(chunk):
-            out = []
-            for obj in chunk:
-                row = list(get(obj.__dict__))
-                for i, fn in adapt:
-                    row[i] = fn(row[i])
-                out.append(row)
-            return out
-
-        quote = ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-                    for start in range(0, len(objs), 5000):
-                        for row in values(objs[start:start + 5000]):
-                            copy.write_row(row)
-            else:
-                sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-                for start in range(0, len(objs), 5000):
-                    cursor.executemany(sql, values(objs[start:start + 5000]))
-        for obj in objs:
-            obj._state.adding, obj._state.db = False, "default"
-        self.counts[meta.label] += len(objs)
+        fast_insert(model, objs)
+        self.counts[model._meta.label] += len(objs)
         return objs
-
-    @staticmethod
-    def _ids(model, n: int):
-        from django.db import connection
-
-        table, column = model._meta.db_table, model._meta.pk.column
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [table, column, n])
-                return [r[0] for r in cursor.fetchall()]
-            cursor.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}")
-            first = cursor.fetchone()[0] + 1
-            return range(first, first + n)
 
 
 def _windows(start: dt.date, end: dt.date) -> list[dt.date]:
