@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xiangzhi.accounts.models import Role
 from xiangzhi.people.models import Household
 from xiangzhi.points import cycles, notices, settlement
 from xiangzhi.points.errors import PointsError
@@ -68,8 +69,12 @@ def notice_detail(request, notice_id: int):
     user = request.user
     notice = notices.notice_get_for_user(user, notice_id)
     objections = list(notice.objections.select_related("household", "filed_by", "resolved_by", "correction"))
+    villager = user.role == Role.RESIDENT
     for o in objections:
         o.may_resolve = o.state == "open" and notices.why_not_resolve(user, o) is None
+        # Villagers see what was asked and answered; who asked stays with staff (and the asker).
+        o.show_filer = not villager or o.filed_by_id == user.pk
+        o.household_label = notices.mask_name(o.household.head_name) if villager else o.household.head_name
     open_for_objections = notice.state == NoticeState.OPEN and timezone.localdate() <= notice.objection_until
     return render(request, "points/notice.html", {
         "notice": notice, "table": _table(notice), "objections": objections,

@@ -136,3 +136,14 @@ def test_the_calendar_and_redemption_windows(client, county, rules):
                                                          content_type="application/json").status_code == 404
     assert login(client, county, "township_staff").post("/api/v1/points/redemption-windows", body,
                                                         content_type="application/json").status_code == 201
+
+
+def test_villagers_see_objections_but_not_who_filed_them(client, county, notice):
+    cadre = county.users["village_cadre"]
+    notices.objection_file(actor=cadre, notice=notice, household=county.households["a1_micro"],
+                           text="村民来电反映该户记分有误")
+    seen = login(client, county, "resident").get(f"/points/notices/{notice.pk}/").content.decode()
+    assert "村民来电反映该户记分有误" in seen and "李*英户" in seen
+    assert cadre.full_name not in seen and "李秀英" not in seen
+    staff = login(client, county, "points_supervisor").get(f"/points/notices/{notice.pk}/").content.decode()
+    assert cadre.full_name in staff and "李秀英户" in staff
