@@ -9,9 +9,9 @@ from ninja import Field, Router, Schema, Status
 
 from xiangzhi.people.models import Household
 from xiangzhi.points import cycles, notices, settlement
-from xiangzhi.points.cycle_views import _townships_for
 from xiangzhi.points.errors import PointsError
-from xiangzhi.points.models import PointsCycle, PointsObjection
+from xiangzhi.points.models import PointsObjection
+from xiangzhi.points.selectors import townships_for_user
 from xiangzhi.regions.selectors import region_get_for_user
 
 router = Router(tags=["户积分：公示、兑换期与年度核算"])
@@ -101,7 +101,7 @@ class ResolveIn(Schema):
 
 
 class CycleOut(Schema):
-    id: int
+    id: int | None = Field(..., description="为空表示按运行规则排定、尚未到期生成的环节")
     township: str = Field(..., alias="township.code")
     kind: str
     period_start: dt.date
@@ -186,16 +186,14 @@ def objection_resolve(request, objection_id: int, payload: ResolveIn):
 
 @router.get("/cycles", response=list[CycleOut], summary="积分日历：某乡镇某年的审核、公示、兑换期与核算")
 def cycle_list(request, township: str | None = None, year: int | None = None):
-    towns = _townships_for(request.user)
+    towns = townships_for_user(request.user)
     chosen = next((t for t in towns if t.code == township), None) if township else (towns[0] if towns else None)
     if chosen is None:
         raise Http404
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
         raise PointsError("年份不正确", fields=[{"field": "year", "message": "超出范围"}])
-    cycles.cycles_plan(township=chosen, year=year)
-    return list(PointsCycle.objects.filter(township=chosen, opens_on__year=year).select_related("township")
-                .order_by("opens_on", "kind"))
+    return cycles.cycles_for_year(chosen, year)
 
 
 @router.post("/redemption-windows", response={201: CycleOut}, summary="安排临时兑换期（乡镇、区县）")

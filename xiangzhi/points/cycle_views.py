@@ -19,13 +19,12 @@ from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import (
     CycleKind,
     NoticeState,
-    PointsCycle,
     PointsHonour,
     PointsObjection,
     PointsSettlement,
 )
 from xiangzhi.points.rules import can_install_rulebook, can_review
-from xiangzhi.points.selectors import ancestor_paths, township_of
+from xiangzhi.points.selectors import township_of, townships_for_user
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user
 
@@ -165,28 +164,10 @@ def public_notice_qr(request, village_code: str):
 # --- the calendar -------------------------------------------------------------------------------
 
 
-def _townships_for(user) -> list[Region]:
-    from xiangzhi.accounts.scope import scope_of
-
-    scope = scope_of(user)
-    if scope.everything:
-        return list(Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"))
-    paths = set(scope.paths)
-    if scope.household_id:
-        grid_path = Household.objects.filter(pk=scope.household_id).values_list("grid__path", flat=True).first()
-        paths = {grid_path} if grid_path else set()
-    around = {a for p in paths for a in ancestor_paths(p)}
-    found = Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=around)
-    under = Region.objects.none()
-    for p in paths:
-        under = under | Region.objects.filter(level=RegionLevel.TOWNSHIP, path__startswith=p)
-    return list((found | under).distinct().order_by("code"))
-
-
 @login_required
 def calendar(request):
     user = request.user
-    towns = _townships_for(user)
+    towns = townships_for_user(user)
     if not towns:
         raise PermissionDenied
     code = request.GET.get("township")
@@ -194,8 +175,7 @@ def calendar(request):
     year = _int(request.GET.get("year")) or timezone.localdate().year
     if not 2000 <= year <= 2100:
         raise Http404
-    cycles.cycles_plan(township=township, year=year)
-    items = list(PointsCycle.objects.filter(township=township, opens_on__year=year).order_by("opens_on", "kind"))
+    items = cycles.cycles_for_year(township, year)
     months = [{"month": m, "cycles": [c for c in items if c.opens_on.month == m]} for m in range(1, 13)]
     return render(request, "points/calendar.html", {
         "township": township, "townships": towns, "year": year, "months": months,

@@ -83,6 +83,26 @@ def cycles_plan(*, township: Region, year: int) -> int:
     return PointsCycle.objects.filter(township=township, period_start__year=year).count() - before
 
 
+def cycles_for_year(township: Region, year: int) -> list[PointsCycle]:
+    """The township's cycle steps that run in ``year`` (by the day they open), read-only: the rows
+    the worker has planned, and for periods it has not planned yet the steps the policy would plan
+    (unsaved, scheduled). Looking at a calendar never writes it."""
+    stored = list(PointsCycle.objects.filter(township=township, opens_on__year=year)
+                  .select_related("township").order_by("opens_on", "kind"))
+    adopted = (PointsRulebook.objects.filter(region=township).order_by("effective_from")
+               .values_list("effective_from", flat=True).first())
+    if adopted is not None:
+        have = {(c.kind, c.period_start) for c in PointsCycle.objects.filter(
+            township=township, period_start__year__in=(year - 1, year)).only("kind", "period_start")}
+        policy = policy_for(township)
+        for period_year in (year - 1, year):
+            for c in _year_cycles(township.pk, period_year, policy):
+                if c.opens_on.year == year and c.period_end >= adopted and (c.kind, c.period_start) not in have:
+                    c.township = township
+                    stored.append(c)
+    return sorted(stored, key=lambda c: (c.opens_on, c.kind))
+
+
 def redemption_window_add(*, actor, township: Region, opens_on: dt.date, closes_on: dt.date,
                           note: str = "") -> PointsCycle:
     """A redemption window outside the policy's (临时兑换期: before a festival, after a flood …),

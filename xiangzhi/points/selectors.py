@@ -382,3 +382,21 @@ def next_redemption_window(village: Region, on: dt.date | None = None):
         return None
     return (PointsCycle.objects.filter(township=township, kind=CycleKind.REDEMPTION, closes_on__gte=on)
             .order_by("opens_on").first())
+
+
+def townships_for_user(user) -> list[Region]:
+    """Townships whose points calendar the user may read: those in or above their scope nodes, or
+    their own household's township."""
+    scope = scope_of(user)
+    if scope.everything:
+        return list(Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"))
+    paths = set(scope.paths)
+    if scope.household_id:
+        grid_path = Household.objects.filter(pk=scope.household_id).values_list("grid__path", flat=True).first()
+        paths = {grid_path} if grid_path else set()
+    around = {a for p in paths for a in ancestor_paths(p)}
+    found = Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=around)
+    under = Region.objects.none()
+    for p in paths:
+        under = under | Region.objects.filter(level=RegionLevel.TOWNSHIP, path__startswith=p)
+    return list((found | under).distinct().order_by("code"))

@@ -279,3 +279,15 @@ def test_points_earned_after_new_year_are_not_settled_with_the_old_year(county, 
     result = settlement.settlement_run(township=county.town_a, year=this_year - 1, now=at(this_year, 1, 15))
     assert result.expired_points == 6 and balance(county, "a1") == 1
     assert_ledger_holds(county)
+
+
+def test_a_years_calendar_merges_planned_rows_with_what_the_policy_would_plan(county, rules):
+    year = timezone.localdate().year
+    before = cycles.cycles_for_year(county.town_a, year)
+    assert not PointsCycle.objects.exists()
+    cycles.cycles_plan(township=county.town_a, year=year - 1)
+    cycles.cycles_plan(township=county.town_a, year=year)
+    after = cycles.cycles_for_year(county.town_a, year)
+    assert [(c.kind, c.period_start, c.opens_on) for c in before] == [(c.kind, c.period_start, c.opens_on)
+                                                                      for c in after]
+    assert all(c.pk for c in after) and any(c.kind == CycleKind.SETTLEMENT for c in after)  # last year's

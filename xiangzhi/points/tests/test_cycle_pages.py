@@ -114,7 +114,9 @@ def test_the_calendar_and_redemption_windows(client, county, rules):
     page = login(client, county, "resident").get("/points/calendar/")
     assert page.status_code == 200 and "下洼镇" in page.content.decode()
     assert 'data-testid="window-form"' not in page.content.decode()
-    assert PointsCycle.objects.filter(township=county.town_a, period_start__year=year).count() == 19
+    # The calendar shows what the policy plans without writing it: the worker plans.
+    assert page.content.decode().count('data-kind="review"') == 12 and 'data-kind="notice"' in page.content.decode()
+    assert not PointsCycle.objects.exists()
     staff = login(client, county, "township_staff")
     assert 'data-testid="window-form"' in staff.get("/points/calendar/").content.decode()
     today = timezone.localdate()
@@ -123,7 +125,8 @@ def test_the_calendar_and_redemption_windows(client, county, rules):
                                              "note": "岁末兑换"})
     assert PointsCycle.objects.filter(township=county.town_a, note="岁末兑换").exists()
     api = staff.get(f"/api/v1/points/cycles?year={year}").json()
-    assert any(c["note"] == "岁末兑换" and c["kind"] == "redemption" for c in api)
+    assert any(c["note"] == "岁末兑换" and c["kind"] == "redemption" and c["id"] for c in api)
+    assert sum(c["kind"] == "review" for c in api) == 12 and all(c["id"] is None for c in api if c["kind"] == "review")
     r = staff.post("/api/v1/points/redemption-windows", {
         "township": county.town_a.code, "opens_on": today.isoformat(),
         "closes_on": (today + dt.timedelta(days=2)).isoformat()}, content_type="application/json")
