@@ -7,6 +7,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached proofs (a village's chain walk) must not carry from one test's rows to the next's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_grid_index():
     from xiangzhi.regions.selectors import grid_index_invalidate
 

@@ -43,6 +43,7 @@ class NoticeRowOut(Schema):
 class CheckOut(Schema):
     ok: bool
     problems: list[str]
+    chains_checked_at: dt.datetime | None = Field(None, description="本村台账哈希链逐条核验的时间（每10分钟至多一次）")
 
 
 class ObjectionOut(Schema):

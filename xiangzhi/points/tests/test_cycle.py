@@ -175,6 +175,23 @@ def test_a_ledger_row_changed_behind_the_application_breaks_the_notice(county, r
     assert any("台账不完整" in p for p in problems)
 
 
+@pytest.mark.skipif("connection.vendor == 'postgresql'", reason="PostgreSQL refuses the UPDATE itself")
+def test_the_chain_walk_is_reused_for_ten_minutes_but_the_list_is_recomputed_every_time(county, rules):
+    entry = earn(county, rules, "a1")
+    notice = publish(county)
+    first = notices.notice_verify(notice)
+    assert first.ok and first.chains_checked_at is not None
+    with connection.cursor() as cur:
+        cur.execute("UPDATE points_pointsentry SET points = points + 100 WHERE id = %s", [entry.pk])
+    again = notices.notice_verify(notice)
+    assert again.chains_checked_at == first.chains_checked_at  # the walk is not repeated …
+    assert any("台账在公示时的记录不符" in p for p in again.problems)  # … the recomputed list still differs
+    from django.core.cache import cache
+
+    cache.clear()
+    assert any("台账不完整" in p for p in notices.notice_verify(notice).problems)
+
+
 def test_objections_are_filed_in_the_window_and_answered_once(county, rules):
     earn(county, rules, "a1")
     notice = publish(county)
