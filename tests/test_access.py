@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import install_points_rulebooks, jpeg_photo, square
+from xiangzhi.accounts.services import api_token_issue
 from xiangzhi.cases.models import Category
 from xiangzhi.cases.services import case_report
 from xiangzhi.gridwork.services import patrol_start
@@ -68,7 +69,14 @@ def cases(c):
     approved_page, approved_api = entry("customs_promote", approved=True), entry("env_greening", approved=True)
     with_photo = entry("env_litter", evidence=jpeg_photo())
     today = timezone.localdate().isoformat()
+    # An API token of the township staff: only its owner lists, revokes it (others meet 404).
+    api_token_issue(user=c.users["township_staff"])
+    town_token = c.users["township_staff"].api_tokens.get()
     return [
+        ("get", "/accounts/me/", None, set(ALL_ROLES)),
+        ("post", f"/accounts/me/tokens/{town_token.pk}/revoke/", {}, {"township_staff"}),
+        ("get", "/api/v1/auth/tokens", None, set(ALL_ROLES)),
+        ("delete", f"/api/v1/auth/tokens/{town_token.pk}", None, {"township_staff"}),
         ("get", "/points/", None, recorders | reviewers | rankers | {"resident"}),
         ("get", "/points/book/", None, {"resident"}),
         ("get", f"/points/households/{a1.id}/", None, in_a1 | {"resident"}),
@@ -79,7 +87,8 @@ def cases(c):
         ("get", "/points/review/", None, reviewers),
         ("post", "/points/review/", {"approve_one": pending_page.pk}, reviewers_a1),
         ("get", f"/points/entries/{pending_page.pk}/", None, in_a1 | {"resident"}),
-        ("post", f"/points/entries/{approved_page.pk}/reverse/", {"reason": "记错了"}, reviewers_a1),
+        ("post", f"/points/entries/{approved_page.pk}/reverse/",
+         {"reason": "记错了", "requester": c.users["points_recorder"].pk}, reviewers_a1),
         ("get", f"/points/entries/{with_photo.pk}/photo/", None, in_a1 | {"resident"}),
         ("get", f"/points/entries/{with_photo.pk}/photo/thumb/", None, in_a1 | {"resident"}),
         ("get", "/points/rules/", None, set(ALL_ROLES) - {"department_staff"}),
@@ -94,7 +103,8 @@ def cases(c):
         ("get", f"/api/v1/points/entries/{pending_api.pk}", None, in_a1 | {"resident"}),
         ("post", f"/api/v1/points/entries/{pending_api.pk}/review", {"approve": True}, reviewers_a1),
         ("post", "/api/v1/points/entries/review", {"ids": [pending_bulk.pk], "approve": True}, reviewers),
-        ("post", f"/api/v1/points/entries/{approved_api.pk}/reverse", {"reason": "记错了"}, reviewers_a1),
+        ("post", f"/api/v1/points/entries/{approved_api.pk}/reverse",
+         {"reason": "记错了", "requester": c.users["points_recorder"].pk}, reviewers_a1),
         ("get", f"/api/v1/points/households/{a1.id}", None, in_a1 | {"resident"}),
         ("get", "/api/v1/points/rankings", None, rankers),
         ("get", f"/api/v1/points/rankings?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
@@ -375,3 +385,113 @@ def test_anonymous_visitors_are_sent_to_login_or_refused(client, county):
         status = request(client, method, url, body).status_code
         expected = 401 if url.startswith("/api/") else 302
         assert status == expected, (method, url, status)
+
+
+PHONE = "13800138000"  # every head of household in the small county
+
+
+def person_pages(c):
+    """Every page and endpoint that shows a resident (or a reporter's phone), for the small county `c`:
+    the register, key people, visits, points, a case with a villager as reporter, the grid page."""
+    from xiangzhi.gridwork.services import visit_record
+
+    a1, a2 = c.households["a1"], c.households["a2"]
+    head = a1.residents.order_by("id").first()
+    key_person = KeyPerson.objects.create(resident=head, category=KeyCategory.objects.get(code="elderly_alone"),
+                                          registered_on=timezone.localdate() - dt.timedelta(days=40))
+    visit_record(key_person=key_person, visitor=c.users["grid_worker"], outcome="normal", notes="身体尚好",
+                 visited_at=timezone.now() - dt.timedelta(hours=1))
+    case = case_report(category=Category.objects.get(code="road_light"), title="路灯不亮", channel="worker",
+                       lon=118.005, lat=37.705, reporter=c.users["grid_worker"], reporter_name=head.name,
+                       reporter_phone=PHONE).case
+    install_points_rulebooks(c.town_a)
+    return [
+        "/people/households/", f"/people/households/?q={head.name}", f"/people/households/{a1.id}/",
+        f"/people/households/{a2.id}/", "/people/key-people/", "/people/export.xlsx",
+        "/api/v1/households", f"/api/v1/households?q={head.name}", f"/api/v1/households/{a1.id}",
+        f"/api/v1/households/{a2.id}", "/api/v1/key-people", f"/grids/{c.grid_a1.code}/",
+        "/work/", "/work/visits/", f"/work/visits/new/{key_person.id}/", "/api/v1/work/visits/due",
+        "/api/v1/work/visits", f"/points/households/{a1.id}/", f"/api/v1/points/households/{a1.id}",
+        "/points/record/households/?q=张", f"/cases/{case.pk}/", f"/api/v1/cases/{case.pk}", "/api/v1/cases",
+    ]
+
+
+def body_text(response) -> str:
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(" ".join(str(v) for v in row if v is not None)
+                         for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+    return response.content.decode()
+
+
+def date_forms(d: dt.date) -> set[str]:
+    return {f"{d:%Y-%m-%d}", f"{d:%Y%m%d}", f"{d:%Y/%m/%d}", f"{d:%Y.%m.%d}", f"{d.year}-{d.month}-{d.day}",
+            f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日", f"{d:%Y年%m月%d日}"}
+
+
+@pytest.mark.django_db
+def test_no_page_lets_a_role_finish_an_id_number_or_a_phone(client, county):
+    """For every role and every page or endpoint that shows a person: no full ID number, birth date or
+    phone of any resident, and every masked ID or phone in the body still leaves at least a thousand
+    candidates to someone who also knows the resident's birth year and county. A full number comes only
+    from the audited reveal, for a role that holds the permission."""
+    import functools
+    import re
+
+    from tests.factories import grant_reveal
+    from xiangzhi.lib import crypto, idnumber
+    from xiangzhi.people.models import Resident
+
+    for role in ("county_admin", "township_staff", "township_staff_b"):
+        county.users[role] = grant_reveal(county.users[role])
+    urls = person_pages(county)
+    people = [(crypto.decrypt(r.id_number_encrypted), r.birth_date, crypto.decrypt(r.phone_encrypted)
+               if r.phone_encrypted else "") for r in Resident.objects.all()]
+    candidates = functools.cache(idnumber.mask_candidates)
+    masked_ids = re.compile(r"(?<![0-9X*])[0-9X*]{18}(?![0-9X*])")
+    masked_phones = re.compile(r"(?<![0-9*])1[0-9*]{10}(?![0-9*])")
+    failures, seen, checked = [], set(), 0
+    for role in ALL_ROLES:
+        client.force_login(county.users[role])
+        for url in urls:
+            response = client.get(url)
+            if response.status_code != 200:
+                continue  # refused: the access matrix above checks who may open what
+            body = body_text(response)
+            seen.add(url)
+            for plain_id, birth, phone in people:
+                leaked = [plain_id] * (plain_id in body) + [f for f in date_forms(birth) if f in body]
+                leaked += [phone] * bool(phone and phone in body)
+                if leaked:
+                    failures.append(f"{role} {url}: {leaked}")
+            for token in masked_ids.findall(body):
+                if "*" not in token:
+                    continue
+                for plain_id, birth, _ in people:
+                    if all(m in ("*", p) for m, p in zip(token, plain_id, strict=True)):
+                        left = candidates(token, birth_year=birth.year, address_code=plain_id[:6])
+                        checked += 1
+                        if left < 1000:
+                            failures.append(f"{role} {url}: {token} leaves {left} candidates")
+            for token in masked_phones.findall(body):
+                if "*" in token and token.count("*") < 4:
+                    failures.append(f"{role} {url}: {token} hides fewer than 4 digits")
+        # Without the permission, the reveal answers nothing but a refusal.
+        resident = county.households["a1"].residents.first()
+        reveal = client.post(f"/api/v1/residents/{resident.id}/reveal", {"reason": "核对"},
+                             content_type="application/json")
+        if role not in ("county_admin", "township_staff", "township_staff_b"):
+            assert reveal.status_code in (403, 404) and people[0][0] not in reveal.content.decode(), role
+        client.logout()
+    assert not failures, "\n".join(failures)
+    # Every page was opened by some role, and masked numbers were really found and weighed.
+    assert seen == set(urls) and checked > 100
+    client.force_login(county.users["grid_worker"])
+    page = client.get(f"/people/households/{county.households['a1'].id}/").content.decode()
+    a1_residents = county.households["a1"].residents.all()
+    assert all(r.id_number_masked in page and str(r.birth_date.year) in page for r in a1_residents)
+    assert "138****8000" in page

@@ -1,9 +1,10 @@
 """The JSON API under /api/v1/: bearer tokens or the browser session, structured errors in Chinese."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
@@ -14,23 +15,37 @@ from xiangzhi.cases.workflow import TransitionError
 from xiangzhi.gridwork.services import GridworkError
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
-from xiangzhi.people.services import RegisterError
+from xiangzhi.people.services import IdentitySearchRefused, RegisterError
 from xiangzhi.points.errors import PointsError
 
 
+class PasswordChangeRequired(HttpError):
+    code = "password_change_required"
+
+    def __init__(self):
+        super().__init__(403, "管理员已重置您的密码，请先在网页“我的账号”中设置新密码")
+
+
 class BearerToken(HttpBearer):
+    """A token that is known, not revoked, not expired, of an active account. An account whose password
+    was reset by an administrator can only log out until it sets a new password."""
+
     def authenticate(self, request, token: str):
+        now = timezone.now()
         row = (
             ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, user__is_active=True)
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True, expires_at__gt=now,
+                    user__is_active=True)
             .first()
         )
         if row is None:
             return None
-        now = timezone.now()
+        if row.user.must_change_password and not request.path.endswith("/auth/logout"):
+            raise PasswordChangeRequired
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 300:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
+        request.api_token = row
         return row.user
 
 
@@ -41,6 +56,10 @@ api = NinjaAPI(
     "之后在请求头 `Authorization: Bearer <token>` 中携带。",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
+    # Swagger UI from our own static files ("ninja" in INSTALLED_APPS), without the online validator
+    # badge it would otherwise load from validator.swagger.io; off entirely with API_DOCS=0.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs" if settings.API_DOCS else None,
 )
 
 
@@ -120,6 +139,11 @@ def _gridwork(request, exc):
 @api.exception_handler(PointsError)
 def _points(request, exc):
     return error_response(request, exc.status, exc.code, str(exc), exc.fields)
+
+
+@api.exception_handler(IdentitySearchRefused)
+def _identity_search(request, exc):
+    return error_response(request, exc.status, exc.code, str(exc))
 
 
 @api.exception_handler(IdNumberError)

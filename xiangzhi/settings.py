@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("XIANGZHI_VAR", Path.cwd() / "var")).resolve()
@@ -60,6 +61,28 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp): scripts only from our own host, and an
+# inline <script> runs only with this request's nonce (`nonce="{{ request.csp_nonce }}"`); no page
+# needs an outside host. Styles allow 'unsafe-inline' because Bootstrap, htmx's swaps, Leaflet and
+# plotly.js set style attributes and insert <style> rules at run time; a style cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# The interactive API docs at /api/v1/docs (Swagger UI, served from our static files). Off with
+# API_DOCS=0; the schema at /api/v1/openapi.json stays either way.
+API_DOCS = env_bool("API_DOCS", True)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -70,6 +93,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "bootstrap",
     "axes",
+    "csp",
+    "ninja",  # serves Swagger UI's files from our static files: /api/v1/docs loads nothing from outside
     "huey.contrib.djhuey",
     "xiangzhi.system",
     "xiangzhi.accounts",
@@ -88,7 +113,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xiangzhi.front.uploads.UploadLimitMiddleware",  # first: a body over the limit is never read
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,6 +125,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "xiangzhi.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -116,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xiangzhi.front.context.navigation",
             ],
+            "builtins": ["xiangzhi.accounts.templatetags.people_names"],
         },
     },
 ]
@@ -149,14 +178,21 @@ LOGIN_REDIRECT_URL = "front:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Login flood protection (django-axes): five failures for one username from one address lock that
-# pair for fifteen minutes; the lockout answers 429 with a Chinese message.
+# pair for fifteen minutes; failures for twenty different usernames from one address within those
+# fifteen minutes (one password sprayed over many accounts) lock the whole address. A lockout
+# answers 429 with a Chinese message, on the login page and on POST /api/v1/auth/token alike.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "xiangzhi.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "xiangzhi.accounts.views.lockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# API bearer tokens end this many days after they are issued.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -247,18 +283,47 @@ CASE_DUPLICATE_METERS = env_int("CASE_DUPLICATE_METERS", 200)
 CASE_DUPLICATE_HOURS = env_int("CASE_DUPLICATE_HOURS", 72)
 CASE_REOPEN_ON_DISSATISFIED = env_bool("CASE_REOPEN_ON_DISSATISFIED", True)
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)  # photos in one report or one step
+# Checked from the image header before any pixel is decoded; a phone camera stays well below.
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 CASE_EVALUATION_DAYS = env_int("CASE_EVALUATION_DAYS", 7)  # then an unevaluated closed case is archived
 
-# Import limits
+# Searching households by a full ID number or phone (reveal permission only): at most this many an hour
+# per user, counted in the cache (set CACHE_URL when several web processes run).
+IDENTITY_SEARCH_PER_HOUR = env_int("IDENTITY_SEARCH_PER_HOUR", 20)
+
+# Import limits. An .xlsx is checked as a zip before it is parsed (what it unpacks to, and how far one
+# member is compressed), then read row by row and dropped at the row limit.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 500)
+IMPORT_MAX_BLANK_ROWS = env_int("IMPORT_MAX_BLANK_ROWS", 10_000)
+HOUSEHOLD_IMPORT_MAX_ROWS = env_int("HOUSEHOLD_IMPORT_MAX_ROWS", 20_000)  # residents: a township at once
+HOTLINE_IMPORT_MAX_ROWS = env_int("HOTLINE_IMPORT_MAX_ROWS", 1000)  # ~60 ms a row inside the 120 s timeout
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# One request body, files included: refused from its Content-Length before it is read
+# (xiangzhi/front/uploads.py), and counted again while the multipart parser writes it out.
+UPLOAD_MAX_BYTES = env_int(
+    "UPLOAD_MAX_BYTES", max(IMPORT_MAX_BYTES, CASE_PHOTO_MAX_COUNT * CASE_PHOTO_MAX_BYTES) + 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "xiangzhi.front.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A failed request's line names it: method, path, user id and role, and the reference the error
+    # page showed (xiangzhi/system/log.py).
+    "filters": {"request_context": {"()": "xiangzhi.system.log.RequestContextFilter"},
+                # An Open311 client's api_key may come in the query string: never written to a log.
+                "scrub_secrets": {"()": "xiangzhi.lib.logscrub.ScrubSecrets"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"},
+                "django.request": {"filters": ["scrub_secrets"]}, "django.server": {"filters": ["scrub_secrets"]}},
 }

@@ -4,6 +4,11 @@ from django.urls import include, path
 from xiangzhi.api import api
 from xiangzhi.system.views import healthz
 
+handler400 = "xiangzhi.front.errors.bad_request"
+handler403 = "xiangzhi.front.errors.permission_denied"
+handler404 = "xiangzhi.front.errors.page_not_found"
+handler500 = "xiangzhi.front.errors.server_error"
+
 admin.site.site_header = "乡治 管理后台"
 admin.site.site_title = "乡治"
 

@@ -3,6 +3,9 @@
 Playwright's sync API keeps an event loop in the thread that starts it, and the session-wide
 ``browser`` fixture (``conftest.py``) keeps one open; a test whose set-up or checks call Django
 from the test's own thread drives a browser of its own from another thread (``in_browser_thread``).
+
+Pages run under the Content-Security-Policy, which forbids eval: give ``page.wait_for_function`` a
+function (``"() => …"``), which Playwright compiles once, not an expression it would re-evaluate.
 """
 
 import os

@@ -34,7 +34,7 @@ def test_a_grid_worker_sees_only_their_grid_on_a_phone(page, live_server, small_
 
     page.goto(f"{base}/grids/{c.grid_a1.code}/")
     grid_map = page.get_by_test_id("grid-map")
-    page.wait_for_function("document.querySelector('[data-testid=grid-map]').dataset.ready !== undefined")
+    page.wait_for_function("() => document.querySelector('[data-testid=grid-map]').dataset.ready !== undefined")
     assert grid_map.get_attribute("data-ready") == "2"  # the grid and its micro-grid
     assert page.locator(".leaflet-interactive").count() == 2
     page.screenshot(path=str(artifacts / "grid-worker-grid-map.png"), full_page=True)
@@ -50,7 +50,7 @@ def test_a_township_clerk_reveals_an_id_number_with_a_record(page, live_server, 
     page.set_viewport_size({"width": 1280, "height": 900})
     log_in(page, base, "town_a")
     page.goto(f"{base}/map/")
-    page.wait_for_function("document.querySelector('[data-testid=grid-map]').dataset.ready !== undefined")
+    page.wait_for_function("() => document.querySelector('[data-testid=grid-map]').dataset.ready !== undefined")
     assert page.locator(".leaflet-interactive").count() == 3  # a1, its micro-grid, a2
     page.screenshot(path=str(artifacts / "township-grid-map.png"))
 

@@ -37,11 +37,11 @@ def test_a_worker_walks_a_patrol_and_the_track_reaches_the_server(browser, live_
     page.get_by_test_id("start-patrol").click()
     page.wait_for_url(f"{base}/work/patrols/*/")
     status = page.get_by_test_id("patrol-status")
-    page.wait_for_function("document.getElementById('patrol-status').dataset.kind === 'success'")
+    page.wait_for_function("() => document.getElementById('patrol-status').dataset.kind === 'success'")
     for n, (lat, lon) in enumerate(WALK[1:], start=2):
         page.wait_for_timeout(1100)  # fixes a second apart, as a phone reports them
         context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 5})
-        page.wait_for_function(f"Number(document.getElementById('patrol-count').textContent) >= {n}")
+        page.wait_for_function(f"() => Number(document.getElementById('patrol-count').textContent) >= {n}")
     assert float(page.locator("#patrol-distance").inner_text()) > 0.2
     assert "正在记录轨迹" in status.inner_text()
     page.screenshot(path=str(artifacts / "patrol-recording.png"), full_page=True)
@@ -53,7 +53,7 @@ def test_a_worker_walks_a_patrol_and_the_track_reaches_the_server(browser, live_
     assert patrol.ended_at is not None and patrol.point_count >= 4
     assert 250 < patrol.distance_m < 320
     assert page.get_by_test_id("patrol-km").inner_text() == str(patrol.distance_km)
-    page.wait_for_function("document.querySelector('[data-testid=patrol-map]').dataset.ready !== undefined")
+    page.wait_for_function("() => document.querySelector('[data-testid=patrol-map]').dataset.ready !== undefined")
     assert page.locator("path.leaflet-interactive").count() >= 2  # the grid and the track
     page.screenshot(path=str(artifacts / "patrol-track.png"), full_page=True)
     context.close()
@@ -67,6 +67,6 @@ def test_a_refused_location_is_explained_in_chinese(browser, live_server, small_
     page.goto(f"{base}/work/")
     page.get_by_test_id("start-patrol").click()
     page.wait_for_url(f"{base}/work/patrols/*/")
-    page.wait_for_function("document.getElementById('patrol-status').dataset.kind === 'danger'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('patrol-status').dataset.kind === 'danger'", timeout=15000)
     assert "未获得定位权限" in page.get_by_test_id("patrol-status").inner_text()
     context.close()

@@ -1,14 +1,70 @@
 from django.contrib import admin
+from django.db.models import Q
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.accounts.selectors import account_list_for
+
+# How each scoped kind of row finds its place: (path field, household field), as ``Scope.q`` takes them.
+SCOPED_CHOICES = {
+    "regions.region": ("path", None),
+    "regions.grid": ("path", None),
+    "regions.department": ("region__path", None),
+    "people.household": ("grid__path", "pk"),
+}
+
+
+def scoped_choices(model, user):
+    """The rows of ``model`` that ``user`` may pick in a form, or None where the model has no scope
+    (categories, groups, permissions…)."""
+    if model is User:
+        return account_list_for(user)
+    fields = SCOPED_CHOICES.get(model._meta.label_lower)
+    if fields is None:
+        return None
+    return model._default_manager.filter(scope_of(user).q(*fields))
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """An admin screen that shows only rows inside the signed-in user's scope."""
+    """An admin screen that shows only rows inside the signed-in user's scope, and offers only such rows
+    in its region, grid, department, household and account choices."""
 
     scope_path_field: str = "path"
     scope_household_field: str | None = None
+    # A county's residents are 400,000 rows: no exact total under every filtered list and no per-filter
+    # counts (facets); each would count the table again on every page.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def scope_q(self, request) -> Q:
+        return scope_of(request.user).q(self.scope_path_field, self.scope_household_field)
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs.filter(scope_of(request.user).q(self.scope_path_field, self.scope_household_field))
+        return super().get_queryset(request).filter(self.scope_q(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            choices = scoped_choices(db_field.remote_field.model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            choices = scoped_choices(db_field.remote_field.model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class AuditLogAdmin(ScopedAdmin):
+    """An audit trail: listed within the scope, never added, changed or deleted from the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

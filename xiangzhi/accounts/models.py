@@ -4,6 +4,8 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from xiangzhi.lib import crypto, idnumber
+
 
 class Role(models.TextChoices):
     COUNTY_ADMIN = "county_admin", "县级管理员"
@@ -37,7 +39,10 @@ class User(AbstractUser):
     a department, or one household, by role."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("手机号", max_length=20, blank=True)
+    # Stored like a resident's phone: encrypted, a keyed hash for lookup, a masked copy for display.
+    phone_encrypted = models.CharField(max_length=100, blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True)
     role = models.CharField("角色", max_length=24, choices=Role.choices, default=Role.RESIDENT)
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="管辖区域"
@@ -50,6 +55,9 @@ class User(AbstractUser):
         "people.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="accounts",
         verbose_name="所属户",
     )
+    must_change_password = models.BooleanField(
+        "下次登录须改密码", default=False, help_text="管理员重置密码后置位；本人修改密码前只能打开改密码页面。"
+    )
 
     class Meta:
         verbose_name = "账号"
@@ -57,6 +65,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def set_phone(self, value: str) -> None:
+        self.phone_encrypted, self.phone_hash, self.phone_masked = crypto.seal(value, idnumber.mask_phone)
+
+    # Write-only, so ``User(phone=...)`` stores it encrypted and no template can print the plain number;
+    # the one reader that needs it (the SMS channel) decrypts ``phone_encrypted`` itself.
+    phone = property(fset=set_phone, doc="手机号（只写：读 phone_masked，或解密 phone_encrypted）")
 
 
 class ApiToken(models.Model):
@@ -68,8 +83,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
 
     class Meta:
+        ordering = ["-created_at", "-id"]
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
 

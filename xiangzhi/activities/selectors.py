@@ -96,15 +96,27 @@ def activity_get_for_user(user, activity_id: int) -> Activity:
 
 
 def _signups_for_user(user, activity: Activity) -> QuerySet[ActivitySignup]:
-    """The activity's sign-ups the user may see: all for its village's staff, a villager's own otherwise."""
+    """The activity's sign-ups the user may see: all for staff of the whole village, those of the
+    households in their grids for a grid role, a villager's own otherwise."""
     qs = (activity.signups.all()
           .select_related("household", "household__grid", "resident", "signed_up_by", "checked_in_by",
                           "award_entry", "award_entry__review")
           .defer("household__grid__boundary")
           .order_by("household__grid__code", "household__number", "id"))
-    if not covers_village(user, activity.village):
-        qs = qs.filter(household_id=user.household_id or 0)
-    return qs
+    scope = scope_of(user)
+    if scope.covers_path(activity.village.path):
+        return qs
+    return qs.filter(scope.q("household__grid__path") | Q(household_id=user.household_id or 0))
+
+
+def signups_in_reach(user, activity: Activity, household_ids) -> bool:
+    """Whether every one of these households is one the user acts for in the activity's village:
+    any there for staff of the whole village, only those of their grids for a grid role."""
+    scope = scope_of(user)
+    if scope.covers_path(activity.village.path):
+        return True
+    paths = Household.objects.filter(pk__in=set(household_ids)).values_list("grid__path", flat=True)
+    return all(scope.covers_path(p) for p in paths)
 
 
 def signup_list_for_user(user, activity: Activity) -> QuerySet[ActivitySignup]:

@@ -18,7 +18,7 @@ from xiangzhi.accounts.scope import scope_of
 from xiangzhi.activities.errors import ActivityConflict, ActivityError
 from xiangzhi.activities.models import LIVE_STATES, Activity, ActivitySignup, ActivityState
 from xiangzhi.activities.rules import can_award, can_organise, can_sign_up_others
-from xiangzhi.activities.selectors import covers_village
+from xiangzhi.activities.selectors import covers_village, signups_in_reach
 from xiangzhi.people.models import Household, Resident
 from xiangzhi.points.errors import AlreadyDone
 from xiangzhi.points.models import Direction, PointsEntry, PointsRule
@@ -275,6 +275,8 @@ def activity_check_in(*, actor, activity: Activity, signups: list[ActivitySignup
     ids = {s.pk for s in signups}
     if any(s.activity_id != activity.pk or s.withdrawn_at is not None for s in signups):
         raise ActivityError("所选的户没有报名本活动", fields=_field("signups", "不是本活动的报名"))
+    if not signups_in_reach(actor, activity, [s.household_id for s in signups]):
+        raise Http404("不存在或无权查看")
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(activity)
@@ -288,6 +290,8 @@ def signup_check_in_undo(*, actor, signup: ActivitySignup, now: dt.datetime | No
     """A check-in tapped by mistake, undone before the points are awarded."""
     activity = signup.activity
     _organiser_of(actor, activity.village)
+    if not signups_in_reach(actor, activity, [signup.household_id]):
+        raise Http404("不存在或无权查看")
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(activity)

@@ -14,7 +14,7 @@ from xiangzhi.activities.models import LIVE_STATES, Activity
 from xiangzhi.activities.rules import can_award, can_compare, can_organise, can_sign_up_others, can_view
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.points.errors import PointsError
+from xiangzhi.points.errors import BadNumber, PointsError
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user
 
@@ -31,7 +31,7 @@ def _int(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        raise PointsError("数字格式不正确") from None
+        raise BadNumber("数字格式不正确") from None
 
 
 def _moment(value: str | None, label: str) -> dt.datetime:

@@ -109,7 +109,8 @@ class CaseIn(Schema):
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=11)
     proactive: bool = Field(False, description="网格员主动发现（未诉先办）")
-    photos: list[str] = Field([], max_length=9, description="照片，base64 编码，最多 9 张")
+    photos: list[str] = Field([], max_length=settings.CASE_PHOTO_MAX_COUNT,
+                              description=f"照片，base64 编码，最多 {settings.CASE_PHOTO_MAX_COUNT} 张")
 
 
 class ActionIn(Schema):
@@ -119,10 +120,12 @@ class ActionIn(Schema):
     assignee: int | None = Field(None, description="reassign 的目标账号 id")
     evaluation: str = Field("", description="evaluate：satisfied / basically_satisfied / dissatisfied")
     into: int | None = Field(None, description="merge：合并到的事件 id")
-    photos: list[str] = Field([], max_length=9)
+    photos: list[str] = Field([], max_length=settings.CASE_PHOTO_MAX_COUNT)
 
 
 def decode_photos(items: list[str]):
+    if len(items) > settings.CASE_PHOTO_MAX_COUNT:  # before a single one is decoded
+        raise services.CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
     out = []
     for i, item in enumerate(items, start=1):
         payload = item.split(",", 1)[1] if item.startswith("data:") else item
@@ -184,9 +187,7 @@ def case_get(request, case_id: int):
 @router.get("/cases/{case_id}/duplicates", response=list[CaseOut], summary="疑似重复件")
 def case_duplicates(request, case_id: int):
     case = selectors.case_get_for_user(request.user, case_id)
-    from xiangzhi.cases.rules import can_see
-
-    return [c for c in services.duplicate_candidates(case) if can_see(request.user, c)]
+    return selectors.case_duplicates_for_user(request.user, case)
 
 
 def _act(request, case_id: int, name: str, payload: ActionIn):

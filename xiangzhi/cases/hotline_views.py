@@ -35,7 +35,7 @@ def hotline_page(request):
             else:
                 messages.error(request, f"文件中有 {len(result.errors)} 处错误，未导入任何工单。请修改后重新上传。")
     return render(request, "cases/hotline.html", {
-        "result": result, "columns": hotline.COLUMNS, "required": hotline.REQUIRED, "max_rows": hotline.MAX_ROWS,
+        "result": result, "columns": hotline.COLUMNS, "required": hotline.REQUIRED, "max_rows": hotline.max_rows(),
         "categories": Category.objects.filter(is_active=True).order_by("group", "code"),
     })
 

@@ -31,9 +31,22 @@ def is_owner(user, case: Case) -> bool:
     """Staffs the case's current level: the one who accepts, handles and passes it on."""
     if case.handling_level == HandlingLevel.DEPARTMENT:
         return user.role == Role.DEPARTMENT_STAFF and user.department_id == case.assignee_department_id
-    if case.assignee_user_id is not None and case.assignee_user_id == user.id:
+    if case.assignee_user_id is not None and case.assignee_user_id == user.id and user.role != Role.RESIDENT:
         return True
     return user.role in LEVEL_ROLES.get(case.handling_level, set()) and covers(user, case)
+
+
+def can_be_assigned(user, case: Case, *, level: str | None = None, department_id: int | None = None) -> bool:
+    """Who a case may be given to by name (改派, 派遣给个人): an active staff account that handles the
+    case's level (its current one unless ``level`` is given) where the case is. Never a villager, not
+    even the reporter of the case."""
+    if user is None or not user.is_active or user.role == Role.RESIDENT:
+        return False
+    level = level or case.handling_level
+    if level == HandlingLevel.DEPARTMENT:
+        department_id = department_id if department_id is not None else case.assignee_department_id
+        return user.role == Role.DEPARTMENT_STAFF and user.department_id == department_id
+    return user.role in LEVEL_ROLES.get(level, set()) and covers(user, case)
 
 
 def is_manager(user, case: Case) -> bool:

@@ -4,6 +4,7 @@ from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.models import OPEN_STATUSES, Case, HandlingLevel, Status
 from xiangzhi.cases.rules import can_see
+from xiangzhi.cases.services import duplicate_candidates
 from xiangzhi.regions.models import GridAssignment
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
@@ -41,6 +42,11 @@ def case_get_for_user(user, case_id: int) -> Case:
     if case is None or not can_see(user, case):
         raise Http404("不存在或无权查看")
     return case
+
+
+def case_duplicates_for_user(user, case: Case) -> list[Case]:
+    """疑似重复件 of a case, only those the user may see: the page and the API show the same list."""
+    return [c for c in duplicate_candidates(case) if can_see(user, c)]
 
 
 def inbox_for_user(user) -> QuerySet[Case]:

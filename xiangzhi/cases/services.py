@@ -29,8 +29,6 @@ from xiangzhi.cases.workflow import LADDER, TRANSITIONS, TransitionError, level_
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.photos import ProcessedPhoto
 
-MAX_PHOTOS = 9
-
 
 class CaseError(ValueError):
     """Input a case service refuses, with the reason in Chinese."""
@@ -71,8 +69,8 @@ def case_report(
         raise CaseError("经度和纬度要同时提供")
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise CaseError("坐标超出经纬度范围")
-    if len(photos) > MAX_PHOTOS:
-        raise CaseError(f"最多上传 {MAX_PHOTOS} 张照片")
+    if len(photos) > settings.CASE_PHOTO_MAX_COUNT:
+        raise CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
     if reporter_phone and not (reporter_phone.isdigit() and len(reporter_phone) == 11):
         raise CaseError("联系电话应为11位手机号")
     if idempotency_key:
@@ -245,6 +243,10 @@ def case_dispatch(*, case: Case, actor, level: str | None = None, department=Non
             raise CaseError("该类别没有对应的职能部门，请指定部门")
     if level in (HandlingLevel.GRID,) and case.grid is None:
         raise CaseError("该事件不在任何网格内，不能派往网格")
+    if assignee is not None and not rules.can_be_assigned(
+        assignee, case, level=level, department_id=department.pk if department is not None else None
+    ):
+        raise CaseError("只能派给在该事件所在地负责该层级办理的在岗工作人员")
     _move(case, action="dispatch", actor=actor, note=note, handling_level=level,
           assignee_department=department if level == HandlingLevel.DEPARTMENT else None, assignee_user=assignee)
     _notify_owners(case, "case_assigned", f"新派遣事件：{case.title}")
@@ -373,8 +375,8 @@ def case_hand_back(*, case: Case, actor, note: str) -> Case:
 @transaction.atomic
 def case_reassign(*, case: Case, actor, assignee, note: str = "") -> Case:
     _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以改派")
-    if assignee is None or not rules.can_see(assignee, case):
-        raise CaseError("改派对象不在该事件的管辖范围内")
+    if assignee is None or not rules.can_be_assigned(assignee, case):
+        raise CaseError("只能改派给在该事件所在地负责本级办理的在岗工作人员")
     _move(case, action="reassign", actor=actor, note=note, keep_clock=True, to_status=Status.DISPATCHED,
           assignee_user=assignee)
     _notify_users([assignee], case, "case_assigned", f"改派给您的事件：{case.title}")

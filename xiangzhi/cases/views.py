@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,8 +36,8 @@ def inbox(request):
 
 def _photos_from(files) -> list:
     uploads = files.getlist("photos")
-    if len(uploads) > services.MAX_PHOTOS:
-        raise services.CaseError(f"最多上传 {services.MAX_PHOTOS} 张照片")
+    if len(uploads) > settings.CASE_PHOTO_MAX_COUNT:
+        raise services.CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
     out = []
     for i, upload in enumerate(uploads, start=1):
         if upload.size > settings.CASE_PHOTO_MAX_BYTES:
@@ -107,13 +108,20 @@ def case_detail(request, case_id: int):
         "case": case, "history": history, "actions": actions.available_actions(request.user, case),
         "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
         "photos": case.photos.filter(transition__action="report"),
-        "duplicates": services.duplicate_candidates(case) if case.status == Status.REPORTED else [],
+        "duplicates": selectors.case_duplicates_for_user(request.user, case) if case.status == Status.REPORTED else [],
     })
 
 
 def _ancestors(path: str) -> list[str]:
     parts = [p for p in path.split("/") if p]
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def _id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest("编号格式不正确") from None
 
 
 @login_required
@@ -127,11 +135,11 @@ def case_act(request, case_id: int, action: str):
         department = Department.objects.filter(code=code, is_active=True).first()
     into = None
     if into_id := request.POST.get("into"):
-        into = selectors.case_get_for_user(request.user, int(into_id))
+        into = selectors.case_get_for_user(request.user, _id(into_id))
     try:
         actions.perform(action, case=case, actor=request.user, note=request.POST.get("note", ""),
                         level=request.POST.get("level") or None, department=department,
-                        assignee_id=int(request.POST["assignee"]) if request.POST.get("assignee") else None,
+                        assignee_id=_id(request.POST["assignee"]) if request.POST.get("assignee") else None,
                         evaluation=request.POST.get("evaluation", ""), into=into, photos=_photos_from(request.FILES))
     except (services.CaseError, TransitionError) as exc:
         messages.error(request, str(exc))

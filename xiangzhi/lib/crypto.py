@@ -48,3 +48,12 @@ def decrypt(token: str, *, master: str | None = None) -> str:
 def lookup_hash(plain: str, *, master: str | None = None) -> str:
     _, mac = _keys(master or _master())
     return hmac.new(mac, plain.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def seal(plain: str, mask) -> tuple[str, str, str]:
+    """How a personal number is kept: (encrypted, keyed lookup hash, ``mask(plain)`` for display), or
+    three empty strings when there is none."""
+    plain = (plain or "").strip()
+    if not plain:
+        return "", "", ""
+    return encrypt(plain), lookup_hash(plain), mask(plain)

@@ -60,13 +60,50 @@ def make(address_code: str, birth: dt.date, sequence: int) -> str:
     return first17 + check_char(first17)
 
 
+# What the ID mask must hide, given what pages show beside it: name, sex, birth year and the household's
+# address. Of 3701**********1234 the hidden part is the county (two digits, but the household's address
+# gives them for anyone registered where they were born) and the birth date (eight digits, the year shown);
+# the visible last four are the whole sequence number and the check character. With year and county
+# known, 365 dates remain and the check character keeps one in eleven: about 33 candidates, few enough to
+# try one by one against any name + ID check. Keeping only the last two (the sequence's last digit, whose
+# parity is the sex that is shown anyway, and the check character) hides the first two sequence digits
+# too: 365 × 100 / 11 ≈ 3,300 candidates with year and county known, ~40,000 for a city's dozen counties.
+# Age is never shown instead of the year: watching it tick over would give the birthday.
+# ``mask_candidates`` counts them; tests/test_access.py asserts it for every page that shows a person.
+ID_MASK_KEEP = (4, 2)
+
+
 def mask(value: str) -> str:
-    """``370114**********1234`` keeps the first four and last four characters."""
-    if len(value) <= 8:
+    """``3701************34``: the first four and last two characters."""
+    head, tail = ID_MASK_KEEP
+    if len(value) <= head + tail:
         return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
 
 
+def mask_candidates(masked: str, *, birth_year: int, address_code: str) -> int:
+    """How many valid numbers fit ``masked`` for someone born in ``birth_year`` whose number begins with
+    ``address_code``: what is left to guess for a reader of the page who knows where the household lives."""
+    if len(masked) != 18 or any(m not in ("*", c) for m, c in zip(masked[:6], address_code, strict=True)):
+        return 0
+    digits = [[m] if m != "*" else list("0123456789") for m in masked[14:17]]
+    # Each possible sequence number by its share of the weighted sum behind the check character.
+    sequences = [int(a) * WEIGHTS[14] + int(b) * WEIGHTS[15] + int(c) * WEIGHTS[16]
+                 for a in digits[0] for b in digits[1] for c in digits[2]]
+    count = 0
+    day = dt.date(birth_year, 1, 1)
+    while day.year == birth_year:
+        stem = f"{address_code}{day:%Y%m%d}"
+        if all(m in ("*", c) for m, c in zip(masked[6:14], stem[6:14], strict=True)):
+            base = sum(int(c) * w for c, w in zip(stem, WEIGHTS, strict=False))
+            count += sum(1 for s in sequences if masked[17] in ("*", CHECK_CHARS[(base + s) % 11]))
+        day += dt.timedelta(days=1)
+    return count
+
+
+# A phone keeps 3 + 4: the middle four digits (10,000 possibilities) appear nowhere else in the
+# platform, and the search that would confirm a guess needs the reveal permission, is rate-limited and
+# leaves an audit row (people.services.household_search).
 def mask_phone(value: str) -> str:
     if len(value) < 7:
         return "*" * len(value)

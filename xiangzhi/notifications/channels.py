@@ -28,6 +28,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from xiangzhi.lib import crypto
+
 if TYPE_CHECKING:
     from xiangzhi.notifications.models import Notification
 
@@ -95,7 +97,8 @@ class SmsGatewayChannel(Channel):
     required_settings = ("SMS_GATEWAY_URL", "SMS_GATEWAY_SECRET")
 
     def send(self, notification: Notification) -> None:
-        phone = notification.recipient.phone
+        encrypted = notification.recipient.phone_encrypted
+        phone = crypto.decrypt(encrypted) if encrypted else ""
         if not phone:
             raise DeliverySkipped("无手机号")
         post_signed_json(

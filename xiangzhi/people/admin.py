@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import AuditLogAdmin, ScopedAdmin
+from xiangzhi.accounts.models import Role
+from xiangzhi.accounts.rules import can_reveal_identity, is_superuser
+from xiangzhi.accounts.selectors import account_list_for
 from xiangzhi.people.models import (
     Household,
+    IdentitySearch,
     KeyCategory,
     KeyPerson,
     MemberHouseholdLink,
@@ -28,12 +33,28 @@ class ResidentAdmin(ScopedAdmin):
 
     scope_path_field = "household__grid__path"
     scope_household_field = "household_id"
-    list_display = ("name", "relation", "sex", "birth_date", "id_number_masked", "phone_masked", "household")
+    list_display = ("name", "relation", "sex", "birth_year", "id_number_masked", "phone_masked", "household")
+    sortable_by = ()  # sorting a county's residents by a column without an index costs a second a page
     search_fields = ("name",)
     fields = ("household", "name", "sex", "birth_date", "relation", "id_number_masked", "phone_masked", "tags",
               "is_away")
     readonly_fields = ("id_number_masked", "phone_masked")
     raw_id_fields = ("household",)
+
+    @admin.display(description="出生年份")
+    def birth_year(self, obj):
+        return obj.birth_year
+
+    def get_fields(self, request, obj=None):
+        # The full birth date beside the masked ID would finish it: the year only, unless one may reveal.
+        if can_reveal_identity(request.user):
+            return self.fields
+        return tuple("birth_year" if f == "birth_date" else f for f in self.fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        if can_reveal_identity(request.user):
+            return self.readonly_fields
+        return (*self.readonly_fields, "birth_year")
 
     def has_add_permission(self, request):
         # New residents come through the register (page or .xlsx import), which validates and encrypts.
@@ -76,15 +97,24 @@ class MemberHouseholdLinkAdmin(ScopedAdmin):
 
 
 @admin.register(RevealRecord)
-class RevealRecordAdmin(ScopedAdmin):
+class RevealRecordAdmin(AuditLogAdmin):
     scope_path_field = "resident__household__grid__path"
     list_display = ("created_at", "user", "resident", "field", "reason", "ip_address")
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(IdentitySearch)
+class IdentitySearchAdmin(AuditLogAdmin):
+    """Searches by full ID number or phone name no household: they are scoped by who searched, and
+    the county's administrators read them."""
 
-    def has_add_permission(self, request):
-        return False
+    list_display = ("created_at", "user", "kind", "outcome", "matched", "ip_address")
+    list_filter = ("kind", "outcome")
+
+    def scope_q(self, request):
+        return Q(user__in=account_list_for(request.user).values("pk"))
+
+    def has_module_permission(self, request):
+        return is_superuser(request.user) or request.user.role == Role.COUNTY_ADMIN
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and super().has_view_permission(request, obj)

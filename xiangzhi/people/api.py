@@ -16,9 +16,9 @@ class ResidentOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: dt.date
+    birth_year: int = Field(..., description="出生年份（完整出生日期与脱敏证件号一起可推出证件号，不返回）")
     relation: str
-    id_number: str = Field(..., alias="id_number_masked", description="脱敏后的身份证号")
+    id_number: str = Field(..., alias="id_number_masked", description="脱敏后的身份证号（前4后2）")
     phone: str = Field(..., alias="phone_masked", description="脱敏后的手机号")
     tags: list[str] = Field(..., alias="tag_list")
     is_away: bool
@@ -48,8 +48,11 @@ class RevealOut(Schema):
 @router.get("/households", response=list[HouseholdOut], summary="户列表（按权限范围，证件号脱敏）")
 @paginate(PageNumberPagination, page_size=20, max_page_size=100)
 def household_list(request, grid: str | None = None, q: str = ""):
+    """`q` by name or household number; by full ID number or phone only with the reveal permission,
+    rate-limited (429 `rate_limited`) and audited."""
     grid_obj = grid_get_for_user(request.user, grid) if grid else None
-    return selectors.household_list_for_user(request.user, grid=grid_obj, search=q)
+    return services.household_search(user=request.user, search=q, grid=grid_obj,
+                                     ip_address=request.META.get("REMOTE_ADDR"))
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, summary="户详情")

@@ -75,6 +75,11 @@ class Resident(models.Model):
         return self.name
 
     @property
+    def birth_year(self) -> int:
+        """What pages and the API show instead of the birth date, which with the masked ID would finish it."""
+        return self.birth_date.year
+
+    @property
     def tag_list(self) -> list[str]:
         return [t for t in self.tags.split(",") if t]
 
@@ -84,17 +89,10 @@ class Resident(models.Model):
         return [labels.get(t, t) for t in self.tag_list]
 
     def set_id_number(self, value: str) -> None:
-        self.id_number_encrypted = crypto.encrypt(value)
-        self.id_number_hash = crypto.lookup_hash(value)
-        self.id_number_masked = idnumber.mask(value)
+        self.id_number_encrypted, self.id_number_hash, self.id_number_masked = crypto.seal(value, idnumber.mask)
 
     def set_phone(self, value: str) -> None:
-        if value:
-            self.phone_encrypted = crypto.encrypt(value)
-            self.phone_hash = crypto.lookup_hash(value)
-            self.phone_masked = idnumber.mask_phone(value)
-        else:
-            self.phone_encrypted = self.phone_hash = self.phone_masked = ""
+        self.phone_encrypted, self.phone_hash, self.phone_masked = crypto.seal(value, idnumber.mask_phone)
 
 
 class RevealRecord(models.Model):
@@ -118,6 +116,37 @@ class RevealRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} 查看 {self.resident} 的{self.get_field_display()}"
+
+
+class IdentitySearch(models.Model):
+    """Audit of every search by a full ID number or phone, allowed or not. The number itself is never
+    kept: only its keyed lookup hash, which matches ``Resident.id_number_hash`` / ``phone_hash``."""
+
+    class Kind(models.TextChoices):
+        ID_NUMBER = "id_number", "身份证号"
+        PHONE = "phone", "手机号"
+        IMPORT = "import", "导入查重"
+
+    class Outcome(models.TextChoices):
+        SEARCHED = "searched", "已查询"
+        DENIED = "denied", "无权限，已拒绝"
+        LIMITED = "limited", "超过次数限制，已拒绝"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    value_hash = models.CharField("号码摘要", max_length=64)
+    outcome = models.CharField("结果", max_length=16, choices=Outcome.choices)
+    matched = models.PositiveIntegerField("匹配户数", default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "证件号查询记录"
+        verbose_name_plural = "证件号查询记录"
+
+    def __str__(self) -> str:
+        return f"{self.user} 按{self.get_kind_display()}查询（{self.get_outcome_display()}）"
 
 
 class KeyCategory(models.Model):

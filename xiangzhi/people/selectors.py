@@ -1,8 +1,10 @@
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib import crypto, idnumber
-from xiangzhi.people.models import Household, KeyPerson, Organisation, Place, Resident
+from xiangzhi.people.models import Household, IdentitySearch, KeyPerson, Organisation, Place, Resident
 
 # Lists show a grid's name and code; its polygon can be large and is read only by maps.
 NO_GRID_BOUNDARY = ("grid__boundary",)
@@ -23,18 +25,39 @@ def household_list_for_user(user, *, grid=None, search: str = "") -> QuerySet[Ho
     )
 
 
-def _search_q(search: str) -> Q:
-    """A full ID number or phone matches by keyed hash; anything else by name or household number."""
+@dataclass(frozen=True)
+class IdentityQuery:
+    """A search that names one person: a valid full ID number or an 11-digit phone."""
+
+    kind: str  # IdentitySearch.Kind
+    value_hash: str  # the keyed lookup hash; the number itself goes no further
+
+
+def identity_query(search: str) -> IdentityQuery | None:
+    search = search.strip()
     if len(search) == 18:
         try:
             value = idnumber.parse(search).value
         except idnumber.IdNumberError:
-            pass
-        else:
-            return Q(residents__id_number_hash=crypto.lookup_hash(value))
+            return None
+        return IdentityQuery(IdentitySearch.Kind.ID_NUMBER, crypto.lookup_hash(value))
     if search.isdigit() and len(search) == 11:
-        return Q(residents__phone_hash=crypto.lookup_hash(search))
+        return IdentityQuery(IdentitySearch.Kind.PHONE, crypto.lookup_hash(search))
+    return None
+
+
+def _search_q(search: str) -> Q:
+    """By head's or member's name, or household number. A full ID number or phone matches nothing here,
+    not even as a household-number prefix: looking a person up by number is ``household_list_by_identity``,
+    reached only through ``services.household_search`` (permission, rate limit, audit)."""
+    if identity_query(search) is not None:
+        return Q(pk__in=[])
     return Q(head_name__contains=search) | Q(number__startswith=search) | Q(residents__name=search)
+
+
+def household_list_by_identity(user, *, query: IdentityQuery, grid=None) -> QuerySet[Household]:
+    field = "residents__id_number_hash" if query.kind == IdentitySearch.Kind.ID_NUMBER else "residents__phone_hash"
+    return household_list_for_user(user, grid=grid).filter(**{field: query.value_hash}).distinct()
 
 
 def household_get_for_user(user, household_id: int) -> Household:

@@ -1,15 +1,29 @@
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.lib import crypto, idnumber
-from xiangzhi.people.models import Household, Relation, Resident, RevealRecord, Tag
+from xiangzhi.people import selectors
+from xiangzhi.people.models import Household, IdentitySearch, Relation, Resident, RevealRecord, Tag
 
 
 class RegisterError(ValueError):
     """A household-register change refused, with the reason in Chinese."""
+
+
+class IdentitySearchRefused(Exception):
+    """A search by full ID number or phone refused: ``status`` 403 without the permission, 429 over the limit."""
+
+    def __init__(self, message: str, *, status: int, code: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
 
 
 @dataclass
@@ -86,3 +100,65 @@ def resident_reveal(*, user, resident: Resident, field: str, reason: str, ip_add
     RevealRecord.objects.create(user=user, resident=resident, field=field, reason=reason, ip_address=ip_address)
     token = resident.id_number_encrypted if field == RevealRecord.Field.ID_NUMBER else resident.phone_encrypted
     return crypto.decrypt(token) if token else ""
+
+
+def household_search(*, user, search: str, grid=None, ip_address: str | None = None) -> QuerySet[Household]:
+    """The households a page or the API lists for ``search``. A full ID number or phone looks up one
+    person, so it is a reveal in all but name: only with the reveal permission, at most
+    ``IDENTITY_SEARCH_PER_HOUR`` an hour per user, and every attempt leaves an IdentitySearch row (kept
+    even when the search is refused; callers must not roll it back)."""
+    query = selectors.identity_query(search)
+    if query is None:
+        return selectors.household_list_for_user(user, grid=grid, search=search)
+
+    def audit(outcome: str, matched: int = 0) -> None:
+        IdentitySearch.objects.create(user=user, kind=query.kind, value_hash=query.value_hash, outcome=outcome,
+                                      matched=matched, ip_address=ip_address)
+
+    if not can_reveal_identity(user):
+        audit(IdentitySearch.Outcome.DENIED)
+        raise IdentitySearchRefused("按完整身份证号或手机号查询需要证件查看权限；请按姓名或户编号查询",
+                                    status=403, code="forbidden")
+    if not _identity_search_counted(user):
+        audit(IdentitySearch.Outcome.LIMITED)
+        raise IdentitySearchRefused(
+            f"按完整身份证号或手机号查询过于频繁（每小时最多 {settings.IDENTITY_SEARCH_PER_HOUR} 次），请稍后再试",
+            status=429, code="rate_limited")
+    qs = selectors.household_list_by_identity(user, query=query, grid=grid)
+    audit(IdentitySearch.Outcome.SEARCHED, qs.count())
+    return qs
+
+
+def _identity_window_key(user) -> str:
+    return f"people:identity-search:{user.pk}:{int(time.time() // 3600)}"
+
+
+def identity_lookups_left(user) -> bool:
+    """Whether the user may make one more lookup by full number this clock hour (nothing counted)."""
+    return (cache.get(_identity_window_key(user)) or 0) < settings.IDENTITY_SEARCH_PER_HOUR
+
+
+def identity_import_check_record(*, user, clashes: int, ip_address: str | None = None) -> None:
+    """An import whose ID numbers met registered residents told its author that those numbers exist:
+    a lookup by full number like a search, so it is recorded and counted against the same hourly
+    limit (the hash column holds nothing: the file may name many numbers)."""
+    _identity_search_counted(user)
+    IdentitySearch.objects.create(user=user, kind=IdentitySearch.Kind.IMPORT, value_hash="",
+                                  outcome=IdentitySearch.Outcome.SEARCHED, matched=clashes, ip_address=ip_address)
+
+
+def identity_import_refused_record(*, user, ip_address: str | None = None) -> None:
+    IdentitySearch.objects.create(user=user, kind=IdentitySearch.Kind.IMPORT, value_hash="",
+                                  outcome=IdentitySearch.Outcome.LIMITED, ip_address=ip_address)
+
+
+def _identity_search_counted(user) -> bool:
+    """Counts one search in this clock hour's window; False once the user is over the limit."""
+    key = _identity_window_key(user)
+    cache.add(key, 0, timeout=3600 + 60)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=3600 + 60)
+        used = 1
+    return used <= settings.IDENTITY_SEARCH_PER_HOUR

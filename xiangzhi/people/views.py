@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_edit_register, can_read_register, can_reveal_identity
 from xiangzhi.people import selectors, services, xlsx
-from xiangzhi.people.models import KeyCategory, RevealRecord
+from xiangzhi.people.models import Household, KeyCategory, RevealRecord
 from xiangzhi.regions.selectors import grid_get_for_user
 
 
@@ -17,10 +17,18 @@ def household_list(request):
     if not can_read_register(request.user):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.household_list_for_user(request.user, search=q), 30).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "people/household_list.html", {"households": page, "q": q})
+    try:
+        households = services.household_search(user=request.user, search=q,
+                                               ip_address=request.META.get("REMOTE_ADDR"))
+    except services.IdentitySearchRefused as exc:
+        page = Paginator(Household.objects.none(), 30).get_page(1)
+        return render(request, "people/household_list.html", {
+            "households": page, "q": q, "refused": str(exc), "can_reveal": can_reveal_identity(request.user),
+        }, status=exc.status)
+    page = Paginator(households, 30).get_page(request.GET.get("page"))
+    return render(request, "people/household_list.html", {
+        "households": page, "q": q, "can_reveal": can_reveal_identity(request.user),
+    })
 
 
 @login_required
@@ -75,7 +83,7 @@ def household_import(request):
         if upload is None:
             messages.error(request, "请选择要导入的 .xlsx 文件")
         else:
-            result = xlsx.households_import(user=request.user, file=upload)
+            result = xlsx.households_import(user=request.user, file=upload, ip_address=request.META.get("REMOTE_ADDR"))
             if result.ok:
                 messages.success(request, f"导入成功：{result.households} 户，{result.residents} 人")
             else:

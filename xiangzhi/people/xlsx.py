@@ -4,25 +4,30 @@ Import is all or nothing: every row is checked first, and any error means nothin
 the clerk gets a per-row, per-column report in Chinese.
 """
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
+from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.lib import crypto, idnumber
+from xiangzhi.lib import crypto, idnumber, spreadsheets
+from xiangzhi.people import services
 from xiangzhi.people.models import Household, Relation, Resident, Tag
 from xiangzhi.people.selectors import household_list_for_user
 from xiangzhi.regions.models import Grid
 
 COLUMNS = ["网格编码", "户编号", "住址", "姓名", "与户主关系", "身份证号", "手机号", "标签", "外出"]
 REQUIRED = {"网格编码", "户编号", "姓名", "与户主关系", "身份证号"}
+TEXT_COLUMNS = [COLUMNS.index(c) for c in ("网格编码", "户编号", "身份证号", "手机号")]  # identifiers, never numbers
+ELSEWHERE_ID = "该身份证号已在其他地方登记，无法导入；请联系上级核实"
+ELSEWHERE_NUMBER = "该户编号已在其他地方使用，无法导入；请联系上级核实"
+# Without the reveal permission an import must not say which of its ID numbers are registered: a file
+# of every number a mask allows would otherwise finish the mask, row by row.
+ID_CLASH_HIDDEN = ("文件中有 {n} 个身份证号已经登记，未导入任何数据。为保护个人信息，不列出是哪几行；"
+                   "请按姓名在户籍中核对，或请有证件查看权限的同事导入")
+TOO_MANY_LOOKUPS = "本小时按身份证号查重的次数已用完（每小时最多 {n} 次），请稍后再导入"
 RELATION_BY_LABEL = {label: value for value, label in Relation.choices}
 TAG_BY_LABEL = {label: value for value, label in Tag.choices}
 YES = {"是", "Y", "y", "1", "TRUE", "true", "外出"}
@@ -65,29 +70,28 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _open(file) -> tuple[list[str], list[tuple]] | RowError:
-    size = getattr(file, "size", None)
-    if size is not None and size > settings.IMPORT_MAX_BYTES:
-        return RowError(None, None, f"文件过大（上限 {settings.IMPORT_MAX_BYTES // 1024 // 1024} MB）")
+def _open(file) -> tuple[list[str], list[tuple[int, tuple]]] | RowError:
+    limits = spreadsheets.ReadLimits(
+        max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS, max_blank_rows=settings.IMPORT_MAX_BLANK_ROWS,
+        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_ratio=settings.IMPORT_MAX_ZIP_RATIO,
+    )
     try:
-        book = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return RowError(None, None, "文件不是有效的 .xlsx 文件，请用 Excel 或 WPS 另存为“Excel 工作簿 (.xlsx)”后再上传")
-    try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not rows:
-        return RowError(None, None, "文件是空的")
-    header = [_text(c) for c in rows[0]]
+        table = spreadsheets.read_xlsx(spreadsheets.read_upload(file, settings.IMPORT_MAX_BYTES), limits)
+    except spreadsheets.SpreadsheetError as exc:
+        return RowError(exc.row, None, str(exc))
+    header = [_text(c) for c in table.header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         return RowError(1, None, f"表头缺少列：{'、'.join(c for c in COLUMNS if c in missing)}")
-    return header, rows[1:]
+    return header, table.rows
 
 
-def households_import(*, user, file) -> ImportResult:
+def households_import(*, user, file, ip_address: str | None = None) -> ImportResult:
     result = ImportResult()
+    if not services.identity_lookups_left(user):
+        services.identity_import_refused_record(user=user, ip_address=ip_address)
+        result.errors.append(RowError(None, None, TOO_MANY_LOOKUPS.format(n=settings.IDENTITY_SEARCH_PER_HOUR)))
+        return result
     opened = _open(file)
     if isinstance(opened, RowError):
         result.errors.append(opened)
@@ -96,13 +100,13 @@ def households_import(*, user, file) -> ImportResult:
     col = {name: header.index(name) for name in COLUMNS if name in header}
     scope = scope_of(user)
 
-    grid_codes = {_text(r[col["网格编码"]]) for r in data if len(r) > col["网格编码"]}
+    grid_codes = {_text(r[col["网格编码"]]) for _, r in data if len(r) > col["网格编码"]}
     grids = {g.code: g for g in Grid.objects.filter(code__in=grid_codes, is_active=True) if scope.covers_path(g.path)}
 
     rows: list[_Row] = []
     seen_ids: dict[str, int] = {}
     errors = result.errors
-    for line, raw in enumerate(data, start=2):
+    for line, raw in data:
         cells = {name: _text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
         if not any(cells.values()):
             continue
@@ -159,7 +163,7 @@ def households_import(*, user, file) -> ImportResult:
         rows.append(_Row(line, grid, cells["户编号"], cells.get("住址", ""), resident))
 
     households = _group(rows, errors)
-    _check_existing(rows, households, errors, seen_ids)
+    _check_existing(user, households, errors, seen_ids, ip_address)
     if errors:
         errors.sort(key=lambda e: (e.row or 0, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
         return result
@@ -199,49 +203,72 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, dict]:
     return households
 
 
-def _check_existing(rows, households, errors, seen_ids) -> None:
-    taken = set(Household.objects.filter(number__in=list(households)).values_list("number", flat=True))
-    for number in sorted(taken):
-        errors.append(RowError(households[number]["first"], "户编号", f"户编号 {number} 已存在"))
+def _batches(values: list, size: int = 900):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _check_existing(user, households, errors, seen_ids, ip_address=None) -> None:
+    """Household numbers and ID numbers are unique across the county, so a clash is looked for
+    everywhere; but only a clash inside the importer's scope may say with whom. Outside it, every
+    clash gets the same words, so the import cannot be used to find where someone is registered."""
+    scope = scope_of(user)
+    numbers = list(households)
+    for batch in _batches(numbers):
+        visible = {
+            h.number: h for h in Household.objects.filter(scope.q("grid__path", "pk"), number__in=batch)
+        }
+        for number in sorted(Household.objects.filter(number__in=batch).values_list("number", flat=True)):
+            line = households[number]["first"]
+            if number in visible:
+                errors.append(RowError(line, "户编号", f"户编号 {number} 已存在（{visible[number].head_name}户）"))
+            else:
+                errors.append(RowError(line, "户编号", ELSEWHERE_NUMBER))
     hashes = {crypto.lookup_hash(v): line for v, line in seen_ids.items()}
-    for batch_start in range(0, len(hashes), 900):
-        batch = list(hashes)[batch_start:batch_start + 900]
+    clashes: list[RowError] = []
+    for batch in _batches(list(hashes)):
+        visible = {
+            r.id_number_hash: r.household
+            for r in Resident.objects.filter(
+                scope.q("household__grid__path", "household_id"), id_number_hash__in=batch
+            ).select_related("household")
+        }
         for h in Resident.objects.filter(id_number_hash__in=batch).values_list("id_number_hash", flat=True):
-            errors.append(RowError(hashes[h], "身份证号", "该身份证号已登记在其他户"))
+            if h in visible:
+                household = visible[h]
+                clashes.append(RowError(hashes[h], "身份证号",
+                                        f"该身份证号已登记在{household.head_name}户（户编号 {household.number}）"))
+            else:
+                clashes.append(RowError(hashes[h], "身份证号", ELSEWHERE_ID))
+    if not clashes:
+        return
+    services.identity_import_check_record(user=user, clashes=len(clashes), ip_address=ip_address)
+    if can_reveal_identity(user):
+        errors.extend(clashes)
+    else:
+        errors.append(RowError(None, "身份证号", ID_CLASH_HIDDEN.format(n=len(clashes))))
 
 
 def households_export(*, user, grid=None) -> bytes:
-    """Every household and resident the user may see, IDs and phones masked."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("户籍")
-    sheet.append(COLUMNS)
+    """Every household and resident the user may see, IDs and phones masked; every cell text, never a
+    formula."""
     relation_labels = dict(Relation.choices)
     tag_labels = dict(Tag.choices)
     qs = household_list_for_user(user, grid=grid)
-    for household in qs.iterator(chunk_size=2000):
-        for r in household.residents.all():
-            sheet.append([
-                household.grid.code, household.number, household.address, r.name,
-                relation_labels.get(r.relation, r.relation), r.id_number_masked, r.phone_masked,
-                "、".join(tag_labels.get(t, t) for t in r.tag_list), "是" if r.is_away else "否",
-            ])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+    def rows():
+        for household in qs.iterator(chunk_size=2000):
+            for r in household.residents.all():
+                yield [
+                    household.grid.code, household.number, household.address, r.name,
+                    relation_labels.get(r.relation, r.relation), r.id_number_masked, r.phone_masked,
+                    "、".join(tag_labels.get(t, t) for t in r.tag_list), "是" if r.is_away else "否",
+                ]
+
+    return spreadsheets.write_xlsx("户籍", COLUMNS, rows(), text_columns=TEXT_COLUMNS)
 
 
 def template() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "户籍"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.append(["370114010203001", "3701140102030010001", "文祖北村1号", "张三", "户主",
-                  "370181196502030010", "13800000000", "党员", "否"])
-    for column in "ABF":
-        for cell in sheet[column]:
-            cell.number_format = "@"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    example = ["370114010203001", "3701140102030010001", "文祖北村1号", "张三", "户主",
+               "370181196502030010", "13800000000", "党员", "否"]
+    return spreadsheets.write_xlsx("户籍", COLUMNS, [example], text_columns=TEXT_COLUMNS)

@@ -3,6 +3,7 @@ import binascii
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
@@ -53,6 +54,13 @@ class ReviewOut(Schema):
     reviewed_at: dt.datetime
 
 
+def _name(user) -> str | None:
+    """A person by name, never by login."""
+    if user is None:
+        return None
+    return (user.full_name or "").strip() or f"{user.get_role_display()}（未填姓名）"
+
+
 class EntryOut(Schema):
     id: int
     village: str = Field(..., alias="village.code")
@@ -72,6 +80,9 @@ class EntryOut(Schema):
     occurred_on: dt.date
     recorded_at: dt.datetime
     recorder: str | None
+    requester: str | None = Field(None, description="冲正、更正的申请人")
+    approver: str | None = Field(None, description="冲正、更正的批准人（与申请人为同一人时 self_approved 为 true）")
+    self_approved: bool = False
     note: str
     status: str
     status_name: str
@@ -85,6 +96,23 @@ class EntryOut(Schema):
     @staticmethod
     def resolve_recorder(obj):
         return (obj.recorder.full_name or obj.recorder.username) if obj.recorder_id else None
+
+    @staticmethod
+    def resolve_requester(obj):
+        return _name(obj.requested_by) if obj.requested_by_id else None
+
+    @staticmethod
+    def resolve_approver(obj):
+        if not obj.requested_by_id:
+            return None
+        try:
+            return _name(obj.review.reviewer)
+        except PointsEntry.review.RelatedObjectDoesNotExist:
+            return None
+
+    @staticmethod
+    def resolve_self_approved(obj):
+        return obj.is_self_approved
 
     @staticmethod
     def resolve_review(obj):
@@ -145,6 +173,7 @@ class OutcomeOut(Schema):
 
 class ReverseIn(Schema):
     reason: str = Field(..., max_length=services.NOTE_MAX)
+    requester: int | None = Field(None, description="申请冲正的人（账号 id）；冲正已通过的记录时必填，批准人是调用者")
 
 
 class StandingOut(Schema):
@@ -315,7 +344,12 @@ def entry_review(request, entry_id: int, payload: ReviewIn):
              summary="冲正（每条一次；待审核的记录则撤回，即驳回）")
 def entry_reverse(request, entry_id: int, payload: ReverseIn):
     entry = _entry(request, entry_id)
-    services.entry_reverse(actor=request.user, entry=entry, reason=payload.reason)
+    requester = None
+    if payload.requester is not None:
+        requester = get_user_model().objects.filter(pk=payload.requester).first()
+        if requester is None:
+            raise PointsError("申请人不存在", fields=[{"field": "requester", "message": "不存在"}])
+    services.entry_reverse(actor=request.user, entry=entry, reason=payload.reason, requester=requester)
     return _entry(request, entry_id)
 
 

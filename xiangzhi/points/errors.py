@@ -1,3 +1,6 @@
+from django.core.exceptions import BadRequest
+
+
 class PointsError(ValueError):
     """A points change refused, with the reason in Chinese; ``code`` and ``status`` are what the API
     answers, ``fields`` name the bad inputs."""
@@ -13,6 +16,11 @@ class PointsError(ValueError):
             self.code = code
         if status is not None:
             self.status = status
+
+
+class BadNumber(PointsError, BadRequest):
+    """A form field that should be a whole number and is not: the form shows it where it catches
+    points errors, and anywhere else the request answers 400 instead of failing."""
 
 
 class IdempotencyConflict(PointsError):

@@ -42,10 +42,15 @@ ENTRY_FIELDS = ("village_id", "seq", "household_id", "kind", "rule_id", "rule_co
                 "category_name", "quantity", "points", "occurred_on", "recorded_at", "recorder_id", "note",
                 "evidence_sha256", "reverses_id", "source", "idempotency_key")
 REVIEW_FIELDS = ("village_id", "seq", "entry_id", "decision", "reason", "reviewer_id", "reviewed_at")
+# Fields added to the entry after the chain began: hashed when set, left out of the row when empty,
+# so a row written before the field existed hashes as it did then.
+ENTRY_OPTIONAL_FIELDS = ("requested_by_id",)
 
 
 def entry_row(entry: PointsEntry) -> dict:
-    return {name: getattr(entry, name) for name in ENTRY_FIELDS}
+    row = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+    row.update({name: v for name in ENTRY_OPTIONAL_FIELDS if (v := getattr(entry, name)) is not None})
+    return row
 
 
 def review_row(review: PointsReview) -> dict:
@@ -101,10 +106,11 @@ def post(
     *, village_id: int, household_id: int, kind: str, points: int, occurred_on, recorder=None,
     rule: PointsRule | None = None, quantity: int = 1, note: str = "", evidence: ProcessedPhoto | None = None,
     reverses: PointsEntry | None = None, source: str = "", idempotency_key: str = "", request_hash: str = "",
-    approve: bool | None = None, reviewer=None, now=None,
+    approve: bool | None = None, reviewer=None, requested_by=None, now=None,
 ) -> PointsEntry:
     """Append one entry to its village's chain and move the household's balance. Kinds that are not
-    reviewed (``approve`` defaults to that) are approved at once, by ``reviewer`` or the recorder."""
+    reviewed (``approve`` defaults to that) are approved at once, by ``reviewer`` or the recorder.
+    ``requested_by``: who asked for the entry, when that is not who approved it (冲正, 更正)."""
     now = now or timezone.now()
     head = lock_head(village_id)
     if approve is None:
@@ -113,7 +119,7 @@ def post(
         village_id=village_id, seq=head.entry_seq + 1, household_id=household_id, kind=kind, points=points,
         quantity=quantity, occurred_on=occurred_on, recorded_at=now, recorder=recorder, note=note[:500],
         reverses=reverses, source=source, idempotency_key=idempotency_key, request_hash=request_hash,
-        prev_hash=head.entry_hash,
+        prev_hash=head.entry_hash, requested_by=requested_by,
     )
     snapshot(entry, rule, reverses)
     if evidence is not None:
@@ -381,10 +387,14 @@ class LedgerBreak:
         return f"{TABLE_NAMES[self.table]}{where}{row}：{BREAK_MESSAGES[self.code]}"
 
 
-def _walk(qs, fields: tuple[str, ...], last_id: list) -> Iterator[tuple]:
-    for values in qs.values_list("id", "prev_hash", "hash", *fields).iterator(chunk_size=2000):
+def _walk(qs, fields: tuple[str, ...], last_id: list, optional: tuple[str, ...] = ()) -> Iterator[tuple]:
+    names = fields + optional
+    for values in qs.values_list("id", "prev_hash", "hash", *names).iterator(chunk_size=2000):
         last_id[0] = values[0]
-        row = dict(zip(fields, values[3:], strict=True))
+        row = dict(zip(names, values[3:], strict=True))
+        for name in optional:
+            if row[name] is None:
+                del row[name]
         yield row["seq"], row, values[1], values[2]
 
 
@@ -392,13 +402,13 @@ def verify_village(village_id: int) -> LedgerBreak | None:
     head = PointsChainHead.objects.filter(pk=village_id).first()
     chains = (
         ("entry", PointsEntry.objects.filter(village_id=village_id).order_by("seq"), ENTRY_FIELDS,
-         (head.entry_seq, head.entry_hash) if head else (0, hashchain.GENESIS)),
-        ("review", PointsReview.objects.filter(village_id=village_id).order_by("seq"), REVIEW_FIELDS,
+         ENTRY_OPTIONAL_FIELDS, (head.entry_seq, head.entry_hash) if head else (0, hashchain.GENESIS)),
+        ("review", PointsReview.objects.filter(village_id=village_id).order_by("seq"), REVIEW_FIELDS, (),
          (head.review_seq, head.review_hash) if head else (0, hashchain.GENESIS)),
     )
-    for table, qs, fields, end in chains:
+    for table, qs, fields, optional, end in chains:
         last_id: list = [None]
-        broken = hashchain.verify(_walk(qs, fields, last_id), head=end)
+        broken = hashchain.verify(_walk(qs, fields, last_id, optional), head=end)
         if broken is not None:
             row_id = last_id[0] if broken.code != "head_mismatch" else None
             return LedgerBreak(village_id, table, broken.seq if broken.seq is not None else end[0], row_id,

@@ -250,6 +250,10 @@ class PointsEntry(AppendOnly):
     recorded_at = models.DateTimeField("记录时间")
     recorder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name="记录人")
+    # 冲正 and 更正 are asked for by one person and approved by another (the recorder, who posts them
+    # and whose approval is the entry's review): who asked is part of what was recorded.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="申请人")
     note = models.CharField("说明", max_length=500, blank=True)
     evidence = models.FileField("凭证照片", upload_to="points/%Y/%m/", blank=True)
     evidence_thumbnail = models.FileField(upload_to="points/%Y/%m/thumbs/", blank=True)
@@ -303,6 +307,16 @@ class PointsEntry(AppendOnly):
         try:
             return self.reversal is not None
         except PointsEntry.DoesNotExist:
+            return False
+
+    @property
+    def is_self_approved(self) -> bool:
+        """Asked for and approved by the same person (only where the township's policy allows it)."""
+        if self.requested_by_id is None:
+            return False
+        try:
+            return self.review.reviewer_id == self.requested_by_id
+        except PointsReview.DoesNotExist:
             return False
 
 
@@ -411,6 +425,9 @@ class PointsPolicy(models.Model):
     settlement_day = models.PositiveSmallIntegerField("年度核算日", default=15, help_text="次年1月几日核算")
     honour_share = models.PositiveSmallIntegerField("星级户比例（%）", default=10,
                                                     help_text="每村当年获得积分前百分之几的户评为积分之星")
+    self_approval = models.BooleanField(
+        "允许本人申请、本人批准", default=False,
+        help_text="冲正、更正通常由一人申请、另一人批准；勾选后同一人可既申请又批准（记录上注明）")
 
     class Meta:
         verbose_name = "积分运行规则"

@@ -83,12 +83,16 @@ def notice_categories(village: Region, period_end: dt.date) -> list[dict]:
 
 
 def notice_rows(village: Region, period_start: dt.date, period_end: dt.date, *,
-                anchor: Anchor | None = None) -> list[dict]:
+                anchor: Anchor | None = None, households: list[tuple[int, str, str]] | None = None) -> list[dict]:
     """Every household of the village: its approved points that quarter by category, the quarter's
     sum, all its points (approved, at the anchor) and its rank in the village by those (ties share a
-    rank). Three grouped queries whatever the village's size."""
-    households = list(Household.objects.filter(grid__region_id=village.pk).order_by("number")
-                      .values_list("pk", "number", "head_name"))
+    rank). Three grouped queries whatever the village's size. ``households``: (id, number, name as
+    listed) to list instead of the village's households today — a published notice's own list, so
+    a household registered (or renamed) since does not change what the notice should say."""
+    if households is None:
+        households = [(pk, number, mask_name(head)) for pk, number, head in
+                      Household.objects.filter(grid__region_id=village.pk).order_by("number")
+                      .values_list("pk", "number", "head_name")]
     approved = _approved(village, anchor)
     totals = dict(approved.values("household_id").annotate(t=Sum("points")).values_list("household_id", "t"))
     by_category: dict[int, dict[str, int]] = {}
@@ -103,10 +107,10 @@ def notice_rows(village: Region, period_start: dt.date, period_end: dt.date, *,
     for i, total in enumerate(ordered):
         rank_of.setdefault(total, i + 1)
     rows = []
-    for pk, number, head in households:
+    for pk, number, name in households:
         cats = {k: v for k, v in sorted(by_category.get(pk, {}).items()) if v}
         total = totals.get(pk, 0)
-        rows.append({"household": pk, "number": number, "name": mask_name(head), "by_category": cats,
+        rows.append({"household": pk, "number": number, "name": name, "by_category": cats,
                      "quarter": sum(cats.values()), "total": total, "rank": rank_of[total]})
     rows.sort(key=lambda r: (r["rank"], r["number"]))
     return rows
@@ -217,7 +221,9 @@ def notice_verify(notice: PointsNotice) -> NoticeCheck:
         if have != want:
             check.problems.append(f"{name}第 {seq} 条已不是公示时的那一条：公示之后台账被改写")
     anchor = Anchor(notice.entry_seq, notice.entry_hash, notice.review_seq, notice.review_hash)
-    if notice_rows(notice.village, notice.period_start, notice.period_end, anchor=anchor) != notice.rows:
+    listed = [(r["household"], r["number"], r["name"]) for r in notice.rows]
+    if notice_rows(notice.village, notice.period_start, notice.period_end, anchor=anchor,
+                   households=listed) != notice.rows:
         check.problems.append("公示名单与台账在公示时的记录不符")
     return check
 
@@ -277,8 +283,9 @@ def why_not_resolve(user, objection: PointsObjection) -> str | None:
 def objection_resolve(*, actor, objection: PointsObjection, upheld: bool, resolution: str,
                       correction: int | None = None, now: dt.datetime | None = None) -> PointsObjection:
     """Answer an objection once, with the outcome written down. An upheld objection may correct the
-    household's points: a ``correction`` entry in the ledger (approved as it posts; a correction that
-    takes points away needs the household to have them)."""
+    household's points: a ``correction`` entry in the ledger, asked for by whoever filed the objection
+    and approved by ``actor`` as it posts (never the same person: ``why_not_resolve``; a correction
+    that takes points away needs the household to have them)."""
     if not scope_of(actor).covers_path(objection.notice.village.path):
         raise Http404("不存在或无权查看")
     if why := why_not_resolve(actor, objection):
@@ -304,7 +311,7 @@ def objection_resolve(*, actor, objection: PointsObjection, upheld: bool, resolu
                 entry = ledger.post(
                     village_id=notice.village_id, household_id=objection.household_id, kind=EntryKind.CORRECTION,
                     points=correction, occurred_on=timezone.localdate(now), recorder=actor, reviewer=actor,
-                    source=f"objection:{objection.pk}", now=now,
+                    requested_by=objection.filed_by, source=f"objection:{objection.pk}", now=now,
                     note=f"{notice.period_label}公示异议更正：{resolution}"[:500],
                 )
                 PointsObjection.objects.filter(pk=objection.pk).update(correction=entry)

@@ -11,6 +11,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import Rank
 from django.utils import timezone
 
+from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.people.models import Household
 from xiangzhi.points.models import (
@@ -24,7 +25,8 @@ from xiangzhi.points.models import (
 from xiangzhi.points.rules import can_review, can_see_rankings
 from xiangzhi.regions.models import Grid, Region, RegionLevel
 
-ENTRY_RELATED = ("household", "household__grid", "village", "recorder", "review", "review__reviewer", "reversal")
+ENTRY_RELATED = ("household", "household__grid", "village", "recorder", "requested_by", "review", "review__reviewer",
+                 "reversal")
 NO_BOUNDARIES = ("household__grid__boundary", "village__boundary")
 
 
@@ -203,6 +205,17 @@ def entry_get_for_user(user, entry_id: int) -> PointsEntry:
         PointsEntry.objects.select_related(*ENTRY_RELATED, "reverses", "rule").defer(*NO_BOUNDARIES),
         _entry_scope(user), pk=entry_id,
     )
+
+
+def requesters_for_entry(entry: PointsEntry) -> list:
+    """Who may stand as having asked for a 冲正 of the entry: active accounts of its household and
+    active staff whose scope covers it (region staff above its village, grid staff of its grid)."""
+    paths = ancestor_paths(entry.household.grid.path)
+    staff_on_grid = Q(role__in=GRID_ROLES, grid_assignments__grid__path__in=paths,
+                      grid_assignments__ended_on__isnull=True)
+    staff_on_region = ~Q(role__in=[*GRID_ROLES, Role.RESIDENT, Role.DEPARTMENT_STAFF]) & Q(region__path__in=paths)
+    return list(User.objects.filter(staff_on_grid | staff_on_region | Q(household_id=entry.household_id),
+                                    is_active=True).distinct().order_by("role", "full_name", "pk"))
 
 
 def review_queue_for_user(user) -> QuerySet[PointsEntry]:

@@ -19,11 +19,13 @@ from django.db.models.functions import Abs, Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
+from xiangzhi.points.cycles import policy_for
 from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, PointsError
 from xiangzhi.points.models import (
     EARNING_KINDS,
@@ -416,9 +418,27 @@ def entry_review_bulk(*, actor, entries: list[PointsEntry], approve: bool, reaso
 # --- reversal -------------------------------------------------------------------------------------
 
 
-def entry_reverse(*, actor, entry: PointsEntry, reason: str, now: dt.datetime | None = None) -> ReverseResult:
+def requester_refusal(requester, approver, household: Household) -> str | None:
+    """Why ``requester`` may not stand as who asked for a 冲正 or 更正 of the household's points that
+    ``approver`` approves, or None: an active account of the household, or staff whose scope covers
+    it; never the approver too, unless the township's policy allows it (``self_approval``)."""
+    if requester is None:
+        return "请选择申请人"
+    if not requester.is_active or not (
+        requester.household_id == household.pk
+        or (requester.role != Role.RESIDENT and scope_of(requester).covers_path(household.grid.path))
+    ):
+        return "申请人应是该户的村民或管辖该户的工作人员"
+    if requester.pk == approver.pk and not policy_for(township_of(household.grid.region)).self_approval:
+        return "申请人和批准人不能是同一人"
+    return None
+
+
+def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
+                  now: dt.datetime | None = None) -> ReverseResult:
     """冲正: undo an entry, at most once. An approved entry gets a reversal entry of the opposite
-    points, approved as it posts (a reviewer's act, under the same rules as approving). A pending
+    points, asked for by ``requester`` and approved by ``actor`` as it posts (a reviewer's act, under
+    the same rules as approving; two people unless the township's policy allows one). A pending
     entry is not in the balance yet, so it is withdrawn instead: its recorder or a reviewer rejects
     it, and it can never be approved afterwards. A rejected entry needs nothing."""
     _entry_in_scope(actor, entry)
@@ -445,12 +465,14 @@ def entry_reverse(*, actor, entry: PointsEntry, reason: str, now: dt.datetime | 
             raise PermissionDenied(refusal.replace("审核", "冲正"))
         if PointsEntry.objects.filter(reverses_id=entry.pk).exists():
             raise AlreadyDone("该记录已冲正，每条记录只能冲正一次")
+        if why := requester_refusal(requester, actor, entry.household):
+            raise PointsError(why, fields=_field("requester", why))
         try:
             with transaction.atomic():
                 reversal = ledger.post(
                     village_id=entry.village_id, household_id=entry.household_id, kind=EntryKind.REVERSAL,
                     points=-entry.points, quantity=entry.quantity, occurred_on=timezone.localdate(now),
-                    recorder=actor, reverses=entry, note=reason, now=now,
+                    recorder=actor, reviewer=actor, requested_by=requester, reverses=entry, note=reason, now=now,
                 )
         except IntegrityError:
             raise AlreadyDone("该记录已冲正，每条记录只能冲正一次") from None

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.people.selectors import household_get_for_user
 from xiangzhi.points import selectors, services
-from xiangzhi.points.errors import PointsError
+from xiangzhi.points.errors import BadNumber, PointsError
 from xiangzhi.points.models import PointsRule, ReviewDecision
 from xiangzhi.points.rules import can_record, can_review, can_see_rankings, why_not_decide
 from xiangzhi.points.settlement import honours_of_household
@@ -105,7 +106,7 @@ def _int(value) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        raise PointsError("数字格式不正确") from None
+        raise BadNumber("数字格式不正确") from None
 
 
 @login_required
@@ -236,7 +237,9 @@ def entry_detail(request, entry_id: int):
         and (why_not_decide(user, entry) is None
              or (status == "pending" and entry.recorder_id == user.pk and can_record(user)))
     )
-    return render(request, "points/entry.html", {"entry": entry, "status": status, "may_reverse": may_reverse})
+    requesters = selectors.requesters_for_entry(entry) if may_reverse and status != "pending" else []
+    return render(request, "points/entry.html", {"entry": entry, "status": status, "may_reverse": may_reverse,
+                                                 "requesters": requesters})
 
 
 @login_required
@@ -244,7 +247,10 @@ def entry_detail(request, entry_id: int):
 def entry_reverse(request, entry_id: int):
     entry = selectors.entry_get_for_user(request.user, entry_id)
     try:
-        result = services.entry_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""))
+        requester_id = _int(request.POST.get("requester"))
+        requester = get_user_model().objects.filter(pk=requester_id).first() if requester_id else None
+        result = services.entry_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""),
+                                        requester=requester)
     except PointsError as exc:
         messages.error(request, str(exc))
     else:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.points.errors import PointsError
+from xiangzhi.points.errors import BadNumber, PointsError
 from xiangzhi.points.models import PointsBalance
 from xiangzhi.points.selectors import next_redemption_window, redemption_window_for, township_of
 from xiangzhi.regions.models import Region
@@ -40,7 +40,7 @@ def _int(value, label: str = "数量", *, blank=None) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ShopError(f"{label}应为整数") from None
+        raise BadNumber(f"{label}应为整数") from None
 
 
 def _back(request, village: Region | None = None):

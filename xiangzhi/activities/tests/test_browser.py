@@ -41,7 +41,7 @@ def walk(browser, base: str, coming, begun, seen: dict) -> None:
     rows.nth(0).get_by_test_id("check-in").click()
     page.wait_for_selector(f"#signup-{seen['first_signup']} >> text=✓ 已到")
     rows.nth(1).get_by_test_id("check-in").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=check-in].btn-success').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=check-in].btn-success').length === 2")
     seen["count"] = page.locator("#checked-in-count").inner_text()
     page.wait_for_selector("[data-testid=award-button]")  # the award box followed the taps
     page.screenshot(path=str(ARTIFACTS / "activities-check-in-phone.png"), full_page=True)

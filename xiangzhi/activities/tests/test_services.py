@@ -299,3 +299,31 @@ def test_the_village_comparison_counts_person_times_checked_in(county, rules):
     assert (east.participation_rate, east.per_household) == (50.0, 1.5)
     assert (west.activities, west.person_times) == (0, 0)
     assert list(rows) == [county.village_a1.code, county.village_a2.code]
+
+
+def test_grid_roles_see_and_check_in_only_the_households_of_their_grids(county, rules):
+    from tests.factories import make_household, square
+    from xiangzhi.regions.services import grid_create
+
+    east = grid_create(region=county.village_a1, name="东村第二网格", boundary=square(118.025, 37.70, 0.01))
+    county.households["a1_east"] = make_household(east, head="孙桂兰")
+    a, made = make_activity(county, rules, started=True, signups=["a1", "a1_micro", "a1_east"])
+    chief = county.users["grid_chief"]  # grid_a1 (and the micro-grid inside it), not 东村第二网格
+
+    def seen(who):
+        return {s.household_id for s in selectors.signup_list_for_user(county.users[who], a)}
+
+    mine = {county.households["a1"].pk, county.households["a1_micro"].pk}
+    assert seen("grid_chief") == mine and seen("grid_worker") == mine
+    assert seen("grid_guide") == set()  # 西村's guide
+    assert seen("village_cadre") == mine | {county.households["a1_east"].pk}
+    with pytest.raises(Http404):
+        selectors.signup_get_for_user(chief, a, made["a1_east"].pk)
+    with pytest.raises(Http404):
+        services.activity_check_in(actor=chief, activity=a, signups=[made["a1"], made["a1_east"]])
+    assert not ActivitySignup.objects.filter(activity=a, checked_in_at__isnull=False).exists()
+    services.activity_check_in(actor=county.users["village_cadre"], activity=a, signups=[made["a1_east"]])
+    with pytest.raises(Http404):
+        services.signup_check_in_undo(actor=chief, signup=made["a1_east"])
+    assert services.activity_check_in(actor=chief, activity=a, signups=[made["a1"], made["a1_micro"]]) == 2
+    assert ActivitySignup.objects.filter(activity=a, checked_in_at__isnull=False).count() == 3

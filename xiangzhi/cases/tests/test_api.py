@@ -130,3 +130,31 @@ def test_unknown_category_and_half_coordinates_are_422(client, county):
     assert post_case(client, {**BODY, "category": "nope"}).json()["error"]["message"] == "未知的事件类别：nope"
     half = post_case(client, {"category": "road_light", "title": "x", "lon": 118.0})
     assert half.status_code == 422 and "同时提供" in half.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+def test_reassigning_to_the_villager_who_reported_is_refused_with_a_structured_422(client, county):
+    client.force_login(county.users["resident"])
+    case_id = post_case(client, BODY).json()["id"]
+    client.force_login(county.users["grid_worker"])
+    assert client.post(f"/api/v1/cases/{case_id}/accept-self", {}, content_type="application/json"
+                       ).status_code == 200
+    response = client.post(f"/api/v1/cases/{case_id}/reassign", {"assignee": county.users["resident"].pk},
+                           content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"error": {"code": "invalid",
+                                         "message": "只能改派给在该事件所在地负责本级办理的在岗工作人员"}}
+    case = Case.objects.get(pk=case_id)
+    assert case.assignee_user == county.users["grid_worker"]
+    assert list(case.transitions.values_list("action", flat=True)) == ["report", "accept", "dispatch", "start"]
+
+
+@pytest.mark.django_db
+def test_the_duplicates_endpoint_lists_only_cases_the_viewer_may_see(client, county):
+    client.force_login(county.users["grid_worker"])
+    other = post_case(client, {**BODY, "title": "网格员巡查：路灯不亮"}).json()
+    client.force_login(county.users["resident"])
+    mine = post_case(client, BODY).json()
+    assert client.get(f"/api/v1/cases/{mine['id']}/duplicates").json() == []
+    client.force_login(county.users["grid_worker"])
+    assert [c["id"] for c in client.get(f"/api/v1/cases/{mine['id']}/duplicates").json()] == [other["id"]]

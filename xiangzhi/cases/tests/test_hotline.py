@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from xiangzhi.cases.hotline import COLUMNS, MAX_ROWS, hotline_import
+from tests.spreadsheets import RowCounter, million_rows, truncated
+from xiangzhi.cases.hotline import COLUMNS, hotline_import
 from xiangzhi.cases.models import Case, Channel, HandlingLevel, IdempotencyRecord, Transition
 from xiangzhi.lib import crypto
 
@@ -213,11 +214,45 @@ def test_files_that_cannot_be_read_get_one_clear_error(county):
 
 
 @pytest.mark.django_db
-def test_a_file_above_the_row_limit_is_refused(county, monkeypatch):
-    monkeypatch.setattr("xiangzhi.cases.hotline.MAX_ROWS", 2)
-    result = hotline_import(user=county.users["township_staff"], file=xlsx(good_rows()))
-    assert [e.message for e in result.errors] == ["每次最多导入 2 条工单，请分批导入"]
-    assert MAX_ROWS >= 1000
+@pytest.mark.parametrize("make", [xlsx, csv_file])
+def test_a_file_above_the_row_limit_is_refused(county, settings, make):
+    settings.HOTLINE_IMPORT_MAX_ROWS = 2
+    result = hotline_import(user=county.users["township_staff"], file=make(good_rows()))
+    assert [(e.row, e.message) for e in result.errors] == [(4, "文件超过 2 行，请分批导入")]
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_million_row_sheet_is_dropped_at_the_limit_without_reading_the_rest(county, monkeypatch):
+    data = million_rows(COLUMNS)
+    assert len(data) < 200_000
+    counter = RowCounter(monkeypatch)
+    result = hotline_import(user=county.users["township_staff"], file=SimpleUploadedFile("big.xlsx", data))
+    assert [(e.row, e.message) for e in result.errors] == [(1002, "文件超过 1000 行，请分批导入")]
+    assert counter.rows == 1002  # the header, 1,000 rows, and the one that broke the limit
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_million_line_csv_is_dropped_at_the_limit(county):
+    data = ("\ufeff" + ",".join(COLUMNS) + "\n" + "x\n" * 1_000_000).encode()
+    result = hotline_import(user=county.users["township_staff"], file=SimpleUploadedFile("big.csv", data))
+    assert [(e.row, e.message) for e in result.errors] == [(1002, "文件超过 1000 行，请分批导入")]
+    assert_nothing_written()
+
+
+@pytest.mark.django_db
+def test_a_broken_sheet_gets_the_clear_error_on_the_page_and_the_api(client, county):
+    broken = truncated(COLUMNS, [ticket("B-1"), ticket("B-2")])
+    client.force_login(county.users["township_staff"])
+    page = client.post("/cases/hotline/", {"file": SimpleUploadedFile("b.xlsx", broken)})
+    assert page.status_code == 200
+    assert "文件不是有效的 .xlsx 文件" in page.content.decode()
+    api = client.post("/api/v1/cases/hotline-import", {"file": SimpleUploadedFile("b.xlsx", broken)})
+    assert api.status_code == 422
+    assert [e["message"] for e in api.json()["errors"]] == [
+        "文件不是有效的 .xlsx 文件，请用 Excel 或 WPS 另存为“Excel 工作簿 (.xlsx)”后再上传"
+    ]
     assert_nothing_written()
 
 

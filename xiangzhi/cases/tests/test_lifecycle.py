@@ -203,3 +203,33 @@ def test_a_report_without_a_location_goes_to_the_reporters_township(county, stre
                                 reporter=county.users["resident"]).case
     assert case.grid is None and case.region == county.town_a
     assert case.handling_level == HandlingLevel.TOWNSHIP
+
+
+@pytest.mark.django_db
+def test_reassign_goes_only_to_staff_who_handle_the_cases_level_where_it_is(county, street_light):
+    u = county.users
+    case = report(county, street_light)  # the villager's own report, at grid level in grid_a1_micro
+    services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
+    refused = [u["resident"], u["grid_worker_b"], u["village_cadre"], u["department_staff"]]
+    for person in refused:
+        with pytest.raises(services.CaseError, match="只能改派给在该事件所在地负责本级办理的在岗工作人员"):
+            services.case_reassign(case=case, actor=u["grid_worker"], assignee=person)
+    u["grid_chief"].is_active = False
+    with pytest.raises(services.CaseError):
+        services.case_reassign(case=case, actor=u["grid_worker"], assignee=u["grid_chief"])
+    case.refresh_from_db()
+    assert case.assignee_user == u["grid_worker"] and not case.transitions.filter(action="reassign").exists()
+    u["grid_chief"].is_active = True
+    services.case_reassign(case=case, actor=u["grid_worker"], assignee=u["grid_chief"], note="网格长接手")
+    assert (case.status, case.assignee_user) == (Status.DISPATCHED, u["grid_chief"])
+
+
+@pytest.mark.django_db
+def test_a_villager_made_assignee_behind_the_rules_still_cannot_handle_his_report(county, street_light):
+    u = county.users
+    case = report(county, street_light)
+    services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
+    type(case).objects.filter(pk=case.pk).update(assignee_user=u["resident"])
+    case.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.case_handle(case=case, actor=u["resident"], note="我自己修好了")

@@ -79,3 +79,21 @@ def test_inbox_and_list_pages(client, county):
     client.force_login(county.users["village_cadre"])
     assert "路灯坏了" not in client.get("/cases/inbox/").content.decode()  # a grid case, not yet handled
     assert "路灯坏了" in client.get("/cases/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_duplicate_box_on_the_case_page_lists_only_cases_the_viewer_may_see(client, county):
+    from xiangzhi.cases import services
+    from xiangzhi.cases.models import Category
+
+    light = Category.objects.get(code="road_light")
+    other = services.case_report(category=light, title="网格员巡查：路灯不亮", channel="worker", lon=118.005,
+                                 lat=37.705, reporter=county.users["grid_worker"], is_proactive=True).case
+    mine = services.case_report(category=light, title="村口路灯不亮", channel="resident", lon=118.0052,
+                                lat=37.705, reporter=county.users["resident"]).case
+    client.force_login(county.users["resident"])
+    page = client.get(f"/cases/{mine.pk}/").content.decode()
+    assert "村口路灯不亮" in page and "疑似重复" not in page and other.number not in page
+    client.force_login(county.users["grid_worker"])
+    page = client.get(f"/cases/{mine.pk}/").content.decode()
+    assert "疑似重复" in page and other.number in page

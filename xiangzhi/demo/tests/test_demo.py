@@ -1,65 +1,30 @@
 """The street-scale demo (文祖街道), built once for the module through the ``demo`` command."""
 
 import datetime as dt
-import json
 import random
 from collections import Counter
-from dataclasses import dataclass
-from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password
-from django.core.management import call_command
-from django.test import override_settings
 from shapely.geometry import Point
 from shapely.ops import unary_union
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.demo.builder import build_demo, reset_database
 from xiangzhi.demo.plan import load_divisions, short_village_name
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.geometry import parse_boundary
 from xiangzhi.people.models import Household, KeyPerson, MemberHouseholdLink, Organisation, Place, Resident
 from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Liaison, Region
-from xiangzhi.regions.selectors import grid_index_invalidate, grids_without_worker, locate
+from xiangzhi.regions.selectors import grids_without_worker, locate
 
 pytestmark = pytest.mark.django_db
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WENZU_VILLAGES = [r for r in load_divisions() if r["parent"] == "370114010"]
 
 
-@dataclass
-class Built:
-    accounts: list[dict]
-    stdout: str
-    same_seed: tuple[list, list]
-    other_seed: list
-
-
-def _first_residents():
-    return list(Resident.objects.order_by("household__number", "id").values_list("name", "id_number_hash")[:20])
-
-
 @pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker, tmp_path_factory):
-    var = tmp_path_factory.mktemp("var")
-    with django_db_blocker.unblock(), override_settings(VAR_DIR=var):
-        # Determinism first, on two villages with a cheap hasher; then the real thing.
-        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
-            build_demo("street", 7, villages=2)
-            a = _first_residents()
-            build_demo("street", 7, villages=2)
-            b = _first_residents()
-            build_demo("street", 8, villages=2)
-            c = _first_residents()
-        out = StringIO()
-        call_command("demo", "--no-serve", stdout=out)
-        accounts = json.loads((Path(var) / "demo-accounts.json").read_text(encoding="utf-8"))
-        grid_index_invalidate()
-        yield Built(accounts=accounts, stdout=out.getvalue(), same_seed=(a, b), other_seed=c)
-        reset_database()
+def built(street_demo):
+    return street_demo
 
 
 def test_the_23_real_villages_with_short_names(built):

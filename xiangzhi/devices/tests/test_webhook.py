@@ -128,14 +128,16 @@ def test_a_stale_or_future_timestamp_is_refused_as_a_replay(client, county, sour
 
 
 @pytest.mark.django_db
-def test_an_unknown_or_disabled_source_is_401(client, county, source):
+def test_an_unknown_or_disabled_source_answers_exactly_as_a_bad_signature(client, county, source):
     src, secret = source
+    same = {"error": {"code": "bad_signature", "message": "签名无效"}}
+    bad = post(client, alarm(), "not-the-secret")
     unknown = post(client, alarm(source="nobody"), secret)
-    assert unknown.status_code == 401 and unknown.json()["error"]["code"] == "unknown_source"
     src.is_active = False
     src.save(update_fields=["is_active"])
     disabled = post(client, alarm(), secret)
-    assert disabled.status_code == 401 and disabled.json()["error"]["code"] == "unknown_source"
+    for response in (bad, unknown, disabled):
+        assert (response.status_code, response.json()) == (401, same)
     assert_nothing_written()
 
 

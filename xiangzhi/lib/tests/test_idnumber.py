@@ -39,6 +39,16 @@ def test_bad_numbers_are_refused_with_a_reason(raw, message):
         idnumber.parse(raw, today=TODAY)
 
 
-def test_masks_keep_four_and_four():
-    assert idnumber.mask("371603198802291371") == "3716**********1371"
+def test_the_id_mask_keeps_four_and_two_and_the_phone_mask_three_and_four():
+    assert idnumber.mask("371603198802291371") == "3716************71"
     assert idnumber.mask_phone("13812345678") == "138****5678"
+
+
+def test_the_id_mask_leaves_thousands_of_candidates_to_whoever_knows_year_and_county():
+    value = idnumber.make("371603", dt.date(1988, 2, 29), 137)
+    # The old 4 + 4 mask kept the whole sequence and the check character: 366 dates of 1988, one in eleven.
+    old = value[:4] + "*" * 10 + value[-4:]
+    assert idnumber.mask_candidates(old, birth_year=1988, address_code="371603") == 35
+    assert idnumber.mask_candidates(idnumber.mask(value), birth_year=1988, address_code="371603") >= 3000
+    assert idnumber.mask_candidates(value, birth_year=1988, address_code="371603") == 1
+    assert idnumber.mask_candidates(idnumber.mask(value), birth_year=1988, address_code="110105") == 0

@@ -113,7 +113,8 @@ def test_batch_reverse_and_bulk_review(client, county, rules):
     c = as_user(client, county, "points_supervisor")
     outcomes = post(c, "/api/v1/points/entries/review", {"ids": [*entry_ids, 999999], "approve": True}).json()
     assert [(o["ok"], o["status"]) for o in outcomes] == [(True, "approved"), (True, "approved"), (False, "")]
-    reversed_ = post(c, f"/api/v1/points/entries/{entry_ids[0]}/reverse", {"reason": "未实际参加"})
+    reversed_ = post(c, f"/api/v1/points/entries/{entry_ids[0]}/reverse",
+                     {"reason": "未实际参加", "requester": county.users["grid_worker"].pk})
     assert reversed_.status_code == 200 and reversed_.json()["reversed_by"] is not None
     again = post(c, f"/api/v1/points/entries/{entry_ids[0]}/reverse", {"reason": "未实际参加"})
     assert again.status_code == 409
@@ -167,3 +168,26 @@ def test_rankings_with_participation(client, county, rules):
     assert as_user(client, county, "township_staff").get(
         f"/api/v1/points/rankings?region={county.town_b.code}").status_code == 404
     assert as_user(client, county, "resident").get("/api/v1/points/rankings").status_code == 403
+
+
+def test_a_reversal_names_who_asked_and_who_approved(client, county, rules):
+    from xiangzhi.points import services
+
+    entry = services.entry_record(actor=county.users["points_recorder"], household=county.households["a1"],
+                                  rule=rules["neighbour_help"], occurred_on=timezone.localdate()).entry
+    services.entry_review(actor=county.users["points_supervisor"], entry=entry, approve=True)
+    c = as_user(client, county, "points_supervisor")
+    url = f"/api/v1/points/entries/{entry.pk}/reverse"
+    missing = post(c, url, {"reason": "记错户了"})
+    assert missing.status_code == 422
+    assert missing.json() == {"error": {"code": "invalid", "message": "请选择申请人",
+                                        "fields": [{"field": "requester", "message": "请选择申请人"}]}}
+    same = post(c, url, {"reason": "记错户了", "requester": county.users["points_supervisor"].pk})
+    assert same.status_code == 422 and same.json()["error"]["message"] == "申请人和批准人不能是同一人"
+    done = post(c, url, {"reason": "记错户了", "requester": county.users["points_recorder"].pk})
+    assert done.status_code == 200
+    reversal = c.get(f"/api/v1/points/entries/{done.json()['reversed_by']}").json()
+    recorder, supervisor = county.users["points_recorder"], county.users["points_supervisor"]
+    assert (reversal["requester"], reversal["approver"], reversal["self_approved"]) == (
+        recorder.full_name, supervisor.full_name, False)
+    assert recorder.full_name and recorder.full_name != supervisor.full_name

@@ -58,7 +58,7 @@ def walk(browser, base: str, seen: dict, county) -> None:
     log_in(page, base, "recorder_a1")
     page.goto(f"{base}/points/record/")
     page.fill("input[name=q]", "张建")
-    page.wait_for_function("document.querySelectorAll('#household option').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#household option').length === 2")
     page.select_option("#household", index=1)
     page.select_option("#rule", label=page.locator("#rule option", has_text="邻里互助").inner_text())
     page.fill("#note", "帮邻居抢收玉米")

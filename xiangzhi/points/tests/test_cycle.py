@@ -308,3 +308,37 @@ def test_a_years_calendar_merges_planned_rows_with_what_the_policy_would_plan(co
     assert [(c.kind, c.period_start, c.opens_on) for c in before] == [(c.kind, c.period_start, c.opens_on)
                                                                       for c in after]
     assert all(c.pk for c in after) and any(c.kind == CycleKind.SETTLEMENT for c in after)  # last year's
+
+
+def test_a_correction_records_the_objector_as_who_asked_and_the_resolver_as_who_approved(county, rules):
+    earn(county, rules, "a1")
+    notice = publish(county)
+    resident, supervisor = county.users["resident"], county.users["points_supervisor"]
+    objection = notices.objection_file(actor=resident, notice=notice, household=county.households["a1"],
+                                       text="本户义务劳动未记分")
+    upheld = notices.objection_resolve(actor=supervisor, objection=objection, upheld=True,
+                                       resolution="经核实属实，补记 2 分", correction=2)
+    entry = PointsEntry.objects.select_related("review").get(pk=upheld.correction_id)
+    assert (entry.requested_by, entry.recorder, entry.review.reviewer, entry.is_self_approved) == (
+        resident, supervisor, supervisor, False)
+    assert_ledger_holds(county)
+
+
+def test_a_household_registered_after_publication_does_not_break_the_notice(county, rules):
+    from tests.factories import make_household
+
+    entry = earn(county, rules, "a1")
+    notice = publish(county)
+    newcomer = make_household(county.grid_a1, head="周新华")
+    assert newcomer.pk not in {r["household"] for r in notice.rows}
+    check = notices.notice_verify(notice)
+    assert check.ok, check.problems
+    if connection.vendor == "postgresql":
+        return  # PostgreSQL refuses the UPDATE itself
+    with connection.cursor() as cur:
+        cur.execute("UPDATE points_pointsentry SET points = points + 100 WHERE id = %s", [entry.pk])
+    from django.core.cache import cache
+
+    cache.clear()
+    problems = notices.notice_verify(notice).problems
+    assert any("台账不完整" in p for p in problems) and any("台账在公示时的记录不符" in p for p in problems)

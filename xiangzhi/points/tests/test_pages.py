@@ -92,8 +92,9 @@ def test_an_entry_page_reverses_an_approved_entry_once(client, county, rules):
     c = login(client, county, "points_supervisor")
     page = c.get(f"/points/entries/{e.pk}/").content.decode()
     assert 'data-testid="reverse-form"' in page and e.hash in page
-    c.post(f"/points/entries/{e.pk}/reverse/", {"reason": "户选错了"})
-    again = c.post(f"/points/entries/{e.pk}/reverse/", {"reason": "户选错了"}, follow=True).content.decode()
+    asked = {"reason": "户选错了", "requester": county.users["points_recorder"].pk}
+    c.post(f"/points/entries/{e.pk}/reverse/", asked)
+    again = c.post(f"/points/entries/{e.pk}/reverse/", asked, follow=True).content.decode()
     assert "只能冲正一次" in again
     assert PointsEntry.objects.filter(kind=EntryKind.REVERSAL).count() == 1
     page = c.get(f"/points/entries/{e.pk}/").content.decode()
@@ -123,3 +124,20 @@ def test_the_menu_offers_points_by_role(client, county, rules):
     assert "积分审核" in menus["points_supervisor"] and "记积分" not in menus["points_supervisor"]
     assert "积分排名" in menus["township_staff"]
     assert "积分" not in menus["department_staff"].split("</nav>")[0]
+
+
+def test_the_entry_page_shows_who_asked_for_a_reversal_and_who_approved_it(client, county, rules):
+    e = record(county, rules)
+    services.entry_review(actor=county.users["points_supervisor"], entry=e, approve=True)
+    c = login(client, county, "points_supervisor")
+    recorder, supervisor = county.users["points_recorder"], county.users["points_supervisor"]
+    form = c.get(f"/points/entries/{e.pk}/").content.decode()
+    assert f'<option value="{recorder.pk}" selected>' in form
+    refused = c.post(f"/points/entries/{e.pk}/reverse/", {"reason": "户选错了", "requester": supervisor.pk},
+                     follow=True).content.decode()
+    assert "申请人和批准人不能是同一人" in refused
+    c.post(f"/points/entries/{e.pk}/reverse/", {"reason": "户选错了", "requester": recorder.pk})
+    reversal = PointsEntry.objects.get(kind=EntryKind.REVERSAL)
+    page = c.get(f"/points/entries/{reversal.pk}/").content.decode()
+    assert f"申请人 {recorder.full_name} · 批准人 {supervisor.full_name}" in page
+    assert "本人申请、本人批准" not in page

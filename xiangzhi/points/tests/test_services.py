@@ -103,7 +103,8 @@ def test_a_cap_per_period_is_enforced_and_rejected_or_reversed_entries_do_not_co
     assert exc.value.code == "cap_exceeded"
     services.entry_review(actor=county.users["points_supervisor"], entry=first, approve=False, reason="不属实")
     approve(county, last)
-    services.entry_reverse(actor=county.users["points_supervisor"], entry=last, reason="重复记录")
+    services.entry_reverse(actor=county.users["points_supervisor"], entry=last, reason="重复记录",
+                           requester=county.users["points_recorder"])
     record(county, rules, count=2)  # two places freed
     record(county, rules, household="a1_micro")  # caps are per household
     assert_ledger_holds(county)
@@ -347,7 +348,8 @@ def test_an_approved_entry_is_reversed_once_by_a_reviewer(county, rules):
         services.entry_reverse(actor=county.users["village_cadre"], entry=entry, reason="记错户了")
     with pytest.raises(PermissionDenied, match="可以冲正积分"):
         services.entry_reverse(actor=county.users["points_recorder"], entry=entry, reason="记错户了")
-    result = services.entry_reverse(actor=county.users["township_staff"], entry=entry, reason="记错户了")
+    result = services.entry_reverse(actor=county.users["township_staff"], entry=entry, reason="记错户了",
+                                    requester=county.users["village_cadre"])
     r = result.reversal
     assert (r.kind, r.points, r.reverses, r.rule_name, r.status) == (EntryKind.REVERSAL, -3, entry,
                                                                       entry.rule_name, EntryStatus.APPROVED)
@@ -384,7 +386,8 @@ def test_a_reversal_cannot_overdraw_points_already_spent(county, rules):
         ledger.post(village_id=county.village_a1.pk, household_id=county.households["a1"].pk,
                     kind=EntryKind.REDEMPTION, points=-3, occurred_on=today(), source="order:1")
     with pytest.raises(InsufficientPoints):
-        services.entry_reverse(actor=county.users["points_supervisor"], entry=entry, reason="记错了")
+        services.entry_reverse(actor=county.users["points_supervisor"], entry=entry, reason="记错了",
+                               requester=county.users["points_recorder"])
     assert not PointsEntry.objects.filter(kind=EntryKind.REVERSAL).exists()
     with pytest.raises(PointsError, match="由相应业务办理"):
         services.entry_reverse(actor=county.users["points_supervisor"],
@@ -446,3 +449,61 @@ def test_the_award_respects_its_monthly_cap(county, rules):
 def test_proofs_find_nothing_on_an_empty_ledger(county, rules):
     assert services.ledger_verify(Region.objects.get(pk=county.village_b1.pk)) is None
     assert services.balances_check() == []
+
+
+# --- who asked, who approved ----------------------------------------------------------------------
+
+
+def test_a_reversal_records_who_asked_and_who_approved_as_two_people(county, rules):
+    entry = record(county, rules)
+    approve(county, entry)
+    supervisor, recorder = county.users["points_supervisor"], county.users["points_recorder"]
+    with pytest.raises(PointsError, match="请选择申请人") as exc:
+        services.entry_reverse(actor=supervisor, entry=entry, reason="记错户了")
+    assert exc.value.fields == [{"field": "requester", "message": "请选择申请人"}]
+    with pytest.raises(PointsError, match="申请人和批准人不能是同一人"):
+        services.entry_reverse(actor=supervisor, entry=entry, reason="记错户了", requester=supervisor)
+    with pytest.raises(PointsError, match="申请人应是该户的村民或管辖该户的工作人员"):
+        services.entry_reverse(actor=supervisor, entry=entry, reason="记错户了",
+                               requester=county.users["grid_worker_b"])
+    assert not PointsEntry.objects.filter(kind=EntryKind.REVERSAL).exists()
+    r = services.entry_reverse(actor=supervisor, entry=entry, reason="记错户了", requester=recorder).reversal
+    r = PointsEntry.objects.select_related("review").get(pk=r.pk)
+    assert (r.requested_by, r.recorder, r.review.reviewer, r.is_self_approved) == (recorder, supervisor, supervisor,
+                                                                                  False)
+    assert ledger.entry_row(r)["requested_by_id"] == recorder.pk
+    assert_ledger_holds(county)
+
+
+def test_the_townships_policy_may_let_one_person_ask_and_approve_and_the_entry_says_so(county, rules):
+    from xiangzhi.points.models import PointsPolicy
+
+    PointsPolicy.objects.create(township=county.town_a, self_approval=True)
+    entry = record(county, rules)
+    approve(county, entry)
+    supervisor = county.users["points_supervisor"]
+    r = services.entry_reverse(actor=supervisor, entry=entry, reason="记错户了", requester=supervisor).reversal
+    r = PointsEntry.objects.select_related("review").get(pk=r.pk)
+    assert (r.requested_by, r.review.reviewer, r.is_self_approved) == (supervisor, supervisor, True)
+    assert_ledger_holds(county)
+
+
+def test_who_asked_is_hashed_and_rows_without_it_hash_as_they_always_did(county, rules):
+    from django.db import connection
+
+    from xiangzhi.lib import hashchain
+
+    plain = record(county, rules)
+    assert "requested_by_id" not in ledger.entry_row(plain)
+    assert plain.hash == hashchain.link(plain.prev_hash, {n: getattr(plain, n) for n in ledger.ENTRY_FIELDS})
+    approve(county, plain)
+    r = services.entry_reverse(actor=county.users["points_supervisor"], entry=plain, reason="记错户了",
+                               requester=county.users["points_recorder"]).reversal
+    assert_ledger_holds(county)
+    if connection.vendor == "postgresql":
+        return  # PostgreSQL refuses the UPDATE itself (append-only trigger)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE points_pointsentry SET requested_by_id = %s WHERE id = %s",
+                    [county.users["village_cadre"].pk, r.pk])
+    broken = services.ledger_verify(county.village_a1)
+    assert (broken.table, broken.seq, broken.code) == ("entry", r.seq, "hash_mismatch")

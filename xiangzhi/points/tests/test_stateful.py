@@ -130,9 +130,11 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
             entry = PointsEntry.objects.select_related("household__grid").get(pk=pk)
             if self.balance[h] - points < 0:
                 with pytest.raises(InsufficientPoints):
-                    services.entry_reverse(actor=u["township_staff"], entry=entry, reason="更正")
+                    services.entry_reverse(actor=u["township_staff"], entry=entry, reason="更正",
+                                           requester=u["points_recorder"])
                 return
-            result = services.entry_reverse(actor=u["township_staff"], entry=entry, reason="更正")
+            result = services.entry_reverse(actor=u["township_staff"], entry=entry, reason="更正",
+                                            requester=u["points_recorder"])
             assert result.reversal.points == -points
             self.entries[pk][3] = True
             self.balance[h] -= points

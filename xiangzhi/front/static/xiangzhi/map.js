@@ -14,7 +14,10 @@
           },
           onEachFeature: function (f, l) {
             var p = f.properties;
-            l.bindTooltip(p.region + " · " + p.name, { sticky: true });
+            // Leaflet reads a string as HTML: names typed by users go in as text.
+            var tip = document.createElement("span");
+            tip.textContent = p.region + " · " + p.name;
+            l.bindTooltip(tip, { sticky: true });
             l.on("click", function () { window.location.href = p.url; });
           }
         }).addTo(map);

@@ -9,6 +9,19 @@ import time
 
 from django.core.management.base import BaseCommand
 
+# gunicorn's access line with the request's path but not its query string (``%(U)s`` rather than
+# ``%(r)s``): an Open311 client's api_key may travel there.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
+
+def web_command(bind: str, workers: int, threads: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "xiangzhi.wsgi:application",
+        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
+        "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+        "--graceful-timeout", "10", "--timeout", "120",
+    ]
+
 
 class Command(BaseCommand):
     help = "启动网站和后台任务（web + worker）"
@@ -21,11 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind, web_workers, threads, no_worker, **options):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "xiangzhi.settings")}
-        web = [
-            sys.executable, "-m", "gunicorn", "xiangzhi.wsgi:application",
-            "--bind", bind, "--workers", str(web_workers), "--threads", str(threads),
-            "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "120",
-        ]
+        web = web_command(bind, web_workers, threads)
         worker = [sys.executable, "-m", "xiangzhi", "run_huey", "--flush-locks"]
         procs = {"web": subprocess.Popen(web, env=env)}
         if not no_worker:

@@ -1,0 +1,53 @@
+"""The street-scale demo (文祖街道), built once for this package through the ``demo`` command: the
+demo tests read what it generated and the page crawl walks it with every role.
+
+Modules here that build something else (``test_county``, the case-history tests) sort before the
+first module that asks for ``street_demo``, so they never see it and never wipe it.
+"""
+
+import json
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from xiangzhi.demo.builder import build_demo, reset_database
+from xiangzhi.people.models import Resident
+from xiangzhi.regions.selectors import grid_index_invalidate
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Built:
+    accounts: list[dict]
+    stdout: str
+    same_seed: tuple[list, list]
+    other_seed: list
+
+
+def _first_residents():
+    return list(Resident.objects.order_by("household__number", "id").values_list("name", "id_number_hash")[:20])
+
+
+@pytest.fixture(scope="package")
+def street_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    with django_db_blocker.unblock(), override_settings(VAR_DIR=var):
+        # Determinism first, on two villages with a cheap hasher; then the real thing.
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            build_demo("street", 7, villages=2)
+            a = _first_residents()
+            build_demo("street", 7, villages=2)
+            b = _first_residents()
+            build_demo("street", 8, villages=2)
+            c = _first_residents()
+        out = StringIO()
+        call_command("demo", "--no-serve", stdout=out)
+        accounts = json.loads((Path(var) / "demo-accounts.json").read_text(encoding="utf-8"))
+        grid_index_invalidate()
+        yield Built(accounts=accounts, stdout=out.getvalue(), same_seed=(a, b), other_seed=c)
+        reset_database()

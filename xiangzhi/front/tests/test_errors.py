@@ -1,0 +1,93 @@
+import logging
+import re
+
+import pytest
+from django.test import Client, override_settings
+
+from xiangzhi.system.log import RequestContextFilter
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failing_client(settings):
+    settings.ROOT_URLCONF = "xiangzhi.front.tests.urls_failing"
+    settings.DEBUG = False
+    return Client(raise_request_exception=False)
+
+
+def _django_request_records(caplog):
+    return [r for r in caplog.records if r.name == "django.request" and r.levelno >= logging.ERROR]
+
+
+def test_a_server_error_is_the_sites_chinese_page_with_a_reference_and_a_way_back(failing_client, county, caplog):
+    user = county.users["grid_worker"]
+    failing_client.force_login(user)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = failing_client.get("/boom/", headers={"referer": "http://testserver/cases/"})
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "服务器出错了" in page and "Server Error" not in page
+    assert 'href="/"' in page and "回到首页" in page
+    assert 'href="http://testserver/cases/"' in page and "返回上一页" in page
+    ref = re.search(r'data-testid="error-reference">([0-9A-F]{8})<', page).group(1)
+    # The log line names the request, the user and the same reference; the traceback is attached.
+    (record,) = _django_request_records(caplog)
+    assert record.exc_info and record.exc_info[0] is RuntimeError
+    RequestContextFilter().filter(record)
+    assert record.context == f" [GET /boom/ user={user.pk}(grid_worker) ref={ref}]"
+
+
+def test_an_outside_referer_is_not_offered_as_the_way_back(failing_client, county):
+    failing_client.force_login(county.users["grid_worker"])
+    page = failing_client.get("/boom/", headers={"referer": "https://evil.example/"}).content.decode()
+    assert "evil.example" not in page and "返回上一页" not in page
+
+
+def test_an_api_server_error_is_structured_json_with_the_reference(failing_client, county, caplog):
+    failing_client.force_login(county.users["county_admin"])
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = failing_client.get("/api/v1/boom")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"]["code"] == "server_error" and body["error"]["message"] == "服务器出错了"
+    assert re.fullmatch(r"[0-9A-F]{8}", body["error"]["reference"])
+    (record,) = _django_request_records(caplog)
+    RequestContextFilter().filter(record)
+    assert f"ref={body['error']['reference']}" in record.context
+
+
+@override_settings(DEBUG=False)
+def test_not_found_and_forbidden_pages_are_chinese_inside_the_site(client, county):
+    client.force_login(county.users["resident"])
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "页面不存在" in page and "回到首页" in page and 'data-testid="whoami"' in page
+    response = client.get("/people/households/")  # residents never read the register
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_an_unknown_api_path_answers_structured_json(client, county):
+    client.force_login(county.users["county_admin"])
+    response = client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "不存在或无权查看"}}
+
+
+def test_the_filter_never_raises_and_tells_anonymous_visitors():
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "x", None, None)
+    RequestContextFilter().filter(record)
+    assert record.context == ""
+
+    class Anonymous:
+        is_authenticated = False
+
+    class Request:
+        method, path, user = "POST", "/cases/new/", Anonymous()
+
+    record.request = Request()
+    RequestContextFilter().filter(record)
+    assert record.context == " [POST /cases/new/ user=anonymous]"
