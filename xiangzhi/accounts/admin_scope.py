@@ -57,8 +57,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class AuditLogAdmin(ScopedAdmin):
-    """An audit trail: listed within the scope, never added, changed or deleted from the admin."""
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """Rows that change only through their services (ledgers, stock moves, patrols) or never (audit
+    trails): listed within the scope, never added, changed or deleted from the admin."""
 
     def has_add_permission(self, request):
         return False

@@ -1,24 +1,11 @@
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin
 from xiangzhi.activities.models import Activity, ActivitySignup
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    """Activities change only through their services (the award posts points); here they are read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Activity)
-class ActivityAdmin(ReadOnlyAdmin):
+class ActivityAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "village__path"
     list_display = ("title", "village", "starts_at", "place", "points", "state", "created_by", "awarded_at")
     list_filter = ("state",)
@@ -28,7 +15,7 @@ class ActivityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ActivitySignup)
-class ActivitySignupAdmin(ReadOnlyAdmin):
+class ActivitySignupAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "household__grid__path"
     list_display = ("activity", "household", "people", "signed_up_at", "checked_in_at", "withdrawn_at",
                     "award_entry", "award_note")

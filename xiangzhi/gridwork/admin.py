@@ -1,20 +1,7 @@
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin
 from xiangzhi.gridwork.models import DailyLog, Patrol, Visit
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    """Grid work is written by the workers' own phones through the services; the admin only reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Patrol)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from xiangzhi.accounts.admin_scope import AuditLogAdmin, ScopedAdmin
+from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin, ScopedAdmin
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_reveal_identity, is_superuser
 from xiangzhi.accounts.selectors import account_list_for
@@ -97,13 +97,13 @@ class MemberHouseholdLinkAdmin(ScopedAdmin):
 
 
 @admin.register(RevealRecord)
-class RevealRecordAdmin(AuditLogAdmin):
+class RevealRecordAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "resident__household__grid__path"
     list_display = ("created_at", "user", "resident", "field", "reason", "ip_address")
 
 
 @admin.register(IdentitySearch)
-class IdentitySearchAdmin(AuditLogAdmin):
+class IdentitySearchAdmin(ReadOnlyScopedAdmin):
     """Searches by full ID number or phone name no household: they are scoped by who searched, and
     the county's administrators read them."""
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin, ScopedAdmin
 from xiangzhi.points.models import (
     PointsBalance,
     PointsCategory,
@@ -43,21 +43,8 @@ class PointsRuleOverrideAdmin(ScopedAdmin):
     raw_id_fields = ("rule",)
 
 
-class LedgerAdmin(ScopedAdmin):
-    """The ledger is written only through the points services; here it is read."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PointsEntry)
-class PointsEntryAdmin(LedgerAdmin):
+class PointsEntryAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "household__grid__path"
     list_display = ("village", "seq", "household", "kind", "rule_name", "points", "occurred_on", "recorder")
     list_filter = ("kind",)
@@ -66,14 +53,14 @@ class PointsEntryAdmin(LedgerAdmin):
 
 
 @admin.register(PointsReview)
-class PointsReviewAdmin(LedgerAdmin):
+class PointsReviewAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "entry__household__grid__path"
     list_display = ("entry", "decision", "reviewer", "reviewed_at")
     list_select_related = ("entry", "reviewer")
 
 
 @admin.register(PointsBalance)
-class PointsBalanceAdmin(LedgerAdmin):
+class PointsBalanceAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "household__grid__path"
     list_display = ("household", "village", "approved_total", "pending_total", "earned_total", "updated_at")
     list_select_related = ("household", "village")
