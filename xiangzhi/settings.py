@@ -118,7 +118,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -194,6 +193,8 @@ AXES_VERBOSE = False
 # API bearer tokens end this many days after they are issued.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 
+# Chinese for everyone: no LocaleMiddleware, so a browser that asks for English still gets Django's
+# own words (form labels, validation messages) in Chinese.
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

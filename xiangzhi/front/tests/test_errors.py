@@ -91,3 +91,9 @@ def test_the_filter_never_raises_and_tells_anonymous_visitors():
     record.request = Request()
     RequestContextFilter().filter(record)
     assert record.context == " [POST /cases/new/ user=anonymous]"
+
+
+def test_django_own_words_are_chinese_whatever_the_browser_asks_for(client, county):
+    client.force_login(county.users["resident"])
+    page = client.get("/accounts/me/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
+    assert "旧密码" in page and "Old password" not in page
