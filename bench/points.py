@@ -54,16 +54,16 @@ class Rollback(Exception):
 
 
 class FastInsert:
-    """``post_bulk``'s ``insert=``: the ledger's own bulk path (``ledger.fast_insert``: ids reserved,
+    """``post_bulk``'s ``insert=``: the ledger's own bulk path (``core.bulk.bulk_insert``: ids reserved,
     one COPY per table on PostgreSQL, executemany on SQLite), counting the rows it writes."""
 
     def __init__(self):
         self.counts: Counter = Counter()
 
     def __call__(self, model, objs: list) -> list:
-        from xiangzhi.points.ledger import fast_insert
+        from xiangzhi.core.bulk import bulk_insert  # after setup_django
 
-        fast_insert(model, objs)
+        bulk_insert(model, objs)
         self.counts[model._meta.label] += len(objs)
         return objs
 

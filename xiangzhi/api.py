@@ -10,13 +10,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from xiangzhi.accounts.models import ApiToken
-from xiangzhi.cases.services import CaseError, IdempotencyConflict
-from xiangzhi.cases.workflow import TransitionError
-from xiangzhi.gridwork.services import GridworkError
+from xiangzhi.core.errors import DomainError, error_body, status_of
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
-from xiangzhi.people.services import IdentitySearchRefused, RegisterError
-from xiangzhi.points.errors import PointsError
 
 
 class PasswordChangeRequired(HttpError):
@@ -64,10 +60,7 @@ api = NinjaAPI(
 
 
 def error_response(request, status: int, code: str, message: str, fields=None):
-    body = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(code, message, fields), status=status)
 
 
 _MESSAGES = {
@@ -116,40 +109,15 @@ def _http_error(request, exc):
     return error_response(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
 
 
-@api.exception_handler(TransitionError)
-def _illegal_transition(request, exc):
-    return error_response(request, 409, "illegal_transition", str(exc))
-
-
-@api.exception_handler(IdempotencyConflict)
-def _idempotency(request, exc):
-    return error_response(request, 409, "idempotency_conflict", str(exc))
-
-
-@api.exception_handler(CaseError)
-def _case_error(request, exc):
-    return error_response(request, 422, "invalid", str(exc))
-
-
-@api.exception_handler(GridworkError)
-def _gridwork(request, exc):
-    return error_response(request, exc.status, exc.code, str(exc), exc.fields)
-
-
-@api.exception_handler(PointsError)
-def _points(request, exc):
-    return error_response(request, exc.status, exc.code, str(exc), exc.fields)
-
-
-@api.exception_handler(IdentitySearchRefused)
-def _identity_search(request, exc):
-    return error_response(request, exc.status, exc.code, str(exc))
+@api.exception_handler(DomainError)
+def _domain_error(request, exc):
+    """Every app's refusals: the status follows from what the error is (``core.errors.status_of``)."""
+    return error_response(request, status_of(exc), exc.code, str(exc), exc.fields)
 
 
 @api.exception_handler(IdNumberError)
-@api.exception_handler(RegisterError)
 @api.exception_handler(BoundaryError)
-def _domain(request, exc):
+def _invalid_input(request, exc):
     return error_response(request, 422, "invalid", str(exc))
 
 

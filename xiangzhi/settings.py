@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "xiangzhi.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "xiangzhi.core.http.DomainErrorMiddleware",  # a refusal a page lets through: the site's error page
 ]
 
 ROOT_URLCONF = "xiangzhi.urls"

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 
 from xiangzhi.accounts.selectors import api_token_get_for_owner, api_token_list_for_owner
 from xiangzhi.accounts.services import api_token_issue, api_token_revoke, api_tokens_revoke_all
+from xiangzhi.core.http import error_response
 
 router = Router(tags=["认证"])
 
@@ -46,15 +47,13 @@ class MeOut(Schema):
 
 @router.post("/token", auth=None, response={200: TokenOut}, summary="用户名和密码换取令牌")
 def token(request, payload: TokenIn):
-    from xiangzhi.api import error_response
-
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        return error_response(request, 429, "locked_out", "登录失败次数过多，账号已暂时锁定，请15分钟后再试")
+        return error_response(429, "locked_out", "登录失败次数过多，账号已暂时锁定，请15分钟后再试")
     if user is None or not user.is_active:
-        return error_response(request, 401, "bad_credentials", "用户名或密码不正确")
+        return error_response(401, "bad_credentials", "用户名或密码不正确")
     if user.must_change_password:
-        return error_response(request, 403, "password_change_required",
+        return error_response(403, "password_change_required",
                               "管理员已重置您的密码，请先在网页“我的账号”中设置新密码")
     token = api_token_issue(user=user)
     row = user.api_tokens.order_by("-id").values("expires_at").first()

@@ -1,14 +1,11 @@
-from xiangzhi.points.errors import PointsError
+from xiangzhi.core.errors import Conflict, Invalid
 
 
-class ActivityError(PointsError):
-    """An activity change refused, with the reason in Chinese. A ``PointsError`` (an activity is how
-    households earn volunteer points), so the API and pages answer it the same way: ``code``,
-    ``status`` and ``fields``."""
+class ActivityError(Invalid):
+    """An activity change refused, with the reason in Chinese; ``fields`` name the bad inputs."""
 
 
-class ActivityConflict(ActivityError):
+class ActivityConflict(ActivityError, Conflict):
     """The activity's state (full, closed, started, awarded, cancelled) refuses the change."""
 
     code = "conflict"
-    status = 409

@@ -15,14 +15,9 @@ from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
 from xiangzhi.activities.rules import can_view
 from xiangzhi.people.models import Household
 from xiangzhi.points.models import Direction, PointsRule
-from xiangzhi.points.selectors import (
-    EffectiveRule,
-    ancestor_paths,
-    rulebook_in_force,
-    rules_for_village,
-    township_of,
-)
+from xiangzhi.points.selectors import EffectiveRule, rulebook_in_force, rules_for_village
 from xiangzhi.regions.models import Grid, Region, RegionLevel
+from xiangzhi.regions.selectors import ancestor_paths, township_of
 
 ACTIVE = Q(withdrawn_at__isnull=True)
 

@@ -20,11 +20,11 @@ from xiangzhi.activities.models import LIVE_STATES, Activity, ActivitySignup, Ac
 from xiangzhi.activities.rules import can_award, can_organise, can_sign_up_others
 from xiangzhi.activities.selectors import covers_village, signups_in_reach
 from xiangzhi.people.models import Household, Resident
-from xiangzhi.points.errors import AlreadyDone
 from xiangzhi.points.models import Direction, PointsEntry, PointsRule
-from xiangzhi.points.selectors import rule_effective, rulebook_in_force, township_of
+from xiangzhi.points.selectors import rule_effective, rulebook_in_force
 from xiangzhi.points.services import entry_award_bulk
 from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import township_of
 
 TITLE_MAX = 100
 PLACE_MAX = 100
@@ -330,7 +330,7 @@ def activity_award(*, actor, activity: Activity, now: dt.datetime | None = None)
         if not changed:
             activity.refresh_from_db(fields=["state"])
             if activity.state == ActivityState.AWARDED:
-                raise AlreadyDone("本活动已记分，不能重复记分")
+                raise ActivityConflict("本活动已记分，不能重复记分")
             _refuse_state(activity, "记分")
             raise ActivityConflict("活动状态已变化，请刷新后重试")
         signups = list(activity.signups.filter(withdrawn_at__isnull=True, checked_in_at__isnull=False)

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xiangzhi.activities import selectors, services
+from xiangzhi.activities.errors import ActivityError
 from xiangzhi.activities.models import LIVE_STATES, Activity
 from xiangzhi.activities.rules import can_award, can_compare, can_organise, can_sign_up_others, can_view
+from xiangzhi.core.errors import BadNumber, Invalid
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.points.errors import BadNumber, PointsError
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user
 
@@ -38,7 +39,7 @@ def _moment(value: str | None, label: str) -> dt.datetime:
     try:
         return services.aware(dt.datetime.fromisoformat(value or ""))
     except ValueError:
-        raise PointsError(f"请填写{label}") from None
+        raise ActivityError(f"请填写{label}") from None
 
 
 # --- 活动列表 ---------------------------------------------------------------------------------
@@ -79,19 +80,19 @@ def activity_new(request):
     if request.method == "POST":
         try:
             if village is None:
-                raise PointsError("请选择村/社区")
+                raise ActivityError("请选择村/社区")
             starts_at = _moment(request.POST.get("starts_at"), "开始时间")
             ends_at = _moment(request.POST.get("ends_at"), "结束时间")
             rule = selectors.award_rule_get(village, request.POST.get("rule", ""), services.local_day(starts_at))
             if rule is None:
-                raise PointsError("请选择积分细则条目")
+                raise ActivityError("请选择积分细则条目")
             activity = services.activity_create(
                 actor=user, village=village, title=request.POST.get("title", ""),
                 place=request.POST.get("place", ""), description=request.POST.get("description", ""),
                 starts_at=starts_at, ends_at=ends_at, capacity=_int(request.POST.get("capacity")), rule=rule,
                 points=_int(request.POST.get("points")),
             )
-        except PointsError as exc:
+        except Invalid as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"已发起活动：{activity.title}")
@@ -137,7 +138,7 @@ def _act(request, activity_id: int, work, done: str):
     activity = selectors.activity_get_for_user(request.user, activity_id)
     try:
         message = work(activity) or done
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, message)
@@ -188,7 +189,7 @@ def signup_check_in(request, activity_id: int, signup_id: int):
             services.activity_check_in(actor=user, activity=activity, signups=[signup])
         else:
             services.signup_check_in_undo(actor=user, signup=signup)
-    except PointsError as exc:
+    except Invalid as exc:
         error = str(exc)
     if not request.htmx:
         if error:

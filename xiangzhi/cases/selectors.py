@@ -6,6 +6,7 @@ from xiangzhi.cases.models import OPEN_STATUSES, Case, HandlingLevel, Status
 from xiangzhi.cases.rules import can_see
 from xiangzhi.cases.services import duplicate_candidates
 from xiangzhi.regions.models import GridAssignment
+from xiangzhi.regions.selectors import ancestor_paths
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
 
@@ -95,9 +96,9 @@ def owner_ids_of_cases(cases) -> dict[int, list[int]]:
         if level == HandlingLevel.DEPARTMENT:
             departments.add(case.assignee_department_id)
         elif level == HandlingLevel.GRID and case.grid_id:
-            grid_paths.update(_ancestor_paths(case.scope_path))
+            grid_paths.update(ancestor_paths(case.scope_path))
         elif level in _LEVEL_ROLE:
-            region_paths.update(_ancestor_paths(case.scope_path))
+            region_paths.update(ancestor_paths(case.scope_path))
     by_grid_path: dict[str, list[int]] = {}
     if grid_paths:
         rows = GridAssignment.objects.filter(
@@ -126,10 +127,10 @@ def owner_ids_of_cases(cases) -> dict[int, list[int]]:
         elif level == HandlingLevel.DEPARTMENT:
             found = by_department.get(case.assignee_department_id, [])
         elif level == HandlingLevel.GRID and case.grid_id:
-            found = [u for p in _ancestor_paths(case.scope_path) for u in by_grid_path.get(p, [])]
+            found = [u for p in ancestor_paths(case.scope_path) for u in by_grid_path.get(p, [])]
         elif level in _LEVEL_ROLE:
             role = _LEVEL_ROLE[level]
-            found = [u for p in _ancestor_paths(case.scope_path) for u in by_region_path.get((role, p), [])]
+            found = [u for p in ancestor_paths(case.scope_path) for u in by_region_path.get((role, p), [])]
         else:
             found = []
         owners[case.pk] = list(dict.fromkeys(found))
@@ -140,6 +141,4 @@ _LEVEL_ROLE = {HandlingLevel.VILLAGE: Role.VILLAGE_CADRE, HandlingLevel.TOWNSHIP
                HandlingLevel.COUNTY: Role.COUNTY_ADMIN}
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+

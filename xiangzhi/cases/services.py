@@ -26,16 +26,13 @@ from xiangzhi.cases.models import (
 )
 from xiangzhi.cases.routing import department_for, route
 from xiangzhi.cases.workflow import LADDER, TRANSITIONS, TransitionError, level_down, level_up, target_of
+from xiangzhi.core.errors import IdempotencyConflict, Invalid
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.photos import ProcessedPhoto
 
 
-class CaseError(ValueError):
+class CaseError(Invalid):
     """Input a case service refuses, with the reason in Chinese."""
-
-
-class IdempotencyConflict(CaseError):
-    """The same Idempotency-Key was used before with a different request body."""
 
 
 @dataclass

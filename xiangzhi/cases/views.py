@@ -14,6 +14,7 @@ from xiangzhi.cases.models import Category, HandlingLevel, Photo, Status
 from xiangzhi.cases.workflow import ACTION_NAMES, TransitionError
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.regions.models import Department
+from xiangzhi.regions.selectors import ancestor_paths
 
 
 @login_required
@@ -103,18 +104,13 @@ def _center_for(user) -> tuple[float, float] | None:
 def case_detail(request, case_id: int):
     case = selectors.case_get_for_user(request.user, case_id)
     history = case.transitions.select_related("actor", "department").prefetch_related("photos")
-    departments = Department.objects.filter(is_active=True, region__path__in=_ancestors(case.scope_path))
+    departments = Department.objects.filter(is_active=True, region__path__in=ancestor_paths(case.scope_path))
     return render(request, "cases/detail.html", {
         "case": case, "history": history, "actions": actions.available_actions(request.user, case),
         "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
         "photos": case.photos.filter(transition__action="report"),
         "duplicates": selectors.case_duplicates_for_user(request.user, case) if case.status == Status.REPORTED else [],
     })
-
-
-def _ancestors(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def _id(value: str) -> int:

@@ -8,6 +8,7 @@
 """
 
 from xiangzhi.cases.models import HandlingLevel, Status
+from xiangzhi.core.errors import Conflict
 
 S = Status
 OPEN = (S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS)
@@ -47,8 +48,10 @@ ACTION_NAMES = {
 LADDER = [HandlingLevel.GRID, HandlingLevel.VILLAGE, HandlingLevel.TOWNSHIP, HandlingLevel.COUNTY]
 
 
-class TransitionError(ValueError):
+class TransitionError(Conflict):
     """An action the case's state does not allow, with the reason in Chinese."""
+
+    code = "illegal_transition"
 
 
 def target_of(action: str, status: str) -> str | None:

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError
 
+from xiangzhi.core.http import error_response
 from xiangzhi.devices import services
 
 router = Router(tags=["设备告警"])
@@ -36,9 +37,7 @@ class AlarmOut(Schema):
 
 
 def _error(request, status: int, code: str, message: str):
-    from xiangzhi.api import error_response  # the API object imports this router
-
-    return error_response(request, status, code, message)
+    return error_response(status, code, message)
 
 
 @router.post(

@@ -39,8 +39,9 @@ def _back_url(request) -> str:
     return "/"
 
 
-def _respond(request, status: int) -> HttpResponse:
+def _respond(request, status: int, detail: str | None = None) -> HttpResponse:
     title, text = PAGES[status]
+    text = detail or text
     ref = error_reference(request) if status == 500 else None
     if request.path.startswith(API_PREFIXES):
         body = {"error": {"code": API_CODES[status], "message": title if status != 404 else "不存在或无权查看"}}
@@ -67,7 +68,9 @@ def _bare_page(context: dict) -> str:
 
 
 def bad_request(request, exception=None):
-    return _respond(request, 400)
+    # A refusal a page let through (``core.http.DomainErrorMiddleware``) shows its own words.
+    refusal = getattr(exception, "domain_error", None)
+    return _respond(request, 400, str(refusal) if refusal is not None else None)
 
 
 def permission_denied(request, exception=None):

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.errors import Conflict, Invalid
 from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.gridwork.rules import can_patrol, can_visit
 from xiangzhi.lib.geo_distance import path_length_m
@@ -29,14 +30,14 @@ VISIT_BACKFILL = dt.timedelta(days=7)
 TEXT_MAX = 2000
 
 
-class GridworkError(ValueError):
+class GridworkError(Invalid):
     """A grid-work change refused, with the reason in Chinese; ``fields`` name the bad inputs."""
 
-    def __init__(self, message: str, *, fields: list[dict] | None = None, code: str = "invalid", status: int = 422):
-        super().__init__(message)
-        self.fields = fields or []
-        self.code = code
-        self.status = status
+
+class GridworkConflict(GridworkError, Conflict):
+    """The patrol's present state refuses the change."""
+
+    code = "conflict"
 
 
 def _check_lon_lat(lon: float, lat: float) -> str | None:
@@ -56,7 +57,7 @@ def patrol_start(*, worker, grid, note: str = "") -> Patrol:
         raise PermissionDenied("只有网格长、网格员可以开始巡查")
     if not grid.is_active or not scope_of(worker).covers_path(grid.path):
         raise Http404("不存在或无权查看")
-    open_exists = GridworkError("已有进行中的巡查，请先结束它", code="patrol_open", status=409)
+    open_exists = GridworkConflict("已有进行中的巡查，请先结束它", code="patrol_open")
     if Patrol.objects.filter(worker=worker, ended_at__isnull=True).exists():
         raise open_exists
     try:
@@ -160,7 +161,7 @@ def patrol_stop(*, patrol: Patrol, actor, note: str | None = None) -> Patrol:
     with transaction.atomic():
         locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
         if locked.ended_at is not None or not _finish(locked, ended_at=timezone.now(), note=note):
-            raise GridworkError("这次巡查已经结束", code="patrol_ended", status=409)
+            raise GridworkConflict("这次巡查已经结束", code="patrol_ended")
     for name in ("ended_at", "distance_m", "point_count", "note"):
         setattr(patrol, name, getattr(locked, name))
     return patrol
@@ -207,7 +208,7 @@ def daily_log_save(*, worker, date: dt.date, text: str) -> DailyLog:
                 return log
         except IntegrityError:  # the same worker saved twice at once; the second pass updates
             continue
-    raise GridworkError("保存失败，请重试", status=409, code="conflict")
+    raise GridworkConflict("保存失败，请重试")
 
 
 # --- visits -----------------------------------------------------------------------------------

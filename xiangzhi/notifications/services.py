@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 
+from xiangzhi.core.errors import Invalid
 from xiangzhi.notifications.channels import DeliveryError, DeliverySkipped
 from xiangzhi.notifications.models import Notification
 
@@ -25,7 +26,7 @@ LINK_MAX = Notification._meta.get_field("link").max_length
 SENT = "sent"
 
 
-class NotificationError(ValueError):
+class NotificationError(Invalid):
     """A notification refused: the caller passed something that cannot be shown or followed."""
 
 

@@ -8,22 +8,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from xiangzhi.accounts.rules import can_reveal_identity
+from xiangzhi.core.errors import DomainError, Forbidden, Invalid, RateLimited
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.people import selectors
 from xiangzhi.people.models import Household, IdentitySearch, Relation, Resident, RevealRecord, Tag
 
 
-class RegisterError(ValueError):
+class RegisterError(Invalid):
     """A household-register change refused, with the reason in Chinese."""
 
 
-class IdentitySearchRefused(Exception):
-    """A search by full ID number or phone refused: ``status`` 403 without the permission, 429 over the limit."""
+class IdentitySearchRefused(DomainError):
+    """A search by full ID number or phone refused: without the permission, or over the limit."""
 
-    def __init__(self, message: str, *, status: int, code: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
+
+class IdentitySearchForbidden(IdentitySearchRefused, Forbidden):
+    code = "forbidden"
+
+
+class IdentitySearchLimited(IdentitySearchRefused, RateLimited):
+    code = "rate_limited"
 
 
 @dataclass
@@ -117,13 +121,11 @@ def household_search(*, user, search: str, grid=None, ip_address: str | None = N
 
     if not can_reveal_identity(user):
         audit(IdentitySearch.Outcome.DENIED)
-        raise IdentitySearchRefused("按完整身份证号或手机号查询需要证件查看权限；请按姓名或户编号查询",
-                                    status=403, code="forbidden")
+        raise IdentitySearchForbidden("按完整身份证号或手机号查询需要证件查看权限；请按姓名或户编号查询")
     if not _identity_search_counted(user):
         audit(IdentitySearch.Outcome.LIMITED)
-        raise IdentitySearchRefused(
-            f"按完整身份证号或手机号查询过于频繁（每小时最多 {settings.IDENTITY_SEARCH_PER_HOUR} 次），请稍后再试",
-            status=429, code="rate_limited")
+        raise IdentitySearchLimited(
+            f"按完整身份证号或手机号查询过于频繁（每小时最多 {settings.IDENTITY_SEARCH_PER_HOUR} 次），请稍后再试")
     qs = selectors.household_list_by_identity(user, query=query, grid=grid)
     audit(IdentitySearch.Outcome.SEARCHED, qs.count())
     return qs

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_edit_register, can_read_register, can_reveal_identity
+from xiangzhi.core.errors import status_of
 from xiangzhi.people import selectors, services, xlsx
 from xiangzhi.people.models import Household, KeyCategory, RevealRecord
 from xiangzhi.regions.selectors import grid_get_for_user
@@ -24,7 +25,7 @@ def household_list(request):
         page = Paginator(Household.objects.none(), 30).get_page(1)
         return render(request, "people/household_list.html", {
             "households": page, "q": q, "refused": str(exc), "can_reveal": can_reveal_identity(request.user),
-        }, status=exc.status)
+        }, status=status_of(exc))
     page = Paginator(households, 30).get_page(request.GET.get("page"))
     return render(request, "people/household_list.html", {
         "households": page, "q": q, "can_reveal": can_reveal_identity(request.user),

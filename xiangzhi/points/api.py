@@ -17,7 +17,7 @@ from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import PointsEntry
 from xiangzhi.points.rules import can_review, can_see_rankings
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user
+from xiangzhi.regions.selectors import region_get_for_user, township_of
 
 router = Router(tags=["户积分"])
 
@@ -235,7 +235,7 @@ def _photo(item: str | None):
 
 
 def _rule(village: Region, code: str, on: dt.date):
-    book = selectors.rulebook_in_force(selectors.township_of(village), on)
+    book = selectors.rulebook_in_force(township_of(village), on)
     rule = book.rules.select_related("category").filter(code=code).first() if book else None
     if rule is None:
         raise PointsError(f"未知的细则条目：{code}", fields=[{"field": "rule", "message": "不存在"}])

@@ -24,9 +24,9 @@ from xiangzhi.points.models import (
     PointsSettlement,
 )
 from xiangzhi.points.rules import can_install_rulebook, can_review
-from xiangzhi.points.selectors import township_of, townships_for_user
+from xiangzhi.points.selectors import townships_for_user
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user
+from xiangzhi.regions.selectors import region_get_for_user, township_of
 
 
 def _int(value) -> int | None:

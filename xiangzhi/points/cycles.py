@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.lib.periods import next_month_day, periods_of_year
-from xiangzhi.points.errors import PointsError
+from xiangzhi.points.errors import PointsConflict, PointsError
 from xiangzhi.points.models import (
     CycleKind,
     CycleState,
@@ -124,7 +124,7 @@ def redemption_window_add(*, actor, township: Region, opens_on: dt.date, closes_
         clash = PointsCycle.objects.filter(township=township, kind=CycleKind.REDEMPTION, opens_on__lte=closes_on,
                                            closes_on__gte=opens_on).first()
         if clash is not None:
-            raise PointsError(f"与已有兑换期（{clash.opens_on}～{clash.closes_on}）重叠", code="conflict", status=409)
+            raise PointsConflict(f"与已有兑换期（{clash.opens_on}～{clash.closes_on}）重叠", code="conflict")
         return PointsCycle.objects.create(township=township, kind=CycleKind.REDEMPTION, period_start=opens_on,
                                           period_end=closes_on, opens_on=opens_on, closes_on=closes_on, note=note,
                                           created_by=actor)

@@ -1,44 +1,35 @@
-from django.core.exceptions import BadRequest
+"""Refusals of points changes. Each is a kernel error (``xiangzhi.core.errors``): what it is
+decides how the API and the pages answer it."""
+
+from xiangzhi.core.errors import BadNumber, Conflict, Forbidden, IdempotencyConflict, Invalid
+
+__all__ = ["AlreadyDone", "BadNumber", "IdempotencyConflict", "InsufficientPoints", "PointsConflict", "PointsError",
+           "PointsForbidden"]
 
 
-class PointsError(ValueError):
-    """A points change refused, with the reason in Chinese; ``code`` and ``status`` are what the API
-    answers, ``fields`` name the bad inputs."""
-
-    code = "invalid"
-    status = 422
-
-    def __init__(self, message: str, *, fields: list[dict] | None = None, code: str | None = None,
-                 status: int | None = None):
-        super().__init__(message)
-        self.fields = fields or []
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
+class PointsError(Invalid):
+    """A points change refused, with the reason in Chinese; ``fields`` name the bad inputs."""
 
 
-class BadNumber(PointsError, BadRequest):
-    """A form field that should be a whole number and is not: the form shows it where it catches
-    points errors, and anywhere else the request answers 400 instead of failing."""
+class PointsConflict(PointsError, Conflict):
+    """The present state refuses the change (an open objection, an overlapping window…)."""
+
+    code = "conflict"
 
 
-class IdempotencyConflict(PointsError):
-    """The same Idempotency-Key was used before for a different submission."""
+class PointsForbidden(PointsError, Forbidden):
+    """Nobody may do this by hand (an item the system awards itself)."""
 
-    code = "idempotency_conflict"
-    status = 409
+    code = "forbidden"
 
 
-class InsufficientPoints(PointsError):
+class InsufficientPoints(PointsConflict):
     """The posting would take a household's balance below zero."""
 
     code = "insufficient_points"
-    status = 409
 
 
-class AlreadyDone(PointsError):
+class AlreadyDone(PointsConflict):
     """The entry was reviewed or reversed already: each happens once."""
 
     code = "conflict"
-    status = 409

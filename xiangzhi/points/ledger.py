@@ -34,7 +34,7 @@ from xiangzhi.points.models import (
     PointsRule,
     ReviewDecision,
 )
-from xiangzhi.points.selectors import township_ids
+from xiangzhi.regions.selectors import township_ids
 
 # What each chain hashes (attribute names); the row's id is left out so rows can be hashed before
 # they are inserted, in bulk. (village_id, seq) identifies a row within the chain.
@@ -297,66 +297,6 @@ def _move_balances(deltas: dict[int, list[int]], village_of: dict[int, int], now
                 "updated_at = %s WHERE household_id = %s",
                 [(b.approved_total, b.pending_total, b.earned_total, stamp, b.pk) for b in changed],
             )
-
-
-def fast_insert(model, rows: list) -> list:
-    """Insert the ledger's rows (entries, reviews, balances) many thousand at a time — the yearly
-    settlement, the demo, the benchmarks: one ``COPY`` on PostgreSQL, ``executemany`` in chunks on
-    SQLite (Django's ``bulk_create`` is held to 999 parameters a statement there). Ids are reserved
-    first: from the table's sequence on PostgreSQL; on SQLite the transaction already holds the
-    database's write lock (IMMEDIATE), so the ids after the largest are free. Values are read from
-    each row as they are; only files (their name) and, for SQLite, dates and times are adapted."""
-    if not rows:
-        return rows
-    alias = model.objects.db
-    conn = connections[alias]
-    meta = model._meta
-    quote = conn.ops.quote_name
-    table = quote(meta.db_table)
-    if meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
-        with conn.cursor() as cursor:
-            if conn.vendor == "postgresql":
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [meta.db_table, meta.pk.column, len(rows)])
-                ids = [r[0] for r in cursor.fetchall()]
-            else:
-                cursor.execute(f"SELECT COALESCE(MAX({quote(meta.pk.column)}), 0) FROM {table}")  # noqa: S608
-                first = cursor.fetchone()[0] + 1
-                ids = range(first, first + len(rows))
-        for obj, pk in zip(rows, ids, strict=True):
-            obj.pk = pk
-    fields = meta.concrete_fields
-    adapt = []
-    for i, f in enumerate(fields):
-        kind = f.get_internal_type()
-        if kind in ("FileField", "ImageField"):
-            adapt.append((i, lambda v: getattr(v, "name", v) or ""))
-        elif conn.vendor == "sqlite" and kind == "DateTimeField":
-            adapt.append((i, conn.ops.adapt_datetimefield_value))
-        elif conn.vendor == "sqlite" and kind == "DateField":
-            adapt.append((i, conn.ops.adapt_datefield_value))
-    names = [f.attname for f in fields]
-
-    def values(chunk):
-        for obj in chunk:
-            row = [obj.__dict__[name] for name in names]
-            for i, fn in adapt:
-                row[i] = fn(row[i])
-            yield row
-
-    columns = ", ".join(quote(f.column) for f in fields)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in values(rows):
-                    copy.write_row(row)
-        else:
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
-            for start in range(0, len(rows), 5000):
-                cursor.executemany(sql, list(values(rows[start:start + 5000])))
-    for obj in rows:
-        obj._state.adding, obj._state.db = False, alias
-    return rows
 
 
 # --- proofs -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from xiangzhi.accounts.models import Role
+from xiangzhi.core.models import AppendOnly
 from xiangzhi.lib.hashchain import GENESIS
 
 
@@ -160,47 +161,6 @@ class PointsRuleOverride(models.Model):
 # --- the ledger -------------------------------------------------------------------------------
 
 
-class AppendOnlyError(ValueError):
-    """A change to a ledger row: rows are only ever added."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def _refuse(self, verb: str):
-        raise AppendOnlyError(f"{self.model.append_only_noun}只能追加，不能{verb}")
-
-    def update(self, **kwargs):
-        self._refuse("修改")
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        self._refuse("修改")
-
-    def delete(self):
-        self._refuse("删除")
-
-    def _raw_delete(self, using):
-        self._refuse("删除")
-
-
-class AppendOnly(models.Model):
-    """Rows that are only ever added (the points ledger, the supermarket's stock moves and order
-    events). The model layer refuses changes on every database; PostgreSQL also refuses them with
-    a trigger installed by each app's migration."""
-
-    append_only_noun = "积分台账"
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能删除")
-
-
 class EntryKind(models.TextChoices):
     RECORD = "record", "记分"
     AWARD = "award", "奖励"  # posted by another capability: a valid case report, a volunteer activity
@@ -233,6 +193,7 @@ class PointsEntry(AppendOnly):
     """积分记录: one ledger row. The rule's code, name and category are copied onto the row, and so
     are the points, so changing a rule later never changes what was recorded."""
 
+    append_only_noun = "积分台账"
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
     seq = models.PositiveBigIntegerField("序号")
     household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="points_entries",
@@ -323,6 +284,7 @@ class PointsEntry(AppendOnly):
 class PointsReview(AppendOnly):
     """月审核: the one decision on an entry. Entries of kinds not reviewed get theirs as they post."""
 
+    append_only_noun = "积分台账"
     entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="review")
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveBigIntegerField("序号")

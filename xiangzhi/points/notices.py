@@ -24,7 +24,7 @@ from xiangzhi.accounts.scope import scope_of
 from xiangzhi.lib import hashchain
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
-from xiangzhi.points.errors import AlreadyDone, PointsError
+from xiangzhi.points.errors import AlreadyDone, PointsConflict, PointsError
 from xiangzhi.points.models import (
     EntryKind,
     NoticeState,
@@ -37,8 +37,9 @@ from xiangzhi.points.models import (
     ReviewDecision,
 )
 from xiangzhi.points.rules import can_review
-from xiangzhi.points.selectors import ancestor_paths, rulebook_in_force, township_of
+from xiangzhi.points.selectors import rulebook_in_force
 from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import ancestor_paths, township_of
 
 # Kinds that carry a category and count as the quarter's points by category.
 CATEGORISED_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION, EntryKind.REVERSAL)
@@ -259,14 +260,14 @@ def objection_file(*, actor, notice: PointsNotice, household: Household, text: s
         raise PermissionDenied("只有本村村民和村干部可以对本村公示提出异议")
     now = now or timezone.now()
     if notice.state != NoticeState.OPEN or timezone.localdate(now) > notice.objection_until:
-        raise PointsError(f"异议期已于{notice.objection_until.month}月{notice.objection_until.day}日结束",
-                          code="window_closed", status=409)
+        raise PointsConflict(f"异议期已于{notice.objection_until.month}月{notice.objection_until.day}日结束",
+                          code="window_closed")
     if household.pk not in {r["household"] for r in notice.rows}:
         raise PointsError("该户不在本次公示名单中", fields=[{"field": "household", "message": "不在名单中"}])
     text = _text(text, "异议内容")
     if PointsObjection.objects.filter(notice=notice, household=household, filed_by=actor,
                                       state=ObjectionState.OPEN).exists():
-        raise PointsError("您对该户的异议正在处理中，请勿重复提出", code="conflict", status=409)
+        raise PointsConflict("您对该户的异议正在处理中，请勿重复提出", code="conflict")
     return PointsObjection.objects.create(notice=notice, household=household, filed_by=actor, filed_at=now, text=text)
 
 

@@ -3,7 +3,6 @@ rankings and participation. Ranks and participation read ``PointsBalance`` (inde
 township), never sums over the ledger."""
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -24,6 +23,7 @@ from xiangzhi.points.models import (
 )
 from xiangzhi.points.rules import can_review, can_see_rankings
 from xiangzhi.regions.models import Grid, Region, RegionLevel
+from xiangzhi.regions.selectors import ancestor_paths, township_of
 
 ENTRY_RELATED = ("household", "household__grid", "village", "recorder", "requested_by", "review", "review__reviewer",
                  "reversal")
@@ -31,30 +31,6 @@ NO_BOUNDARIES = ("household__grid__boundary", "village__boundary")
 
 
 # --- where a village stands -----------------------------------------------------------------------
-
-
-def ancestor_paths(path: str) -> list[str]:
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
-def township_of(region: Region) -> Region | None:
-    """The township or street a region lies in (itself, for a township)."""
-    return Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=ancestor_paths(region.path)).first()
-
-
-def township_ids(village_ids: Iterable[int]) -> dict[int, int]:
-    """village id → id of its township, in two queries whatever the number of villages."""
-    paths = dict(Region.objects.filter(pk__in=set(village_ids)).values_list("pk", "path"))
-    wanted = {a for p in paths.values() for a in ancestor_paths(p)}
-    towns = dict(Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=wanted).values_list("path", "pk"))
-    out = {}
-    for vid, path in paths.items():
-        found = [towns[a] for a in ancestor_paths(path) if a in towns]
-        if not found:
-            raise ValueError(f"region {vid} lies in no township")
-        out[vid] = found[-1]
-    return out
 
 
 def village_of(household: Household) -> Region:

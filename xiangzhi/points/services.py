@@ -26,7 +26,7 @@ from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
 from xiangzhi.points.cycles import policy_for
-from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, PointsError
+from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, PointsConflict, PointsError, PointsForbidden
 from xiangzhi.points.models import (
     EARNING_KINDS,
     PERIOD_NOUNS,
@@ -41,8 +41,9 @@ from xiangzhi.points.models import (
     ReviewDecision,
 )
 from xiangzhi.points.rules import can_install_rulebook, can_record, may_record_rule, why_not_decide
-from xiangzhi.points.selectors import EffectiveRule, rule_effective, rulebook_in_force, township_of
+from xiangzhi.points.selectors import EffectiveRule, rule_effective, rulebook_in_force
 from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import township_of
 
 # 一日一记录: an entry may be made late (补记), but not later than this after the fact.
 BACKFILL_DAYS = 31
@@ -163,7 +164,7 @@ def _rule_for(rule: PointsRule, village: Region, on: dt.date) -> EffectiveRule:
 
 def _check_recorder(actor, eff: EffectiveRule) -> None:
     if not eff.roles:
-        raise PointsError(f"“{eff.name}”由系统自动记分，不能手工记录", code="rule_system_only", status=403)
+        raise PointsForbidden(f"“{eff.name}”由系统自动记分，不能手工记录", code="rule_system_only")
     if not may_record_rule(actor, eff.roles):
         from xiangzhi.accounts.models import Role
 
@@ -444,9 +445,9 @@ def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
     _entry_in_scope(actor, entry)
     reason = _reason(reason, "冲正理由")
     if entry.kind == EntryKind.REVERSAL:
-        raise PointsError("冲正记录本身不能再冲正", code="conflict", status=409)
+        raise PointsConflict("冲正记录本身不能再冲正", code="conflict")
     if entry.kind not in EARNING_KINDS:
-        raise PointsError(f"{entry.get_kind_display()}记录由相应业务办理，不能冲正", code="conflict", status=409)
+        raise PointsConflict(f"{entry.get_kind_display()}记录由相应业务办理，不能冲正", code="conflict")
     is_recorder = entry.recorder_id == actor.pk and can_record(actor)
     refusal = why_not_decide(actor, entry)
     if refusal and not is_recorder:
@@ -460,7 +461,7 @@ def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
                                           reviewer=actor, now=now)
             return ReverseResult(entry, None, review)
         if review.decision == ReviewDecision.REJECTED:
-            raise PointsError("该记录已驳回，不计入积分，无需冲正", code="conflict", status=409)
+            raise PointsConflict("该记录已驳回，不计入积分，无需冲正", code="conflict")
         if refusal:  # its recorder may withdraw it while pending, not undo it once approved
             raise PermissionDenied(refusal.replace("审核", "冲正"))
         if PointsEntry.objects.filter(reverses_id=entry.pk).exists():

@@ -29,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.bulk import bulk_insert
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
 from xiangzhi.points.errors import PointsError
@@ -159,7 +160,7 @@ def _settle(settlement: PointsSettlement, village_ids: list[int], policy, actor,
                                     note=f"{year}年度结余结转 {keep} 分"))
         carried += keep
         expired += balance - keep
-    ledger.post_bulk(rows, now=now, insert=ledger.fast_insert)
+    ledger.post_bulk(rows, now=now, insert=bulk_insert)
     PointsSettlement.objects.filter(pk=settlement.pk).update(
         households=len(village_of), year_points=sum(points.values()),
         balance_points=carried + expired, carried_points=carried, expired_points=expired,

@@ -22,7 +22,7 @@ from xiangzhi.points.models import PointsRule, ReviewDecision
 from xiangzhi.points.rules import can_record, can_review, can_see_rankings, why_not_decide
 from xiangzhi.points.settlement import honours_of_household
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user
+from xiangzhi.regions.selectors import region_get_for_user, township_of
 
 HISTORY_PAGE = 30
 QUEUE_PAGE = 50
@@ -286,7 +286,7 @@ def rule_list(request):
                        .order_by("code").first() if roots else None)
     if village is None:
         raise PermissionDenied
-    book = selectors.rulebook_in_force(selectors.township_of(village))
+    book = selectors.rulebook_in_force(township_of(village))
     return render(request, "points/rules.html", {
         "village": village, "book": book, "rules": selectors.rules_for_village(village, active_only=False),
     })

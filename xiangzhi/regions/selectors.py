@@ -1,13 +1,42 @@
 import threading
 import time
+from collections.abc import Iterable
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
-from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region
+from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region, RegionLevel
 
 WORKER_DUTIES = (GridDuty.CHIEF, GridDuty.FULL_TIME, GridDuty.PART_TIME)
+
+
+# --- the tree -----------------------------------------------------------------------------------
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a node and every node above it, top first: "/a/b/" → ["/a/", "/a/b/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def township_of(region: Region) -> Region | None:
+    """The township or street a region lies in (itself, for a township)."""
+    return Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=ancestor_paths(region.path)).first()
+
+
+def township_ids(village_ids: Iterable[int]) -> dict[int, int]:
+    """village id → id of its township, in two queries whatever the number of villages."""
+    paths = dict(Region.objects.filter(pk__in=set(village_ids)).values_list("pk", "path"))
+    wanted = {a for p in paths.values() for a in ancestor_paths(p)}
+    towns = dict(Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=wanted).values_list("path", "pk"))
+    out = {}
+    for vid, path in paths.items():
+        found = [towns[a] for a in ancestor_paths(path) if a in towns]
+        if not found:
+            raise ValueError(f"region {vid} lies in no township")
+        out[vid] = found[-1]
+    return out
 
 
 def region_list_for_user(user) -> QuerySet[Region]:

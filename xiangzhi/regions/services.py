@@ -3,13 +3,14 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Max
 
+from xiangzhi.core.errors import Invalid
 from xiangzhi.lib.geometry import parse_boundary
 from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region
 from xiangzhi.regions.selectors import grid_index_invalidate
 
 
-class GridError(ValueError):
-    pass
+class GridError(Invalid):
+    """A grid's boundary or place in the tree refused, with the reason in Chinese."""
 
 
 def region_path(parent: Region | None, code: str) -> str:

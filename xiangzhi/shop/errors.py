@@ -1,27 +1,31 @@
-"""Refusals of the supermarket. They are ``PointsError``s, so the API answers them the same way
-(``code``, ``status``, ``fields``); a household short of points meets the ledger's own
-``InsufficientPoints`` (409 ``insufficient_points``)."""
+"""Refusals of the supermarket, as kernel errors (``xiangzhi.core.errors``). A household short of
+points meets the points ledger's own ``InsufficientPoints`` (409 ``insufficient_points``)."""
 
-from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, InsufficientPoints, PointsError
+from xiangzhi.core.errors import Conflict, IdempotencyConflict, Invalid
 
-__all__ = ["AlreadyDone", "IdempotencyConflict", "InsufficientPoints", "LimitExceeded", "OutOfStock", "ShopError",
+__all__ = ["IdempotencyConflict", "LimitExceeded", "OrderDone", "OutOfStock", "ShopConflict", "ShopError",
            "WindowClosed"]
 
 
-class ShopError(PointsError):
+class ShopError(Invalid):
     """A supermarket change refused, with the reason in Chinese."""
 
 
-class WindowClosed(ShopError):
+class ShopConflict(ShopError, Conflict):
+    code = "conflict"
+
+
+class OrderDone(ShopConflict):
+    """The order was handed over or cancelled already: each happens once."""
+
+
+class WindowClosed(ShopConflict):
     code = "window_closed"
-    status = 409
 
 
-class OutOfStock(ShopError):
+class OutOfStock(ShopConflict):
     code = "out_of_stock"
-    status = 409
 
 
-class LimitExceeded(ShopError):
+class LimitExceeded(ShopConflict):
     code = "limit_exceeded"
-    status = 409

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from xiangzhi.points.models import AppendOnly
+from xiangzhi.core.models import AppendOnly
 
 
 class ItemKind(models.TextChoices):

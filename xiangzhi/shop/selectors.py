@@ -12,8 +12,8 @@ from django.utils import timezone
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.people.models import Household
 from xiangzhi.points.models import CycleKind, PointsCycle
-from xiangzhi.points.selectors import township_of
 from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import township_of
 from xiangzhi.shop.models import OrderStatus, ShopItem, ShopOrder, ShopOrderEvent
 from xiangzhi.shop.rules import can_run_shop
 

@@ -21,15 +21,16 @@ from django.utils import timezone
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
+from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import EntryKind, PointsBalance
 from xiangzhi.points.selectors import next_redemption_window, redemption_window_for
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.shop.errors import (
-    AlreadyDone,
     IdempotencyConflict,
-    InsufficientPoints,
     LimitExceeded,
+    OrderDone,
     OutOfStock,
+    ShopConflict,
     ShopError,
     WindowClosed,
 )
@@ -149,8 +150,7 @@ def shop_item_create(
     now = now or timezone.now()
     with transaction.atomic():
         if ShopItem.objects.filter(village=village, name=name).exists():
-            raise ShopError(f"本村积分超市已有“{name}”", fields=_field("name", "重复"), code="duplicate",
-                            status=409)
+            raise ShopConflict(f"本村积分超市已有“{name}”", fields=_field("name", "重复"), code="duplicate")
         item = ShopItem.objects.create(village=village, name=name, kind=kind, unit=unit, price=price,
                                        stock=None if stock is None else 0, limit_per_household=limit,
                                        is_active=bool(is_active), sort=sort, note=note)
@@ -169,8 +169,7 @@ def shop_item_update(*, actor, item: ShopItem, name=UNSET, kind=UNSET, unit=UNSE
     if name is not UNSET:
         item.name = _text(name, "name", "名称", NAME_MAX, required=True)
         if ShopItem.objects.filter(village_id=item.village_id, name=item.name).exclude(pk=item.pk).exists():
-            raise ShopError(f"本村积分超市已有“{item.name}”", fields=_field("name", "重复"), code="duplicate",
-                            status=409)
+            raise ShopConflict(f"本村积分超市已有“{item.name}”", fields=_field("name", "重复"), code="duplicate")
         changed.append("name")
     if kind is not UNSET:
         item.kind = _kind(kind)
@@ -290,7 +289,7 @@ def shop_order_reserve(*, actor, household: Household, item: ShopItem, quantity:
                 return replay
             item = ShopItem.objects.get(pk=item.pk)  # as it is now: price, limit and shelf state
             if not item.is_active:
-                raise ShopError(f"“{item.name}”已下架", code="item_inactive", status=409)
+                raise ShopConflict(f"“{item.name}”已下架", code="item_inactive")
             if item.limit_per_household is not None:
                 had = household_window_quantity(household.pk, item.pk, window.pk)
                 if had + quantity > item.limit_per_household:
@@ -327,8 +326,8 @@ def shop_order_reserve(*, actor, household: Household, item: ShopItem, quantity:
     return OrderResult(order, True)
 
 
-def _status_refusal(order: ShopOrder, verb: str) -> AlreadyDone:
-    return AlreadyDone(f"兑换单 {order.number} {OrderStatus(order.status).label}，不能{verb}")
+def _status_refusal(order: ShopOrder, verb: str) -> OrderDone:
+    return OrderDone(f"兑换单 {order.number} {OrderStatus(order.status).label}，不能{verb}")
 
 
 def shop_order_hand_over(*, actor, order: ShopOrder, note: str = "", now: dt.datetime | None = None) -> ShopOrder:
@@ -372,7 +371,7 @@ def shop_order_cancel(*, actor, order: ShopOrder, reason: str = "", now: dt.date
                     source=f"order:{order.pk}", note=f"积分超市取消兑换，退还积分（{order.number}）", now=now,
                 )
         except IntegrityError:
-            raise AlreadyDone(f"兑换单 {order.number} 的积分已退还") from None
+            raise OrderDone(f"兑换单 {order.number} 的积分已退还") from None
         order.status = OrderStatus.CANCELLED
         order.cancelled_by, order.cancelled_at, order.cancel_reason = actor, now, reason or "村民取消"
         order.save(update_fields=["status", "refund", "cancelled_by", "cancelled_at", "cancel_reason"])

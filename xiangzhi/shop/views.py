@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.errors import BadNumber, Invalid
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.points.errors import BadNumber, PointsError
 from xiangzhi.points.models import PointsBalance
-from xiangzhi.points.selectors import next_redemption_window, redemption_window_for, township_of
+from xiangzhi.points.selectors import next_redemption_window, redemption_window_for
 from xiangzhi.regions.models import Region
+from xiangzhi.regions.selectors import township_of
 from xiangzhi.shop import selectors, services
 from xiangzhi.shop.errors import ShopError
 from xiangzhi.shop.models import ItemKind, OrderStatus
@@ -106,7 +107,7 @@ def order_reserve(request):
             actor=user, household=household, item=item, quantity=_int(request.POST.get("quantity"), blank=1),
             idempotency_key=request.POST.get("submission_id", ""),
         )
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"未能兑换“{item.name}”：{exc}")
     else:
         o = result.order
@@ -121,7 +122,7 @@ def order_cancel(request, order_id: int):
     order = selectors.shop_order_get_for_user(request.user, order_id)
     try:
         services.shop_order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", ""))
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"兑换单 {order.number}：{exc}")
     else:
         messages.success(request, f"已取消兑换单 {order.number}，退还 {order.points} 分")
@@ -134,7 +135,7 @@ def order_hand_over(request, order_id: int):
     order = selectors.shop_order_get_for_user(request.user, order_id)
     try:
         services.shop_order_hand_over(actor=request.user, order=order, note=request.POST.get("note", ""))
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"兑换单 {order.number}：{exc}")
     else:
         messages.success(request, f"已领取：{order.number} {order.household.head_name}户 "
@@ -210,7 +211,7 @@ def item_create(request):
         if stock is None and fields["kind"] == ItemKind.GOODS:
             stock = 0
         item = services.shop_item_create(actor=request.user, village=village, stock=stock, **fields)
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"未能上架：{exc}")
     else:
         messages.success(request, f"已上架：{item.name}（{item.price} 分/{item.unit}）")
@@ -224,7 +225,7 @@ def item_update(request, item_id: int):
     try:
         services.shop_item_update(actor=request.user, item=item, is_active=bool(request.POST.get("is_active")),
                                   **_item_fields(request.POST))
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"未能保存“{item.name}”：{exc}")
     else:
         messages.success(request, f"已保存：{item.name}")
@@ -242,7 +243,7 @@ def item_stock(request, item_id: int):
             services.shop_item_adjust(actor=request.user, item=item, delta=quantity, note=note)
         else:
             services.shop_item_restock(actor=request.user, item=item, quantity=quantity, note=note)
-    except PointsError as exc:
+    except Invalid as exc:
         messages.error(request, f"“{item.name}”库存未变：{exc}")
     else:
         messages.success(request, f"“{item.name}”现有库存 {item.stock} {item.unit}")

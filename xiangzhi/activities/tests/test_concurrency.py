@@ -6,11 +6,10 @@ from django.db import connection
 
 from tests.concurrency import run_threads
 from xiangzhi.activities import services
-from xiangzhi.activities.errors import ActivityError
+from xiangzhi.activities.errors import ActivityConflict, ActivityError
 from xiangzhi.activities.models import ActivitySignup, ActivityState
 from xiangzhi.activities.tests.conftest import make_activity
 from xiangzhi.points import services as points
-from xiangzhi.points.errors import AlreadyDone
 from xiangzhi.points.models import PointsEntry, PointsReview
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
@@ -30,7 +29,7 @@ def test_two_awards_at_once_post_one_batch(county, rules):
 
     results, errors = run_threads(2, award)
     assert len(results) == 1 and len(errors) == 1, errors
-    assert isinstance(errors[0], AlreadyDone)
+    assert isinstance(errors[0], ActivityConflict)
     assert len(results[0].entries) == 2
     assert PointsEntry.objects.filter(source=f"activity:{activity.pk}").count() == 2
     assert not PointsReview.objects.exists()  # pending the monthly review

@@ -6,11 +6,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.activities import selectors, services
-from xiangzhi.activities.errors import ActivityError
+from xiangzhi.activities.errors import ActivityConflict, ActivityError
 from xiangzhi.activities.models import ActivitySignup, ActivityState
 from xiangzhi.activities.tests.conftest import make_activity
+from xiangzhi.core.errors import status_of
 from xiangzhi.points import services as points
-from xiangzhi.points.errors import AlreadyDone, PointsError
+from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry, PointsRuleOverride
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +127,7 @@ def test_a_full_activity_refuses_more_people(county, rules):
     with pytest.raises(ActivityError, match="名额已满：共 3 人，还剩 1 人") as exc:
         services.activity_signup(actor=county.users["village_cadre"], activity=a,
                                  household=county.households["a1_micro"], people=2)
-    assert (exc.value.code, exc.value.status) == ("full", 409)
+    assert (exc.value.code, status_of(exc.value)) == ("full", 409)
     services.activity_signup(actor=county.users["village_cadre"], activity=a, household=county.households["a1_micro"])
     a = selectors.activity_get_for_user(county.users["resident"], a.pk)
     assert (a.signed_up_people, a.places_left, a.is_signup_open) == (3, 0, False)
@@ -186,7 +187,7 @@ def test_award_gives_every_household_checked_in_its_points_once(county, rules):
     assert (a.state, a.awarded_by) == (ActivityState.AWARDED, recorder)
     assert {s.award_entry_id for s in a.signups.all()} == {e.pk for e in entries}
     assert PointsBalance.objects.get(pk=county.households["a1"].pk).pending_total == 2
-    with pytest.raises(AlreadyDone, match="不能重复记分"):
+    with pytest.raises(ActivityConflict, match="不能重复记分"):
         services.activity_award(actor=county.users["village_cadre"], activity=a)
     with pytest.raises(ActivityError, match="已记分"):
         services.activity_check_in(actor=county.users["grid_chief"], activity=a, signups=[made["a1"]])
@@ -220,7 +221,7 @@ def test_award_refuses_without_check_ins_and_writes_nothing(county, rules):
     a, _ = make_activity(county, rules, started=True, signups=["a1"])
     with pytest.raises(ActivityError, match="还没有人签到") as exc:
         services.activity_award(actor=county.users["village_cadre"], activity=a)
-    assert exc.value.status == 409
+    assert status_of(exc.value) == 409
     a.refresh_from_db()
     assert a.state == ActivityState.OPEN and a.awarded_at is None
 

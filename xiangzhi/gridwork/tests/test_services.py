@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from xiangzhi.core.errors import status_of
 from xiangzhi.gridwork import services
 from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.gridwork.services import GridworkError, TrackFix
@@ -23,7 +24,7 @@ def test_a_worker_has_one_open_patrol_at_a_time(county):
     assert patrol.is_open and patrol.grid == county.grid_a1
     with pytest.raises(GridworkError) as exc:
         services.patrol_start(worker=worker, grid=county.grid_a1_micro)
-    assert exc.value.status == 409 and exc.value.code == "patrol_open"
+    assert status_of(exc.value) == 409 and exc.value.code == "patrol_open"
     services.patrol_stop(patrol=patrol, actor=worker)
     # A micro-grid of the worker's grid is in scope too.
     assert services.patrol_start(worker=worker, grid=county.grid_a1_micro).is_open
@@ -106,7 +107,7 @@ def test_stopping_computes_the_distance_from_the_precise_fixes(county):
     assert patrol.distance_m == round(expected) and 250 < patrol.distance_m < 350
     with pytest.raises(GridworkError) as exc:
         services.patrol_stop(patrol=patrol, actor=worker)
-    assert exc.value.status == 409
+    assert status_of(exc.value) == 409
 
 
 def test_a_late_batch_inside_a_stopped_patrol_is_taken_and_the_distance_redone(county):

@@ -6,10 +6,10 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from tests.concurrency import run_threads
+from xiangzhi.core.models import AppendOnlyError
 from xiangzhi.points import ledger, services
 from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import (
-    AppendOnlyError,
     EntryKind,
     PointsBalance,
     PointsChainHead,

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tests.factories import jpeg_photo
+from xiangzhi.core.errors import status_of
 from xiangzhi.points import ledger, services
 from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, InsufficientPoints, PointsError
 from xiangzhi.points.models import (
@@ -161,7 +162,7 @@ def test_roles_that_may_not_record(county, rules):
         record(county, rules, "stability_fight", who="grid_worker")
     with pytest.raises(PointsError, match="由系统自动记分") as exc:
         record(county, rules, "report_valid")
-    assert exc.value.status == 403
+    assert status_of(exc.value) == 403
     assert record(county, rules, "stability_fight", who="village_cadre").points == -10
 
 

@@ -24,7 +24,7 @@ from xiangzhi.points.cycles import redemption_window_add
 from xiangzhi.points.errors import AlreadyDone, InsufficientPoints
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry, PointsRule
 from xiangzhi.shop import services as shop
-from xiangzhi.shop.errors import LimitExceeded, OutOfStock
+from xiangzhi.shop.errors import LimitExceeded, OrderDone, OutOfStock
 from xiangzhi.shop.models import ShopItem, ShopOrder
 from xiangzhi.shop.selectors import order_history_check, stock_check
 
@@ -202,7 +202,7 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
             actor = u["resident"] if by_villager and h == "a1" else u["village_cadre"]
             order = ShopOrder.objects.select_related("village").get(pk=pk)
             if status != "reserved":
-                with pytest.raises(AlreadyDone):
+                with pytest.raises(OrderDone):
                     shop.shop_order_cancel(actor=actor, order=order, reason="不要了")
                 return
             shop.shop_order_cancel(actor=actor, order=order, reason="不要了")

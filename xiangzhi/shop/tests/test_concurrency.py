@@ -7,9 +7,10 @@ from django.db import connection
 
 from tests.concurrency import run_threads
 from xiangzhi.points import services as points
+from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry
 from xiangzhi.shop import services
-from xiangzhi.shop.errors import InsufficientPoints, OutOfStock
+from xiangzhi.shop.errors import OutOfStock
 from xiangzhi.shop.models import ShopItem, ShopOrder
 from xiangzhi.shop.selectors import stock_check
 from xiangzhi.shop.tests.conftest import fund

@@ -1,0 +1,45 @@
+"""Abstract models the apps build on: rows that are only ever added."""
+
+from django.db import models
+
+
+class AppendOnlyError(ValueError):
+    """A change to a ledger row: rows are only ever added."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def _refuse(self, verb: str):
+        raise AppendOnlyError(f"{self.model.append_only_noun}只能追加，不能{verb}")
+
+    def update(self, **kwargs):
+        self._refuse("修改")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        self._refuse("修改")
+
+    def delete(self):
+        self._refuse("删除")
+
+    def _raw_delete(self, using):
+        self._refuse("删除")
+
+
+class AppendOnly(models.Model):
+    """Rows that are only ever added (the points ledger, the supermarket's stock moves and order
+    events). The model layer refuses changes on every database; PostgreSQL also refuses them with
+    a trigger installed by each app's migration. ``append_only_noun``
+    names the rows in the refusal."""
+
+    append_only_noun = "记录"
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能删除")
