@@ -45,9 +45,9 @@ def naive(user, start, end, now):
     """The same headline figures from the rows themselves, in Python: what the aggregates replace."""
     from xiangzhi.cases.figures import _path_q, home_node
     from xiangzhi.cases.models import OPEN_STATUSES, Case
-    from xiangzhi.cases.selectors import _scope_q
+    from xiangzhi.cases.rules import case_scope_q
 
-    rows = Case.objects.filter(_scope_q(user), _path_q(home_node(user).path), created_at__gte=start,
+    rows = Case.objects.filter(case_scope_q(user), _path_q(home_node(user).path), created_at__gte=start,
                                created_at__lt=end).values_list(
         "status", "duplicate_of_id", "closed_at", "closed_on_time", "close_due_at", "handled_at", "rework_count",
         "evaluation", "is_proactive", "overdue_at", "closed_level", "created_at", "category__group", "region_id")
@@ -79,8 +79,9 @@ def main() -> None:
     from django.utils import timezone
 
     from xiangzhi.accounts.models import Role, User
-    from xiangzhi.cases.figures import _path_q, case_figures
+    from xiangzhi.cases.figures import _path_q
     from xiangzhi.cases.models import Case
+    from xiangzhi.front.figures import figures_for_user
 
     print(f"case figures on {connection.vendor}: {ensure_cases()}", flush=True)
     total = Case.objects.count()
@@ -93,13 +94,13 @@ def main() -> None:
     now = timezone.now()
     today = timezone.localdate()
     start, end = today - dt.timedelta(days=730), today + dt.timedelta(days=1)
-    case_figures(best, start=start, end=end)  # warm: connection, scope, calendars, plans
+    figures_for_user(best, start=start, end=end)  # warm: connection, scope, calendars, plans
 
     samples = []
     for _ in range(RUNS):
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
-            f = case_figures(best, start=start, end=end)
+            f = figures_for_user(best, start=start, end=end)
             samples.append(time.perf_counter() - t0)
     queries = len(ctx)
 

@@ -7,7 +7,8 @@ private Redis on loopback when ``redis-server`` is installed (as in production),
 SQLite queue. Baseline, same server, same clients, same run: POST /api/v1/work/patrols/{id}/points
 with one GPS fix — the API's lightest write, one row (plus its patrol's counter). A third, paced phase
 sends at half the measured intake rate and times each request from its scheduled start, to show the
-latency below saturation. Every row the benchmark writes is deleted afterwards.
+latency below saturation. The queries one report runs are counted in this process, on the same request
+through Django's test client, and rolled back. Every row the benchmark writes is deleted afterwards.
 """
 
 import datetime as dt
@@ -38,6 +39,8 @@ PACED_SECONDS = 15.0
 TITLE = "压测·事件上报"
 PATROL_NOTE = "压测·轨迹基线"
 TARGET_P95_MS = 100
+TARGET_RATIO = 0.6
+TARGET_QUERIES = 8
 
 
 @dataclass
@@ -202,6 +205,7 @@ def main() -> None:
         closed = run_load(port, intake, seconds=SECONDS, max_requests=MAX_REQUESTS)
         rate = max(1.0, closed.ok / closed.elapsed / 2)
         paced = run_load(port, intake, seconds=PACED_SECONDS, max_requests=10**9, rate=rate)
+        queries = count_queries(intake, len(codes))
     finally:
         stop(servers)
         removed = remove_bench_rows(tokens=tokens)
@@ -211,13 +215,74 @@ def main() -> None:
     print(f"  server: xiangzhi serve --no-worker, gunicorn {WEB_WORKERS} workers × {WEB_THREADS} threads on "
           f"127.0.0.1; queue: {queue}; {len(workers)} grid workers with their own tokens; "
           f"{SECONDS:.0f} s or {MAX_REQUESTS:,} requests per phase")
-    line(f"POST /api/v1/cases, {CLIENTS} clients flat out", closed.summary(),
+    ratio = (closed.ok / closed.elapsed) / (baseline.ok / baseline.elapsed)
+    line(f"POST /api/v1/cases, {CLIENTS} clients flat out", f"{closed.summary()}; {ratio:.2f}× the one-row endpoint",
          f"POST /api/v1/work/patrols/{{id}}/points (one fix, one row), same clients: {baseline.summary()}",
-         f"p95 ≤ {TARGET_P95_MS} ms with {CLIENTS} clients: " + ("met" if p95 <= TARGET_P95_MS else "NOT met"))
+         f"p95 ≤ {TARGET_P95_MS} ms with {CLIENTS} clients: " + ("met" if p95 <= TARGET_P95_MS else "NOT met")
+         + f"; ≥ {TARGET_RATIO}× the one-row endpoint: " + ("met" if ratio >= TARGET_RATIO else "NOT met"))
+    (low, high), service = queries["request"], _span(*queries["service"])
+    verdict = "met" if high <= TARGET_QUERIES else "NOT met"
+    print(f"  queries per report: {_span(low, high)} for the whole POST /api/v1/cases, {service} of them in "
+          f"case_report (one report of each of the {len(codes)} categories, counted in this process and rolled "
+          f"back); target ≤ {TARGET_QUERIES}: {verdict}")
     print(f"  POST /api/v1/cases paced at {rate:,.0f} requests/s (half the rate above), timed from each scheduled "
           f"start: {paced.summary()}; p95 ≤ {TARGET_P95_MS} ms: {'met' if paced_p95 <= TARGET_P95_MS else 'NOT met'}")
     print(f"  cleaned up: {removed['cases']:,} cases with their transitions, records and notices; "
           f"{removed['patrols']} patrols; {len(tokens)} tokens")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def count_queries(make, kinds: int) -> dict:
+    """The statements one report runs, server-side: the request as the clients send it, through
+    Django's test client in this process, and case_report's share of it; one report of each category
+    (``kinds`` of them), after a first that loads what every process keeps (routing tables, grid index,
+    calendar). All are rolled back. Savepoint statements are left out: the rollback's own transaction
+    makes each report's transaction a savepoint."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from xiangzhi.cases import services
+
+    counted = {"request": [], "service": []}
+    report = services.case_report
+
+    def counting_report(**kwargs):
+        before = len(connection.queries_log)
+        try:
+            return report(**kwargs)
+        finally:
+            counted["service"].append(sum(1 for q in list(connection.queries_log)[before:] if not _bookkeeping(q)))
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    try:
+        with transaction.atomic():
+            for seq in range(kinds + 1):
+                method, path, body, headers = make(0, seq)
+                with CaptureQueriesContext(connection) as ctx:
+                    services.case_report = counting_report
+                    try:
+                        response = client.generic(method, path, body, content_type=headers["Content-Type"],
+                                                  headers={k: v for k, v in headers.items() if k != "Content-Type"})
+                    finally:
+                        services.case_report = report
+                assert response.status_code == 201, response.content
+                counted["request"].append(sum(1 for q in ctx.captured_queries if not _bookkeeping(q)))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {name: (min(values[1:]), max(values[1:])) for name, values in counted.items()}
+
+
+def _span(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _bookkeeping(query: dict) -> bool:
+    return query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
 
 
 def setup_clients():

@@ -23,14 +23,17 @@ N = int(os.environ.get("BENCH_SWEEP_CASES", "100000"))
 SHARES = (0.02, 0.10)
 TITLE = "压测·超时扫描"
 TARGET_SECONDS = 2.0
+# The sweep's stages, timed one by one (``xiangzhi.cases.services``).
+STAGES = ("_sweep_claim", "_sweep_record", "_sweep_escalate", "_sweep_notify")
 STATUS_MIX = [("reported", 20), ("accepted", 10), ("dispatched", 30), ("in_progress", 35), ("handled", 5)]
 
 
 def build(now: dt.datetime, due_share: float, rng: random.Random) -> int:
     """Bulk-create N open cases; return how many are due at ``now``."""
     from xiangzhi.cases.models import Case, Category, HandlingLevel
-    from xiangzhi.cases.routing import department_for, township_of
+    from xiangzhi.cases.routing import department_for
     from xiangzhi.regions.models import Grid
+    from xiangzhi.regions.selectors import township_of
 
     categories = list(Category.objects.filter(is_active=True).order_by("code"))
     grids = list(Grid.objects.filter(is_active=True, parent__isnull=True).select_related("region").defer(
@@ -118,9 +121,9 @@ def raw_claim(now: dt.datetime) -> tuple[int, float]:
 @contextmanager
 def timed_parts(parts: dict):
     """Time the sweep's stages by wrapping its module functions, in this process only."""
-    from xiangzhi.cases import sweeps
+    from xiangzhi.cases import services
 
-    originals = {name: getattr(sweeps, name) for name in ("_claim", "_record", "_escalate", "_notify")}
+    originals = {name: getattr(services, name) for name in STAGES}
 
     def wrap(name, fn):
         def timed(*args, **kwargs):
@@ -132,12 +135,12 @@ def timed_parts(parts: dict):
         return timed
 
     for name, fn in originals.items():
-        setattr(sweeps, name, wrap(name, fn))
+        setattr(services, name, wrap(name, fn))
     try:
         yield parts
     finally:
         for name, fn in originals.items():
-            setattr(sweeps, name, fn)
+            setattr(services, name, fn)
 
 
 def sweep_time() -> dt.datetime:
@@ -170,7 +173,7 @@ def run(queue: str) -> None:
     from django.db import connection
 
     from xiangzhi.cases.models import OPEN_STATUSES, Case, Transition
-    from xiangzhi.cases.sweeps import deadline_sweep
+    from xiangzhi.cases.services import case_deadline_sweep
 
     call_command("migrate", verbosity=0)
     if leftovers := remove():
@@ -188,7 +191,7 @@ def run(queue: str) -> None:
             built = time.perf_counter() - t0
 
             t0 = time.perf_counter()
-            idle = deadline_sweep(now=now - dt.timedelta(hours=2))
+            idle = case_deadline_sweep(now=now - dt.timedelta(hours=2))
             idle_seconds = time.perf_counter() - t0
             assert not (idle.overdue or idle.warned), "nothing should be due two hours earlier"
 
@@ -197,15 +200,14 @@ def run(queue: str) -> None:
             parts: dict = {}
             with timed_parts(parts):
                 t0 = time.perf_counter()
-                result = deadline_sweep(now=now)
+                result = case_deadline_sweep(now=now)
                 seconds = time.perf_counter() - t0
             overdue = len(result.overdue)
             assert overdue >= due and claimed >= due, (overdue, claimed, due)
             transitions = Transition.objects.filter(case__title__startswith=TITLE).count()
-            breakdown = ", ".join(f"{name.strip('_')} {parts.get(name, 0):.2f} s"
-                                  for name in ("_claim", "_record", "_escalate", "_notify"))
+            breakdown = ", ".join(f"{name.removeprefix('_sweep_')} {parts.get(name, 0):.2f} s" for name in STAGES)
             print(f"  {share:.0%} due: {due:,} of {N:,} cases (built in {built:.0f} s)")
-            line(f"deadline_sweep with {due:,} due",
+            line(f"case_deadline_sweep with {due:,} due",
                  f"{seconds:.2f} s: {overdue:,} marked overdue, {len(result.escalated):,} escalated, "
                  f"{transitions:,} transitions written ({breakdown}); with nothing due: {idle_seconds * 1000:.0f} ms",
                  f"one raw UPDATE … RETURNING of the same {claimed:,} rows: {raw_seconds * 1000:.0f} ms",

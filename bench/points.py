@@ -3,8 +3,8 @@ same question answered naively from the ledger itself, in the same run:
 
 - a household's balance and village/township rank (``household_standing``): ≤ 20 ms;
 - a township's ranking (``household_ranking``, limit 50) and its village table: ≤ 100 ms;
-- a village's quarterly notice (``notices.notice_rows``, anchored as when published): ≤ 1 s;
-- the county's yearly settlement (``settlement.settlement_run`` for every township, rolled back): ≤ 60 s.
+- a village's quarterly notice (``selectors.notice_rows``, anchored as when published): ≤ 1 s;
+- the county's yearly settlement (``services.settlement_run`` for every township, rolled back): ≤ 60 s.
 
 First tops the ledger up to ``BENCH_POINTS_ENTRIES`` (default 5,000,000) with two years of history
 up to the day before the demo's own entries begin: records by the village's points recorder or the
@@ -12,12 +12,12 @@ grid worker, reviewed by the points supervisor a few days later (4% rejected, 0.
 deductions only where the household's points cover them, within every item's caps, and visits to
 the points supermarket in each half-yearly redemption window. A township whose rulebook came into
 force later than two years ago gets the template installed from then (its "earlier rulebook"), and
-each entry follows the rulebook in force on its day. Everything goes in through ``ledger.post_bulk``
-(one COPY per table on PostgreSQL, one executemany on SQLite), so every village's chains verify and
-``PointsBalance`` equals the ledger. Villages are written a few at a time, each batch committed: an
-interrupted run picks up at the first village without history; a ledger at ≥ 95% of the target is
-left as it is (so ``python -m bench --reuse`` skips it; without ``--reuse`` the demo rebuild empties
-it, and writing it again takes ~20 minutes on two shared cores).
+each entry follows the rulebook in force on its day. Everything goes in through
+``services.entries_import`` (one COPY per table on PostgreSQL, one executemany on SQLite), so every
+village's chains verify and ``PointsBalance`` equals the ledger. Villages are written a few at a
+time, each batch committed: an interrupted run picks up at the first village without history; a
+ledger at ≥ 95% of the target is left as it is (so ``python -m bench --reuse`` skips it; without
+``--reuse`` the demo rebuild empties it, and writing it again takes ~20 minutes on two shared cores).
 """
 
 import bisect
@@ -54,7 +54,7 @@ class Rollback(Exception):
 
 
 class FastInsert:
-    """``post_bulk``'s ``insert=``: the ledger's own bulk path (``core.bulk.bulk_insert``: ids reserved,
+    """``entries_import``'s ``insert=``: the ledger's own bulk path (``core.bulk.bulk_insert``: ids reserved,
     one COPY per table on PostgreSQL, executemany on SQLite), counting the rows it writes."""
 
     def __init__(self):
@@ -85,10 +85,9 @@ SNAPSHOT = ("rule_id", "rule_code", "rule_name", "category_code", "category_name
 
 def entry_factory():
     """Unsaved ``PointsEntry`` rows without ``Model.__init__`` (a third of the generation's time): each
-    field's default, then the given values. ``snapshot(rule)`` is what ``ledger.snapshot`` copies."""
+    field's default, then the given values. ``snapshot(rule)`` is what ``PointsEntry.copy_rule`` copies."""
     from django.db.models.base import ModelState
 
-    from xiangzhi.points import ledger
     from xiangzhi.points.models import PointsEntry
 
     template = {f.attname: f.get_default() for f in PointsEntry._meta.concrete_fields}
@@ -104,7 +103,7 @@ def entry_factory():
     def snapshot(rule) -> dict:
         if rule.pk not in snapshots:
             probe = PointsEntry()
-            ledger.snapshot(probe, rule)
+            probe.copy_rule(rule)
             snapshots[rule.pk] = {name: getattr(probe, name) for name in SNAPSHOT}
         return snapshots[rule.pk]
 
@@ -117,8 +116,8 @@ def _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, s
     from xiangzhi.accounts.models import Role
     from xiangzhi.demo.points import NOTES, REJECT_REASONS
     from xiangzhi.lib.periods import period_bounds
-    from xiangzhi.points import ledger
     from xiangzhi.points.models import EntryKind, ReviewDecision
+    from xiangzhi.points.services import Decision
 
     make, snapshot = factory
     events = [(start + dt.timedelta(days=rng.randrange(span)), 0) for _ in range(n)]
@@ -140,7 +139,7 @@ def _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, s
             entry = make(village_id=vid, household_id=hid, kind=EntryKind.REDEMPTION, points=-amount,
                          occurred_on=day, recorded_at=at, recorder_id=recorder,
                          note=f"积分超市兑换 {amount} 分（压测数据）")
-            out.append((entry, None))  # not a reviewed kind: post_bulk approves it as it posts
+            out.append((entry, None))  # not a reviewed kind: entries_import approves it as it posts
             continue
         review_at = at + dt.timedelta(days=rng.randint(2, 6), hours=rng.randint(0, 6))
         roll = rng.random()
@@ -169,9 +168,9 @@ def _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, s
         if stale:
             decision = None
         elif rejected:
-            decision = ledger.Decision(ReviewDecision.REJECTED, supervisor, review_at, rng.choice(REJECT_REASONS))
+            decision = Decision(ReviewDecision.REJECTED, supervisor, review_at, rng.choice(REJECT_REASONS))
         else:
-            decision = ledger.Decision(ReviewDecision.APPROVED, supervisor, review_at)
+            decision = Decision(ReviewDecision.APPROVED, supervisor, review_at)
             if rule.points > 0:
                 plus += rule.points
                 positives.append((review_at, rule.points))
@@ -192,10 +191,9 @@ def ensure_ledger() -> str:
     from xiangzhi.demo.points import WEIGHTS, _poisson, _village_staff
     from xiangzhi.lib.periods import period_bounds
     from xiangzhi.people.models import Household
-    from xiangzhi.points import ledger
     from xiangzhi.points.models import EntryKind, PointsEntry, PointsRule, PointsRulebook, ReviewDecision
     from xiangzhi.points.selectors import rulebook_in_force
-    from xiangzhi.points.services import rulebook_install
+    from xiangzhi.points.services import entries_import, rulebook_install
     from xiangzhi.regions.models import GridAssignment, GridDuty, Region, RegionLevel
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -258,7 +256,7 @@ def ensure_ledger() -> str:
     def flush():
         nonlocal rows, decisions, written
         if rows:
-            ledger.post_bulk(rows, decisions, insert=insert, now=now)
+            entries_import(rows, decisions, insert=insert, now=now)
             written += len(rows)
         rows, decisions = [], []
 
@@ -323,20 +321,21 @@ def check_ledger(rng: random.Random, whole: bool) -> str:
     """Balances against the ledger for every household (right after writing, or BENCH_POINTS_CHECK=all:
     7–17 s at 500万 entries) or for ten villages' households, and the hash chains of two villages."""
     from xiangzhi.people.models import Household
-    from xiangzhi.points import ledger
+    from xiangzhi.points.selectors import balance_mismatch_list, ledger_verify
     from xiangzhi.regions.models import Region, RegionLevel
 
     villages = list(Region.objects.filter(level=RegionLevel.VILLAGE).values_list("pk", flat=True))
     sample = rng.sample(villages, 10)
     t0 = time.perf_counter()
     if whole:
-        wrong, what = ledger.balances_check(), "every household"
+        wrong, what = balance_mismatch_list(), "every household"
     else:
         ids = list(Household.objects.filter(grid__region_id__in=sample).values_list("pk", flat=True))
-        wrong, what = ledger.balances_check(ids), f"{len(ids):,} households of 10 villages"
+        wrong, what = balance_mismatch_list(ids), f"{len(ids):,} households of 10 villages"
     balances = time.perf_counter() - t0
+    chained = list(Region.objects.filter(pk__in=sample[:2]).defer("boundary"))
     t0 = time.perf_counter()
-    broken = [b for b in (ledger.verify_village(v) for v in sample[:2]) if b is not None]
+    broken = [b for b in (ledger_verify(v) for v in chained) if b is not None]
     chains = time.perf_counter() - t0
     assert not wrong, wrong[:5]
     assert not broken, [b.message for b in broken]
@@ -578,9 +577,9 @@ def bench_notice(rng, villages) -> None:
     from xiangzhi.points.models import PointsChainHead
 
     try:
-        from xiangzhi.points.notices import Anchor, notice_rows
+        from xiangzhi.points.selectors import Anchor, notice_rows
     except ImportError:
-        print("  village quarterly notice: not available (xiangzhi.points.notices.notice_rows not there yet)")
+        print("  village quarterly notice: not available (xiangzhi.points.selectors.notice_rows not there yet)")
         return
     params = inspect.signature(notice_rows).parameters
     last_quarter_end = period_bounds("quarter", timezone.localdate())[0] - dt.timedelta(days=1)
@@ -627,9 +626,9 @@ def bench_settlement(towns) -> None:
 
     try:
         from xiangzhi.points.models import PointsSettlement
-        from xiangzhi.points.settlement import settlement_run
+        from xiangzhi.points.services import settlement_run
     except ImportError:
-        print("  yearly settlement: not available (xiangzhi.points.settlement.settlement_run not there yet)")
+        print("  yearly settlement: not available (xiangzhi.points.services.settlement_run not there yet)")
         return
     if "township" not in inspect.signature(settlement_run).parameters:
         print("  yearly settlement: not available (settlement_run takes no township)")

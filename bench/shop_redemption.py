@@ -38,7 +38,6 @@ def build():
     from tests.factories import make_household
     from xiangzhi.accounts.models import Role, User
     from xiangzhi.points import services as points
-    from xiangzhi.points.cycles import redemption_window_add
     from xiangzhi.points.models import PointsRule
     from xiangzhi.regions.models import Region
     from xiangzhi.regions.services import grid_create, region_path
@@ -66,7 +65,7 @@ def build():
                                           occurred_on=timezone.localdate())
         points.entry_review_bulk(actor=staff[Role.POINTS_SUPERVISOR], entries=batch.entries, approve=True)
     today = timezone.localdate()
-    redemption_window_add(actor=staff[Role.TOWNSHIP_STAFF], township=town, opens_on=today,
+    points.redemption_window_add(actor=staff[Role.TOWNSHIP_STAFF], township=town, opens_on=today,
                           closes_on=today + dt.timedelta(days=14))
     items = [shop.shop_item_create(actor=staff[Role.VILLAGE_CADRE], village=village, name=name, unit=unit,
                                    price=price, stock=stock) for name, unit, price, stock in GOODS]
@@ -76,7 +75,7 @@ def build():
 def order_rush(buyers, items) -> tuple[Counter, list[float], float]:
     from django.db import connection
 
-    from xiangzhi.points.errors import PointsError
+    from xiangzhi.core.errors import Invalid
     from xiangzhi.shop.services import shop_order_reserve
 
     outcomes: Counter = Counter()
@@ -99,7 +98,7 @@ def order_rush(buyers, items) -> tuple[Counter, list[float], float]:
                 t0 = time.perf_counter()
                 try:
                     shop_order_reserve(actor=actor, household=household, item=item)
-                except PointsError as exc:
+                except Invalid as exc:
                     local[exc.code] += 1
                     if exc.code == "out_of_stock":
                         with lock:
@@ -172,9 +171,9 @@ def main() -> None:
 
 
 def run(migrated_seconds: float) -> None:
-    from xiangzhi.points import services as points
+    from xiangzhi.points.selectors import balance_mismatch_list, ledger_verify
     from xiangzhi.shop.models import ShopItem, ShopOrder
-    from xiangzhi.shop.selectors import stock_check
+    from xiangzhi.shop.selectors import stock_mismatch_list
 
     t0 = time.perf_counter()
     village, buyers, items = build()
@@ -189,8 +188,8 @@ def run(migrated_seconds: float) -> None:
     taken = sum(i.stock - left[i.pk] for i in items)
     placed = ShopOrder.objects.count()
     oversold = max(0, ok - in_stock) + sum(1 for v in left.values() if v < 0)
-    sound = (taken == placed == ok and not stock_check() and not points.balances_check()
-             and points.ledger_verify(village) is None)
+    sound = (taken == placed == ok and not stock_mismatch_list() and not balance_mismatch_list()
+             and ledger_verify(village) is None)
     refused = ", ".join(f"{code} {n:,}" for code, n in sorted(outcomes.items()) if code != "ok") or "none"
     ms = [s * 1000 for s in latencies] or [0.0]
     base = baseline(max(ok, 1))

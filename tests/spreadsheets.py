@@ -1,9 +1,24 @@
-"""Spreadsheet files built by hand, for the import limits: a million rows in a small zip, a sheet whose
-XML breaks off half-way."""
+"""Spreadsheet files for the import tests: an ordinary workbook as openpyxl writes it, and files built
+by hand for the import limits (a million rows in a small zip, a sheet whose XML breaks off half-way)."""
 
 import io
 import zipfile
 from xml.sax.saxutils import escape
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+
+def workbook_upload(name: str, header, rows) -> SimpleUploadedFile:
+    """An uploaded .xlsx of one sheet: ``header`` then ``rows``."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'

@@ -262,13 +262,12 @@ def shop_cases(c, rules):
     """积分超市 in village a1, its window open: a1 and a1_micro hold points, and four orders of a1 wait
     (cancel and hand over, on the page and through the API). The counter is a1's cadre and points
     recorder and the township and county above; the villager orders and cancels for their household."""
-    from xiangzhi.points.cycles import redemption_window_add
     from xiangzhi.points.models import PointsRule
     from xiangzhi.shop import services as shop
 
     today = timezone.localdate()
-    redemption_window_add(actor=c.users["township_staff"], township=c.town_a, opens_on=today,
-                          closes_on=today + dt.timedelta(days=14))
+    points.redemption_window_add(actor=c.users["township_staff"], township=c.town_a, opens_on=today,
+                                 closes_on=today + dt.timedelta(days=14))
     first = rules["neighbour_help"]
     earn = PointsRule.objects.create(rulebook=first.rulebook, category=first.category, code="shop_access_earn",
                                      name="测试积分", direction="add", points=50)
@@ -315,16 +314,15 @@ def cycle_cases(c, in_a1):
     """The points cycle: 东村's quarterly notice with two villager objections, the calendar, a
     redemption window for 下洼镇, and a settled past year."""
     from xiangzhi.lib.periods import period_bounds
-    from xiangzhi.points import notices
-    from xiangzhi.points.settlement import settlement_run
+    from xiangzhi.points import services as points_services
 
     start, end = period_bounds("quarter", timezone.localdate())
-    notice = notices.notice_publish(village=c.village_a1, period_start=start, period_end=end, objection_days=7)
+    notice = points_services.notice_publish(village=c.village_a1, period_start=start, period_end=end, objection_days=7)
     micro = c.households["a1_micro"]
-    by_page, by_api = (notices.objection_file(actor=c.users[who], notice=notice, household=micro,
+    by_page, by_api = (points_services.objection_file(actor=c.users[who], notice=notice, household=micro,
                                               text="该户记分有误，请核实") for who in ("resident", "village_cadre"))
     year = timezone.localdate().year - 1
-    settled = settlement_run(township=c.town_a, year=year, now=timezone.now())
+    settled = points_services.settlement_run(township=c.town_a, year=year, now=timezone.now())
     objectors = {"resident", "village_cadre", "points_recorder"}
     resolvers = {"county_admin", "township_staff", "village_cadre", "points_supervisor"}
     towns = {"county_admin", "township_staff"}

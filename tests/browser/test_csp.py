@@ -181,13 +181,12 @@ def _villager_order(c, rules):
     from django.utils import timezone
 
     from xiangzhi.points import services as points
-    from xiangzhi.points.cycles import redemption_window_add
     from xiangzhi.points.models import PointsRule
     from xiangzhi.shop import services as shop
 
     today = timezone.localdate()
-    redemption_window_add(actor=c.users["township_staff"], township=c.town_a, opens_on=today,
-                          closes_on=today + dt.timedelta(days=14))
+    points.redemption_window_add(actor=c.users["township_staff"], township=c.town_a, opens_on=today,
+                                 closes_on=today + dt.timedelta(days=14))
     first = rules["neighbour_help"]
     earn = PointsRule.objects.create(rulebook=first.rulebook, category=first.category, code="csp_earn",
                                      name="测试积分", direction="add", points=50)

@@ -1,7 +1,8 @@
 import hashlib
 import secrets
+from typing import TypeAlias
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
 
 from xiangzhi.lib import crypto, idnumber
@@ -59,6 +60,9 @@ class User(AbstractUser):
         "下次登录须改密码", default=False, help_text="管理员重置密码后置位；本人修改密码前只能打开改密码页面。"
     )
 
+    # The account's Scope, worked out once by ``accounts.scope.scope_of`` and kept on the object.
+    _xiangzhi_scope: object
+
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
@@ -72,6 +76,10 @@ class User(AbstractUser):
     # Write-only, so ``User(phone=...)`` stores it encrypted and no template can print the plain number;
     # the one reader that needs it (the SMS channel) decrypts ``phone_encrypted`` itself.
     phone = property(fset=set_phone, doc="手机号（只写：读 phone_masked，或解密 phone_encrypted）")
+
+
+# Whoever a request stands for, signed in or not: what the rules and ``scope_of`` answer for.
+AnyUser: TypeAlias = User | AnonymousUser
 
 
 class ApiToken(models.Model):

@@ -1,6 +1,8 @@
 """Who may do what: small predicates, combined where a page or endpoint needs them."""
 
-from xiangzhi.accounts.models import Role
+from collections.abc import Callable
+
+from xiangzhi.accounts.models import AnyUser, Role
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
 HOUSEHOLD_EDITORS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE, Role.GRID_CHIEF,
@@ -9,14 +11,14 @@ REGISTER_READERS = HOUSEHOLD_EDITORS | {Role.GRID_GUIDE, Role.POINTS_RECORDER, R
 GRID_MANAGERS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF})
 
 
-def is_superuser(user) -> bool:
+def is_superuser(user: AnyUser) -> bool:
     return user.is_authenticated and user.is_superuser
 
 
-def has_role(*roles):
+def has_role(*roles: str) -> Callable[[AnyUser], bool]:
     wanted = frozenset(roles)
 
-    def predicate(user) -> bool:
+    def predicate(user: AnyUser) -> bool:
         return user.is_authenticated and (user.is_superuser or user.role in wanted)
 
     return predicate
@@ -28,5 +30,5 @@ can_manage_grids = has_role(*GRID_MANAGERS)
 is_staff_member = has_role(*STAFF_ROLES)
 
 
-def can_reveal_identity(user) -> bool:
+def can_reveal_identity(user: AnyUser) -> bool:
     return user.is_authenticated and can_read_register(user) and user.has_perm("people.reveal_identity")

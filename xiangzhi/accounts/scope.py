@@ -7,11 +7,15 @@ Every selector that reaches regions, grids, people, cases or points filters thro
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Model, Q, QuerySet
 
-from xiangzhi.accounts.models import GRID_ROLES, REGION_ROLES, Role
+from xiangzhi.accounts.models import GRID_ROLES, REGION_ROLES, AnyUser, Role
+from xiangzhi.core.errors import NotFound
+from xiangzhi.regions.models import Grid, Region
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -36,22 +40,18 @@ class Scope:
         if path_field == "grid__path" or path_field.endswith("__grid__path"):
             # Big tables hang off grids: filter them by grid id (their indexed foreign key) against
             # the few hundred grids under the scope, instead of joining every row to its grid.
-            from xiangzhi.regions.models import Grid
-
             grids = Grid.objects.filter(reduce(or_, (Q(path__startswith=p) for p in self.paths))).values("id")
             return Q(**{f"{path_field[: -len('__path')]}__in": grids})
         return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in self.paths))
 
-    def filter(self, qs: QuerySet, path_field: str, household_field: str | None = None) -> QuerySet:
+    def filter(self, qs: QuerySet[M], path_field: str, household_field: str | None = None) -> QuerySet[M]:
         return qs.filter(self.q(path_field, household_field))
 
     def covers_path(self, path: str) -> bool:
         return self.everything or any(path.startswith(p) for p in self.paths)
 
 
-def _compute(user) -> Scope:
-    from xiangzhi.regions.models import Grid
-
+def _compute(user: AnyUser) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return Scope()
     if user.is_superuser:
@@ -60,8 +60,6 @@ def _compute(user) -> Scope:
     if role in REGION_ROLES:
         if not user.region_id:
             return Scope()
-        from xiangzhi.regions.models import Region
-
         return Scope(paths=tuple(Region.objects.filter(pk=user.region_id).values_list("path", flat=True)))
     if role in GRID_ROLES:
         paths = tuple(
@@ -78,8 +76,8 @@ def _compute(user) -> Scope:
     return Scope()
 
 
-def scope_of(user) -> Scope:
-    cached = getattr(user, "_xiangzhi_scope", None)
+def scope_of(user: AnyUser) -> Scope:
+    cached: Scope | None = getattr(user, "_xiangzhi_scope", None)
     if cached is None:
         cached = _compute(user)
         if user.is_authenticated:
@@ -87,9 +85,10 @@ def scope_of(user) -> Scope:
     return cached
 
 
-def get_in_scope_or_404(qs: QuerySet, scope_q: Q, **lookup):
-    """One answer for "does not exist" and "not yours", so ids cannot be probed."""
+def get_in_scope_or_404(qs: QuerySet[M], scope_q: Q, **lookup: object) -> M:
+    """One answer for "does not exist" and "not yours", so ids cannot be probed: ``NotFound``, which
+    pages and the API answer with 404."""
     obj = qs.filter(scope_q, **lookup).first()
     if obj is None:
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     return obj

@@ -4,10 +4,10 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from xiangzhi.accounts.models import ApiToken, User
+from xiangzhi.accounts.models import AnyUser, ApiToken, User
 from xiangzhi.accounts.scope import Scope, scope_of
+from xiangzhi.core.errors import NotFound
 from xiangzhi.regions.models import GridAssignment
 
 TOKEN_LIST_LIMIT = 50
@@ -31,22 +31,22 @@ def account_scope_q(scope: Scope) -> Q:
     return reduce(or_, parts)
 
 
-def account_q_for(user) -> Q:
+def account_q_for(user: AnyUser) -> Q:
     """The accounts ``user`` may manage: those in scope; superuser accounts only for a superuser."""
     q = account_scope_q(scope_of(user))
     return q if user.is_superuser else q & Q(is_superuser=False)
 
 
-def account_list_for(user) -> QuerySet:
+def account_list_for(user: AnyUser) -> QuerySet[User]:
     return User.objects.filter(account_q_for(user))
 
 
-def api_token_list_for_owner(user) -> QuerySet:
+def api_token_list_for_owner(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:TOKEN_LIST_LIMIT]
 
 
-def api_token_get_for_owner(user, token_id: int) -> ApiToken:
+def api_token_get_for_owner(user: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     return token

@@ -11,7 +11,7 @@ from xiangzhi.accounts.models import ApiToken, User
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def api_token_issue(*, user) -> str:
+def api_token_issue(*, user: User) -> str:
     """A new bearer token, valid for API_TOKEN_DAYS; only its digest is kept, so this is the one time it is seen."""
     token = ApiToken.new_token()
     now = timezone.now()
@@ -26,7 +26,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
         token.save(update_fields=["revoked_at"])
 
 
-def api_tokens_revoke_all(*, user) -> int:
+def api_tokens_revoke_all(*, user: User) -> int:
     """Ends every live token of ``user`` (logout, password change or reset, an admin's action)."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
@@ -53,7 +53,7 @@ def account_password_reset(*, user: User) -> str:
 
 
 @transaction.atomic
-def account_password_set_by_admin(*, user: User, actor) -> None:
+def account_password_set_by_admin(*, user: User, actor: User) -> None:
     """After an administrator typed a new password for someone else in the admin: that person's tokens
     end and they choose their own password at the next login."""
     api_tokens_revoke_all(user=user)

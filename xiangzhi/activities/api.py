@@ -1,7 +1,5 @@
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -10,17 +8,14 @@ from xiangzhi.activities import selectors, services
 from xiangzhi.activities.errors import ActivityError
 from xiangzhi.activities.models import Activity, ActivitySignup
 from xiangzhi.activities.rules import can_award, can_compare, can_organise, can_view
+from xiangzhi.core.errors import NotFound, field_error
+from xiangzhi.core.inputs import require
 from xiangzhi.people.models import Resident
 from xiangzhi.people.selectors import household_get_for_user
+from xiangzhi.points.selectors import comparison_region_for_user, rule_get_in_force
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user
 
 router = Router(tags=["志愿服务活动"])
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -153,14 +148,14 @@ def _activity(request, activity_id: int) -> Activity:
 def _village(user, code: str) -> Region:
     village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).defer("boundary").first()
     if village is None or not selectors.covers_village(user, village):
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     return village
 
 
 def _rule(village: Region, code: str, on: dt.date):
-    rule = selectors.award_rule_get(village, code, on)
+    rule = rule_get_in_force(village, code, on)
     if rule is None:
-        raise ActivityError(f"未知的细则条目：{code}", fields=[{"field": "rule", "message": "不存在"}])
+        raise ActivityError(f"未知的细则条目：{code}", fields=field_error("rule", "不存在"))
     return rule
 
 
@@ -176,7 +171,7 @@ def _signup(request, activity: Activity, signup_id: int) -> ActivitySignup:
 @router.get("", response=list[ActivityOut], summary="志愿服务活动（村民：本村；工作人员：管辖范围）")
 @paginate(PageNumberPagination, page_size=30, max_page_size=200)
 def activity_list(request, village: str | None = None, state: str | None = None, upcoming: bool | None = None):
-    _require(can_view(request.user), "无权查看志愿服务活动")
+    require(can_view(request.user), "无权查看志愿服务活动")
     village_obj = Region.objects.filter(code=village).first() if village else None
     if village and village_obj is None:
         return Activity.objects.none()
@@ -186,7 +181,7 @@ def activity_list(request, village: str | None = None, state: str | None = None,
 @router.post("", response={201: ActivityOut}, summary="发起活动")
 def activity_create(request, payload: ActivityIn):
     user = request.user
-    _require(can_organise(user), services.ORGANISER_ONLY)
+    require(can_organise(user), services.ORGANISER_ONLY)
     village = _village(user, payload.village)
     activity = services.activity_create(
         actor=user, village=village, title=payload.title, description=payload.description, place=payload.place,
@@ -200,14 +195,8 @@ def activity_create(request, payload: ActivityIn):
 @router.get("/villages", response=VolunteerTableOut, summary="各村志愿服务对比（人次、参与率）")
 def village_table(request, region: str | None = None, year: int | None = None):
     user = request.user
-    _require(can_compare(user), "无权查看各村对比")
-    if region:
-        node = region_get_for_user(user, region)
-    else:
-        roots = selectors.compare_regions_for_user(user)
-        if not roots:
-            raise Http404
-        node = roots[0]
+    require(can_compare(user), "无权查看各村对比")
+    node = comparison_region_for_user(user, region, selectors.compare_region_list_for_user(user))
     year = year or timezone.localdate().year
     rows = selectors.village_volunteer_table(node, year)
     return {
@@ -255,7 +244,7 @@ def activity_signup(request, activity_id: int, payload: SignupIn):
     if payload.resident is not None:
         resident = Resident.objects.filter(pk=payload.resident).first()
         if resident is None:
-            raise ActivityError("参加人不存在", fields=[{"field": "resident", "message": "不存在"}])
+            raise ActivityError("参加人不存在", fields=field_error("resident", "不存在"))
     signup = services.activity_signup(actor=user, activity=activity, household=household, resident=resident,
                                       people=payload.people)
     return Status(201, _signup(request, activity, signup.pk))
@@ -271,7 +260,7 @@ def signup_withdraw(request, activity_id: int, signup_id: int):
 @router.post("/{activity_id}/signups/{signup_id}/undo-check-in", response=SignupOut, summary="撤销签到（记分前）")
 def signup_undo_check_in(request, activity_id: int, signup_id: int):
     activity = _activity(request, activity_id)
-    _require(can_organise(request.user), services.ORGANISER_ONLY)
+    require(can_organise(request.user), services.ORGANISER_ONLY)
     services.signup_check_in_undo(actor=request.user, signup=_signup(request, activity, signup_id))
     return _signup(request, activity, signup_id)
 
@@ -280,12 +269,12 @@ def signup_undo_check_in(request, activity_id: int, signup_id: int):
 def activity_check_in(request, activity_id: int, payload: CheckInIn):
     user = request.user
     activity = _activity(request, activity_id)
-    _require(can_organise(user), services.ORGANISER_ONLY)
+    require(can_organise(user), services.ORGANISER_ONLY)
     found = list(selectors.signup_list_for_user(user, activity).filter(pk__in=payload.signups))
     if len(found) != len(set(payload.signups)):
         missing = sorted(set(payload.signups) - {s.pk for s in found})
         raise ActivityError(f"以下报名不存在或已取消：{', '.join(map(str, missing[:20]))}",
-                            fields=[{"field": "signups", "message": "不存在"}])
+                            fields=field_error("signups", "不存在"))
     n = services.activity_check_in(actor=user, activity=activity, signups=found)
     return {"checked_in": n, "activity": _activity(request, activity_id)}
 
@@ -294,7 +283,7 @@ def activity_check_in(request, activity_id: int, payload: CheckInIn):
              summary="一键记分（每次活动一次；签到的户各得活动积分，待月度审核）")
 def activity_award(request, activity_id: int):
     activity = _activity(request, activity_id)
-    _require(can_award(request.user), services.AWARDER_ONLY)
+    require(can_award(request.user), services.AWARDER_ONLY)
     result = services.activity_award(actor=request.user, activity=activity)
     return {
         "activity": _activity(request, activity_id),

@@ -1,7 +1,7 @@
 """Who may do what with volunteer activities. Scope (which villages) is the selectors' business;
 these are the role predicates."""
 
-from xiangzhi.accounts.models import Role
+from xiangzhi.accounts.models import AnyUser, Role
 from xiangzhi.accounts.rules import has_role
 
 # Who organises an activity: creates it, closes sign-up, cancels it, checks people in.
@@ -24,6 +24,6 @@ can_sign_up_others = has_role(*SIGNUP_ROLES)
 can_compare = has_role(*COMPARE_ROLES)
 
 
-def can_view(user) -> bool:
+def can_view(user: AnyUser) -> bool:
     """Staff of a village, and villagers (their own village's activities)."""
     return user.is_authenticated and (user.is_superuser or user.role in VIEWER_ROLES or bool(user.household_id))

@@ -3,32 +3,40 @@ the villages they stand on (a region role: the villages under its region; a grid
 its grids lie in). The same 404 answers "does not exist" and "not yours"."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
 from xiangzhi.activities.rules import can_view
+from xiangzhi.core.errors import NotFound
 from xiangzhi.people.models import Household
-from xiangzhi.points.models import Direction, PointsRule
-from xiangzhi.points.selectors import EffectiveRule, rulebook_in_force, rules_for_village
-from xiangzhi.regions.models import Grid, Region, RegionLevel
-from xiangzhi.regions.selectors import ancestor_paths, township_of
+from xiangzhi.points.models import Direction
+from xiangzhi.points.selectors import (
+    EffectiveRule,
+    VillageParticipation,
+    household_choice_list_for_user,
+    rule_list_for_village,
+    village_household_list,
+)
+from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.selectors import ancestor_paths
 
 ACTIVE = Q(withdrawn_at__isnull=True)
 
 
-def _home_village_id(user) -> int | None:
+def _home_village_id(user: User) -> int | None:
     if not user.household_id:
         return None
     return Household.objects.filter(pk=user.household_id).values_list("grid__region_id", flat=True).first()
 
 
-def _staff_q(user, prefix: str = "") -> Q:
+def _staff_q(user: User, prefix: str = "") -> Q:
     """Regions the user stands on as staff or lies under, as a filter (``prefix``: the way to the region).
     A grid path's ancestors include its village, so a grid role reaches the villages its grids lie in."""
     scope = scope_of(user)
@@ -40,7 +48,7 @@ def _staff_q(user, prefix: str = "") -> Q:
     return q
 
 
-def _visible_q(user) -> Q:
+def _visible_q(user: User) -> Q:
     if not can_view(user):
         return Q(pk__in=[])
     q = _staff_q(user, "village__")
@@ -49,13 +57,13 @@ def _visible_q(user) -> Q:
     return q
 
 
-def covers_village(user, village: Region) -> bool:
+def covers_village(user: User, village: Region) -> bool:
     """Whether the user stands on the village as staff (not merely lives there)."""
     scope = scope_of(user)
     return scope.covers_path(village.path) or any(p.startswith(village.path) for p in scope.paths)
 
 
-def _annotated(qs: QuerySet[Activity], user) -> QuerySet[Activity]:
+def _annotated(qs: QuerySet[Activity], user: User) -> QuerySet[Activity]:
     """Counts of sign-ups and check-ins, and ``my_signup_id``: the user's household's sign-up, if any."""
     mine = ActivitySignup.objects.filter(ACTIVE, activity=OuterRef("pk"), household_id=user.household_id or 0)
     return qs.select_related("village", "rule", "rule__category").defer("village__boundary").annotate(
@@ -67,7 +75,7 @@ def _annotated(qs: QuerySet[Activity], user) -> QuerySet[Activity]:
     )
 
 
-def activity_list_for_user(user, *, village: Region | None = None, state: str | None = None,
+def activity_list_for_user(user: User, *, village: Region | None = None, state: str | None = None,
                            upcoming: bool | None = None, now: dt.datetime | None = None) -> QuerySet[Activity]:
     """Activities the user may see, each with its sign-up and check-in counts. ``upcoming``: not
     ended yet, soonest first; otherwise newest first."""
@@ -86,11 +94,11 @@ def activity_list_for_user(user, *, village: Region | None = None, state: str | 
     return _annotated(qs, user)
 
 
-def activity_get_for_user(user, activity_id: int) -> Activity:
+def activity_get_for_user(user: User, activity_id: int) -> Activity:
     return get_in_scope_or_404(_annotated(Activity.objects.all(), user), _visible_q(user), pk=activity_id)
 
 
-def _signups_for_user(user, activity: Activity) -> QuerySet[ActivitySignup]:
+def _signups_for_user(user: User, activity: Activity) -> QuerySet[ActivitySignup]:
     """The activity's sign-ups the user may see: all for staff of the whole village, those of the
     households in their grids for a grid role, a villager's own otherwise."""
     qs = (activity.signups.all()
@@ -104,7 +112,7 @@ def _signups_for_user(user, activity: Activity) -> QuerySet[ActivitySignup]:
     return qs.filter(scope.q("household__grid__path") | Q(household_id=user.household_id or 0))
 
 
-def signups_in_reach(user, activity: Activity, household_ids) -> bool:
+def signups_in_reach(user: User, activity: Activity, household_ids: Iterable[int]) -> bool:
     """Whether every one of these households is one the user acts for in the activity's village:
     any there for staff of the whole village, only those of their grids for a grid role."""
     scope = scope_of(user)
@@ -114,16 +122,16 @@ def signups_in_reach(user, activity: Activity, household_ids) -> bool:
     return all(scope.covers_path(p) for p in paths)
 
 
-def signup_list_for_user(user, activity: Activity) -> QuerySet[ActivitySignup]:
+def signup_list_for_user(user: User, activity: Activity) -> QuerySet[ActivitySignup]:
     """The sign-ups not withdrawn."""
     return _signups_for_user(user, activity).filter(ACTIVE)
 
 
-def signup_get_for_user(user, activity: Activity, signup_id: int) -> ActivitySignup:
+def signup_get_for_user(user: User, activity: Activity, signup_id: int) -> ActivitySignup:
     """One sign-up, withdrawn or not (withdrawing twice is a conflict, not a missing page)."""
     signup = _signups_for_user(user, activity).filter(pk=signup_id).first()
     if signup is None:
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     return signup
 
 
@@ -135,38 +143,27 @@ def signup_list_for_household(household_id: int) -> QuerySet[ActivitySignup]:
             .order_by("-activity__starts_at", "-id"))
 
 
-def signup_of_household(activity: Activity, household_id: int | None) -> ActivitySignup | None:
+def signup_get_for_household(activity: Activity, household_id: int | None) -> ActivitySignup | None:
     if not household_id:
         return None
     return (activity.signups.filter(ACTIVE, household_id=household_id)
             .select_related("resident", "award_entry", "award_entry__review").first())
 
 
-def households_for_signup(user, activity: Activity, *, search: str = "", limit: int = 200) -> list[Household]:
+def household_list_for_signup(user: User, activity: Activity, *, search: str = "", limit: int = 200) -> list[Household]:
     """Households of the activity's village the user may sign up (those of their scope)."""
-    qs = (Household.objects.filter(scope_of(user).q("grid__path", "pk"), grid__region_id=activity.village_id)
-          .select_related("grid").defer("grid__boundary"))
-    search = search.strip()
-    if search:
-        qs = qs.filter(Q(head_name__contains=search) | Q(number__startswith=search) | Q(address__contains=search))
-    return list(qs.order_by("grid__code", "number")[:limit])
+    return household_choice_list_for_user(user, search=search, village_id=activity.village_id, limit=limit)
 
 
-def villages_for_organiser(user) -> list[Region]:
+def village_list_for_organiser(user: User) -> list[Region]:
     """Villages the user may start an activity in."""
     return list(Region.objects.filter(_staff_q(user), level=RegionLevel.VILLAGE).defer("boundary").order_by("code"))
 
 
-def award_rule_get(village: Region, code: str, on: dt.date | None = None) -> PointsRule | None:
-    """The item with ``code`` in the rulebook in force for the village on the day, or None."""
-    book = rulebook_in_force(township_of(village), on)
-    return book.rules.select_related("category").filter(code=code).first() if book else None
-
-
-def award_rules_for_village(village: Region, on: dt.date | None = None) -> list[EffectiveRule]:
+def award_rule_list_for_village(village: Region, on: dt.date | None = None) -> list[EffectiveRule]:
     """Items an activity may award in the village: additions in force there that staff record by
     hand (not system-only) and that need no photo (the check-in is the evidence)."""
-    return [r for r in rules_for_village(village, on)
+    return [r for r in rule_list_for_village(village, on)
             if r.direction == Direction.ADD and r.roles and not r.evidence_required]
 
 
@@ -187,18 +184,12 @@ def household_participation(household_id: int, year: int | None = None) -> int:
 
 
 @dataclass(frozen=True)
-class VolunteerRow:
-    village: Region
-    households: int
+class VolunteerRow(VillageParticipation):
+    """``participating``: households checked in at least once."""
+
     activities: int
     person_times: int
     household_times: int
-    participating: int
-
-    @property
-    def participation_rate(self) -> float | None:
-        """Households checked in at least once ÷ households, in percent."""
-        return round(100 * self.participating / self.households, 1) if self.households else None
 
     @property
     def per_household(self) -> float | None:
@@ -212,15 +203,7 @@ def village_volunteer_table(region: Region, year: int | None = None) -> list[Vol
     Four grouped queries whatever the number of villages; most person-times per household first."""
     start, end = _year_bounds(year or timezone.localdate().year)
     end = min(end, timezone.now())
-    if region.level == RegionLevel.VILLAGE:
-        villages = [region]
-    else:
-        villages = list(Region.objects.filter(level=RegionLevel.VILLAGE, path__startswith=region.path)
-                        .only("pk", "name", "code", "path").order_by("code"))
-    households = dict(
-        Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk"))
-        .values("grid__region_id").order_by().annotate(n=Count("pk")).values_list("grid__region_id", "n")
-    )
+    villages = village_household_list(region)
     held = Activity.objects.filter(village__path__startswith=region.path, starts_at__gte=start,
                                    starts_at__lt=end).exclude(state=ActivityState.CANCELLED)
     activities = dict(held.values("village_id").order_by().annotate(n=Count("pk")).values_list("village_id", "n"))
@@ -232,14 +215,15 @@ def village_volunteer_table(region: Region, year: int | None = None) -> list[Vol
                   participating=Count("household_id", distinct=True))
     }
     rows = []
-    for v in villages:
+    for v, households in villages:
         s = sums.get(v.pk, {})
-        rows.append(VolunteerRow(v, households.get(v.pk, 0), activities.get(v.pk, 0), s.get("person_times") or 0,
-                                 s.get("household_times", 0), s.get("participating", 0)))
+        rows.append(VolunteerRow(village=v, households=households,
+                                 participating=s.get("participating", 0), activities=activities.get(v.pk, 0),
+                                 person_times=s.get("person_times") or 0, household_times=s.get("household_times", 0)))
     return sorted(rows, key=lambda r: (-(r.per_household or 0), r.village.code))
 
 
-def compare_regions_for_user(user) -> list[Region]:
+def compare_region_list_for_user(user: User) -> list[Region]:
     """The regions whose villages the user may compare: their scope nodes, widest first."""
     scope = scope_of(user)
     if scope.everything:

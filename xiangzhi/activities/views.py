@@ -2,9 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,26 +11,14 @@ from xiangzhi.activities import selectors, services
 from xiangzhi.activities.errors import ActivityError
 from xiangzhi.activities.models import LIVE_STATES, Activity
 from xiangzhi.activities.rules import can_award, can_compare, can_organise, can_sign_up_others, can_view
-from xiangzhi.core.errors import BadNumber, Invalid
+from xiangzhi.core.errors import Invalid, NotFound
+from xiangzhi.core.inputs import form_int, require
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user
+from xiangzhi.points.selectors import comparison_place_for_user, participation_rate, rule_get_in_force
 
 PAST_PAGE = 20
 TITLE_IDEAS = ("清扫村道", "关爱孤寡老人", "义务植树", "防汛巡河", "文明劝导", "垃圾分类宣传", "助老助残")
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise BadNumber("数字格式不正确") from None
 
 
 def _moment(value: str | None, label: str) -> dt.datetime:
@@ -50,7 +36,7 @@ def activity_list(request):
     """Villagers: their village's coming activities and their own sign-ups. Staff: their villages'
     coming activities, then the past ones."""
     user = request.user
-    _require(can_view(user))
+    require(can_view(user))
     upcoming = list(selectors.activity_list_for_user(user, upcoming=True))
     past = selectors.activity_list_for_user(user, upcoming=False)
     mine = list(selectors.signup_list_for_household(user.household_id)[:30]) if user.household_id else []
@@ -67,14 +53,14 @@ def activity_list(request):
 @login_required
 def activity_new(request):
     user = request.user
-    _require(can_organise(user))
-    villages = selectors.villages_for_organiser(user)
+    require(can_organise(user))
+    villages = selectors.village_list_for_organiser(user)
     form = request.POST if request.method == "POST" else request.GET
     village = None
     if code := form.get("village"):
         village = next((v for v in villages if v.code == code), None)
         if village is None:
-            raise Http404("不存在或无权查看")
+            raise NotFound()
     elif villages:
         village = villages[0]
     if request.method == "POST":
@@ -83,14 +69,14 @@ def activity_new(request):
                 raise ActivityError("请选择村/社区")
             starts_at = _moment(request.POST.get("starts_at"), "开始时间")
             ends_at = _moment(request.POST.get("ends_at"), "结束时间")
-            rule = selectors.award_rule_get(village, request.POST.get("rule", ""), services.local_day(starts_at))
+            rule = rule_get_in_force(village, request.POST.get("rule", ""), services.local_day(starts_at))
             if rule is None:
                 raise ActivityError("请选择积分细则条目")
             activity = services.activity_create(
                 actor=user, village=village, title=request.POST.get("title", ""),
                 place=request.POST.get("place", ""), description=request.POST.get("description", ""),
-                starts_at=starts_at, ends_at=ends_at, capacity=_int(request.POST.get("capacity")), rule=rule,
-                points=_int(request.POST.get("points")),
+                starts_at=starts_at, ends_at=ends_at, capacity=form_int(request.POST.get("capacity")), rule=rule,
+                points=form_int(request.POST.get("points")),
             )
         except Invalid as exc:
             messages.error(request, str(exc))
@@ -100,7 +86,7 @@ def activity_new(request):
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     return render(request, "activities/new.html", {
         "villages": villages, "village": village, "form": form if request.method == "POST" else {},
-        "rules": selectors.award_rules_for_village(village) if village else [], "ideas": TITLE_IDEAS,
+        "rules": selectors.award_rule_list_for_village(village) if village else [], "ideas": TITLE_IDEAS,
         "default_start": f"{tomorrow.isoformat()}T08:30", "default_end": f"{tomorrow.isoformat()}T11:00",
     })
 
@@ -116,10 +102,10 @@ def _detail_context(request, activity: Activity) -> dict:
     may_sign_up_others = staff and can_sign_up_others(user) and activity.is_signup_open
     return {
         "activity": activity, "signups": signups, "staff": staff,
-        "my_signup": selectors.signup_of_household(activity, user.household_id),
+        "my_signup": selectors.signup_get_for_household(activity, user.household_id),
         "may_organise": staff and can_organise(user), "may_award": staff and can_award(user),
         "may_sign_up_others": may_sign_up_others,
-        "households": selectors.households_for_signup(user, activity) if may_sign_up_others else [],
+        "households": selectors.household_list_for_signup(user, activity) if may_sign_up_others else [],
         "checked_in": len(checked_in), "checked_in_people": sum(s.people for s in checked_in),
         "award_total": len(checked_in) * activity.points,
         "own_household_here": bool(user.household_id) and Household.objects.filter(
@@ -152,10 +138,10 @@ def activity_signup(request, activity_id: int):
 
     def work(activity):
         household = None
-        if household_id := _int(request.POST.get("household")):
+        if household_id := form_int(request.POST.get("household")):
             household = household_get_for_user(user, household_id)
         signup = services.activity_signup(actor=user, activity=activity, household=household,
-                                          people=_int(request.POST.get("people")) or 1)
+                                          people=form_int(request.POST.get("people")) or 1)
         return f"已报名：{signup.household.head_name}户 {signup.people} 人"
 
     return _act(request, activity_id, work, "已报名")
@@ -180,7 +166,7 @@ def signup_check_in(request, activity_id: int, signup_id: int):
     the row comes back in its new state; without, the page."""
     user = request.user
     activity = selectors.activity_get_for_user(user, activity_id)
-    _require(can_organise(user))
+    require(can_organise(user))
     signup = selectors.signup_get_for_user(user, activity, signup_id)
     signup.activity = activity
     error = None
@@ -214,9 +200,9 @@ def activity_check_in(request, activity_id: int):
     user = request.user
 
     def work(activity):
-        _require(can_organise(user))
+        require(can_organise(user))
         signups = selectors.signup_list_for_user(user, activity)
-        ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+        ids = [i for i in (form_int(v) for v in request.POST.getlist("ids")) if i]
         if ids:
             signups = signups.filter(pk__in=ids)
         n = services.activity_check_in(actor=user, activity=activity, signups=list(signups))
@@ -231,7 +217,7 @@ def activity_award(request, activity_id: int):
     user = request.user
 
     def work(activity):
-        _require(can_award(user))
+        require(can_award(user))
         result = services.activity_award(actor=user, activity=activity)
         for signup, reason in result.skipped[:10]:
             messages.warning(request, f"{signup.household.head_name}户未记分：{reason}")
@@ -264,8 +250,8 @@ def signup_households(request, activity_id: int):
     """htmx: the options of the 代为报名 household picker for a search."""
     user = request.user
     activity = selectors.activity_get_for_user(user, activity_id)
-    _require(can_sign_up_others(user) and selectors.covers_village(user, activity.village))
-    households = selectors.households_for_signup(user, activity, search=request.GET.get("q", ""))
+    require(can_sign_up_others(user) and selectors.covers_village(user, activity.village))
+    households = selectors.household_list_for_signup(user, activity, search=request.GET.get("q", ""))
     return render(request, "points/_household_options.html", {"households": households})
 
 
@@ -275,25 +261,17 @@ def signup_households(request, activity_id: int):
 @login_required
 def village_table(request):
     user = request.user
-    _require(can_compare(user))
-    roots = selectors.compare_regions_for_user(user)
-    if code := request.GET.get("region"):
-        region = region_get_for_user(user, code)
-    elif roots:
-        region = roots[0]
-    else:
-        raise Http404
-    year = _int(request.GET.get("year")) or timezone.localdate().year
+    require(can_compare(user))
+    place = comparison_place_for_user(user, request.GET.get("region"), selectors.compare_region_list_for_user(user))
+    region = place.region
+    year = form_int(request.GET.get("year")) or timezone.localdate().year
     rows = selectors.village_volunteer_table(region, year)
-    children = list(Region.objects.filter(parent=region).defer("boundary").order_by("code")) \
-        if region.level != RegionLevel.VILLAGE else []
     totals = {
         "households": sum(r.households for r in rows), "activities": sum(r.activities for r in rows),
         "person_times": sum(r.person_times for r in rows), "participating": sum(r.participating for r in rows),
     }
-    totals["rate"] = round(100 * totals["participating"] / totals["households"], 1) if totals["households"] else None
+    totals["rate"] = participation_rate(totals["participating"], totals["households"])
     return render(request, "activities/villages.html", {
-        "region": region, "rows": rows, "year": year, "children": children, "totals": totals,
-        "parent": region.parent if region.parent_id and any(region.parent.path.startswith(r.path)
-                                                            for r in roots) else None,
+        "region": region, "rows": rows, "year": year, "children": place.children, "totals": totals,
+        "parent": place.parent,
     })

@@ -4,11 +4,12 @@ so the API and the pages offer exactly the same actions."""
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
 
 from xiangzhi.cases import rules, services
+from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Case, Status
-from xiangzhi.cases.workflow import TRANSITIONS
+from xiangzhi.cases.rules import TRANSITIONS
+from xiangzhi.core.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,6 @@ def perform(name: str, *, case: Case, actor, note: str = "", level: str | None =
         return services.case_supervise(case=case, actor=actor, note=note)
     if name == "merge":
         if into is None:
-            raise services.CaseError("请指定要合并到的事件")
+            raise CaseError("请指定要合并到的事件")
         return services.case_merge(case=case, into=into, actor=actor, note=note)
-    raise Http404("未知的操作")
+    raise NotFound

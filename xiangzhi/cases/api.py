@@ -3,12 +3,15 @@ import binascii
 import datetime as dt
 
 from django.conf import settings
-from django.http import Http404
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Case, Category
+from xiangzhi.cases.routing import category_get_active
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.regions.models import Department
 
@@ -66,6 +69,13 @@ class CaseOut(Schema):
         return obj.overdue_at is not None
 
 
+def _history(case: Case) -> selectors.CaseHistory:
+    """Read once per response: the history and the photo list both come from it."""
+    if "_api_history" not in case.__dict__:
+        case._api_history = selectors.case_history(case)
+    return case._api_history
+
+
 class CaseDetailOut(CaseOut):
     description: str
     reporter_name: str
@@ -81,18 +91,19 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_history(obj):
-        rows = obj.transitions.select_related("actor", "department").prefetch_related("photos")
+        history = _history(obj)
         return [
             {"action": t.action, "from_status": t.from_status, "to_status": t.to_status, "from_level": t.from_level,
              "to_level": t.to_level, "actor": t.actor.full_name or t.actor.username if t.actor else None,
              "department": t.department.name if t.department else None, "note": t.note,
-             "created_at": t.created_at, "photos": [f"/cases/photos/{p.pk}/" for p in t.photos.all()]}
-            for t in rows
+             "created_at": t.created_at,
+             "photos": [f"/cases/photos/{pk}/" for pk in history.photo_ids_by_transition.get(t.pk, [])]}
+            for t in history.transitions
         ]
 
     @staticmethod
     def resolve_photos(obj):
-        return [f"/cases/photos/{pk}/" for pk in obj.photos.values_list("pk", flat=True)]
+        return [f"/cases/photos/{pk}/" for pk in _history(obj).photo_ids]
 
     @staticmethod
     def resolve_actions(obj, context):
@@ -125,18 +136,18 @@ class ActionIn(Schema):
 
 def decode_photos(items: list[str]):
     if len(items) > settings.CASE_PHOTO_MAX_COUNT:  # before a single one is decoded
-        raise services.CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
+        raise CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
     out = []
     for i, item in enumerate(items, start=1):
         payload = item.split(",", 1)[1] if item.startswith("data:") else item
         try:
             data = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
-            raise services.CaseError(f"第 {i} 张照片不是有效的 base64 编码") from None
+            raise CaseError(f"第 {i} 张照片不是有效的 base64 编码") from None
         try:
             out.append(process(data, max_bytes=settings.CASE_PHOTO_MAX_BYTES))
         except PhotoError as exc:
-            raise services.CaseError(f"第 {i} 张照片：{exc}") from None
+            raise CaseError(f"第 {i} 张照片：{exc}") from None
     return out
 
 
@@ -147,9 +158,9 @@ def category_list(request):
 
 @router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="上报事件（支持 Idempotency-Key）")
 def case_create(request, payload: CaseIn):
-    category = Category.objects.filter(code=payload.category, is_active=True).first()
+    category = category_get_active(payload.category)
     if category is None:
-        raise services.CaseError(f"未知的事件类别：{payload.category}")
+        raise CaseError(f"未知的事件类别：{payload.category}")
     user = request.user
     proactive = payload.proactive and user.role in ("grid_chief", "grid_worker")
     result = services.case_report(
@@ -158,7 +169,7 @@ def case_create(request, payload: CaseIn):
         lat=payload.lat, address=payload.address, reporter=user, reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone, is_proactive=proactive, photos=decode_photos(payload.photos),
         idempotency_key=request.headers.get("Idempotency-Key") or None,
-        fingerprint=services.request_fingerprint(payload.dict()),
+        fingerprint=fingerprint(payload.dict()),
     )
     return (201 if result.created else 200), result.case
 
@@ -187,7 +198,7 @@ def case_get(request, case_id: int):
 @router.get("/cases/{case_id}/duplicates", response=list[CaseOut], summary="疑似重复件")
 def case_duplicates(request, case_id: int):
     case = selectors.case_get_for_user(request.user, case_id)
-    return selectors.case_duplicates_for_user(request.user, case)
+    return selectors.case_duplicate_list_for_user(request.user, case)
 
 
 def _act(request, case_id: int, name: str, payload: ActionIn):
@@ -196,13 +207,13 @@ def _act(request, case_id: int, name: str, payload: ActionIn):
     if payload.department:
         department = Department.objects.filter(code=payload.department, is_active=True).first()
         if department is None:
-            raise services.CaseError(f"未知的职能部门：{payload.department}")
+            raise CaseError(f"未知的职能部门：{payload.department}")
     into = None
     if payload.into is not None:
         try:
             into = selectors.case_get_for_user(request.user, payload.into)
-        except Http404:
-            raise services.CaseError("要合并到的事件不存在或无权查看") from None
+        except NotFound:
+            raise CaseError("要合并到的事件不存在或无权查看") from None
     actions.perform(name, case=case, actor=request.user, note=payload.note, level=payload.level,
                     department=department, assignee_id=payload.assignee, evaluation=payload.evaluation,
                     into=into, photos=decode_photos(payload.photos))

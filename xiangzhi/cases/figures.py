@@ -24,16 +24,16 @@ count one problem twice.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError, connection
 from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.models import OPEN_STATUSES, Case, Category, Evaluation, HandlingLevel, Status
-from xiangzhi.cases.selectors import _scope_q
+from xiangzhi.cases.rules import case_scope_q, figures_allowed
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.inputs import require
 from xiangzhi.regions.models import Department, Grid, Region
 
 # What the page and the API show beside each headline number.
@@ -266,13 +266,8 @@ def _path_q(path: str) -> Q:
     return Q(scope_path__startswith=path)
 
 
-def figures_allowed(user) -> bool:
-    return user.is_authenticated and user.role != Role.RESIDENT
-
-
 def _check_user(user) -> None:
-    if not figures_allowed(user):
-        raise PermissionDenied("无权查看统计")
+    require(figures_allowed(user), "无权查看统计")
 
 
 def home_node(user) -> Region | Grid | None:
@@ -297,20 +292,20 @@ def _node_in_scope(user, path: str) -> bool:
     return scope_of(user).covers_path(path)
 
 
-def figures_region_for_user(user, code: str) -> Region:
+def figures_region_get_for_user(user, code: str) -> Region:
     """A region to count under: inside the user's scope, or 404 exactly like a missing one."""
     _check_user(user)
     region = Region.objects.filter(code=code).defer("boundary").first()
     if region is None or not _node_in_scope(user, region.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     return region
 
 
-def figures_grid_for_user(user, code: str) -> Grid:
+def figures_grid_get_for_user(user, code: str) -> Grid:
     _check_user(user)
     grid = Grid.objects.filter(code=code).select_related("region").defer("boundary", "region__boundary").first()
     if grid is None or not _node_in_scope(user, grid.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     return grid
 
 
@@ -319,13 +314,13 @@ def _cases(user, *, region, grid, department, category) -> tuple[QuerySet[Case],
     _check_user(user)
     node = grid or region
     if node is not None and not _node_in_scope(user, node.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     node = node or home_node(user)
     if node is None or user.role == Role.DEPARTMENT_STAFF:
-        qs = Case.objects.filter(_scope_q(user))
+        qs = Case.objects.filter(case_scope_q(user))
     else:
         # The node lies inside the user's scope (checked above, or it is the scope's own node), so
-        # ``_scope_q`` adds nothing under it; leaving it out spares a pattern match per row.
+        # ``case_scope_q`` adds nothing under it; leaving it out spares a pattern match per row.
         qs = Case.objects.all()
     if node is not None:
         qs = qs.filter(_path_q(node.path))
@@ -376,15 +371,17 @@ def _aggregates(as_of: dt.datetime, now: dt.datetime, *, breakdown: bool = False
 
 def case_figures(user, *, start: dt.date | dt.datetime, end: dt.date | dt.datetime, region: Region | None = None,
                  grid: Grid | None = None, department: Department | None = None, category: Category | None = None,
-                 with_visits: bool = True, now: dt.datetime | None = None) -> Figures:
+                 visit_totals: tuple[int, int] | None = None, now: dt.datetime | None = None) -> Figures:
     """Figures for the cases reported in [start, end) in the user's scope, narrowed to a region or
-    grid (404 outside the scope), a department or a category. Residents get PermissionDenied.
+    grid (404 outside the scope), a department or a category. Residents get Forbidden. Gridwork's
+    key-person visits ``(done, on time)`` over the days ``figures_visit_days`` names, where given,
+    show beside them as 走访按期率.
 
     Two passes over the cases whatever their number, each one grouped aggregate query: by report
     month, closing month and closing level (summed for the headline, the monthly trend and the
     level split), and by category and region or grid (rolled up into category groups and child
     nodes, with the smaller breakdown set of counts). Three small lookups name the
-    nodes and the groups; gridwork's visit summary adds its own four queries."""
+    nodes and the groups."""
     start, end = _aware(start), _aware(end)
     now = now or timezone.now()
     cases, node = _cases(user, region=region, grid=grid, department=department, category=category)
@@ -422,8 +419,9 @@ def case_figures(user, *, start: dt.date | dt.datetime, end: dt.date | dt.dateti
         by_child[code].add(row)
     figures.by_group = sorted(by_group.values(), key=lambda r: (-r.received, r.key))
     figures.by_child = sorted(by_child.values(), key=lambda r: (r.key == "", r.key))
-    if with_visits:
-        figures.visits = _visits(user, start, end, narrowed=bool(region or grid or department or category))
+    if visit_totals is not None:
+        done, on_time = visit_totals
+        figures.visits = VisitFigures(done=done, on_time=on_time)
     return figures
 
 
@@ -499,18 +497,16 @@ def _child_label(level: str) -> str:
     return {"township": "乡镇（街道）", "area": "管区", "village": "村（社区）"}.get(level, "下级区域")
 
 
-def _visits(user, start: dt.datetime, end: dt.datetime, *, narrowed: bool) -> VisitFigures | None:
-    """走访按期率 from gridwork, which counts over the user's whole scope only: shown when the
-    figures are not narrowed to a region, grid, department or category."""
+def figures_visit_days(user, start: dt.date | dt.datetime, end: dt.date | dt.datetime, *,
+                       narrowed: bool) -> tuple[dt.date, dt.date] | None:
+    """The days (first, last) of [start, end) whose key-person visits show beside the figures, or None
+    where they are left out: gridwork counts visits over the user's whole scope only, so not when the
+    figures are narrowed to a region, grid, department or category, and not for department staff."""
+    _check_user(user)
     if narrowed or user.role == Role.DEPARTMENT_STAFF:
         return None
-    try:
-        from xiangzhi.gridwork.selectors import worker_summaries
-    except ImportError:
-        return None
-    last_day = timezone.localtime(end - dt.timedelta(microseconds=1)).date()
-    rows = worker_summaries(user, timezone.localtime(start).date(), last_day)
-    return VisitFigures(done=sum(r.visits for r in rows), on_time=sum(r.visits_on_time for r in rows))
+    start, end = _aware(start), _aware(end)
+    return timezone.localtime(start).date(), timezone.localtime(end - dt.timedelta(microseconds=1)).date()
 
 
 # --- departments ------------------------------------------------------------------------------

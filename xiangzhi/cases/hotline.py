@@ -20,22 +20,33 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl.utils.datetime import from_excel
 
-from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases import services
 from xiangzhi.cases.models import Case, Category, Channel, IdempotencyRecord
 from xiangzhi.cases.routing import route
+from xiangzhi.cases.rules import can_import_hotline
+from xiangzhi.core.errors import Invalid
+from xiangzhi.core.idempotency import fingerprint
+from xiangzhi.core.imports import (
+    NO_ROWS,
+    ImportReport,
+    Record,
+    RowError,
+    UploadRefused,
+    cell_text,
+    row_errors_sort,
+    sheet_read,
+)
 from xiangzhi.lib import spreadsheets
 
 COLUMNS = ["工单编号", "来电时间", "事件类别", "标题", "诉求内容", "地址", "经度", "纬度", "来电人", "联系电话"]
 REQUIRED = ("工单编号", "来电时间", "事件类别", "标题")
 OWNER = "hotline"  # the idempotency owner: 工单编号 are unique on the county's 12345 platform
-IMPORTERS = frozenset({Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN})
 CLOCK_SKEW = dt.timedelta(minutes=5)  # the hotline platform's clock may run a little ahead of ours
 EARLIEST = dt.datetime(2000, 1, 1)
 LIMITS = {"工单编号": 100, "标题": 100, "诉求内容": 5000, "地址": 200, "来电人": 50}
 ANONYMOUS = "匿名来电"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+REFUSED = "只有乡镇（街道）综治中心和区县管理员可以导入12345工单"
 _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
     r"(?:[\sT]+(\d{1,2})\s*[:：时]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?\s*分?)?$"
@@ -48,18 +59,6 @@ def max_rows() -> int:
     return settings.HOTLINE_IMPORT_MAX_ROWS
 
 
-def can_import(user) -> bool:
-    """Township 综治中心 staff and county admins take the hotline's tickets into the loop."""
-    return user.is_authenticated and (user.is_superuser or user.role in IMPORTERS)
-
-
-@dataclass
-class RowError:
-    row: int | None
-    column: str | None
-    message: str
-
-
 @dataclass
 class ImportedRow:
     row: int
@@ -69,13 +68,8 @@ class ImportedRow:
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportReport):
     rows: list[ImportedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     @property
     def created(self) -> int:
@@ -102,40 +96,6 @@ class _Ticket:
     fingerprint: str = ""
 
 
-# --- reading the file ----------------------------------------------------------------------------
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _open(file) -> tuple[list[str], list[tuple[int, tuple]]] | RowError:
-    """(header, [(line, cells)]) from an .xlsx or a .csv (UTF-8 with or without BOM, or GBK); blank
-    rows left out, reading stopped at the row limit."""
-    limits = spreadsheets.ReadLimits(
-        max_rows=max_rows(), max_blank_rows=settings.IMPORT_MAX_BLANK_ROWS,
-        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_ratio=settings.IMPORT_MAX_ZIP_RATIO,
-    )
-    try:
-        data = spreadsheets.read_upload(file, settings.IMPORT_MAX_BYTES)
-        if data.startswith(XLS_MAGIC):
-            return RowError(None, None, "不支持旧版 .xls 文件，请用 Excel 或 WPS 另存为 .xlsx 或 .csv 后再上传")
-        if data.startswith(spreadsheets.XLSX_MAGIC):
-            table = spreadsheets.read_xlsx(data, limits)
-        else:
-            table = spreadsheets.read_csv(data, limits)
-    except spreadsheets.SpreadsheetError as exc:
-        return RowError(exc.row, None, str(exc))
-    header = [_text(c).lstrip("\ufeff") for c in table.header]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return RowError(1, None, f"表头缺少列：{'、'.join(missing)}（可下载模板对照）")
-    return header, table.rows
-
-
 # --- checking one row ------------------------------------------------------------------------------
 
 def _called_at(raw) -> dt.datetime | str:
@@ -151,7 +111,7 @@ def _called_at(raw) -> dt.datetime | str:
         except (ValueError, OverflowError):
             value = None
     else:
-        text = _text(raw)
+        text = cell_text(raw)
         if match := _DATE.match(text):
             parts = [int(p) if p else 0 for p in match.groups()]
             try:
@@ -175,7 +135,7 @@ def _called_at(raw) -> dt.datetime | str:
 
 
 def _number(raw, name: str, low: float, high: float, hint: str = "") -> float | str | None:
-    text = _text(raw) if not isinstance(raw, int | float) else raw
+    text = cell_text(raw) if not isinstance(raw, int | float) else raw
     if text == "":
         return None
     try:
@@ -195,8 +155,9 @@ def _categories() -> tuple[dict[str, Category], dict[str, Category | None]]:
     return by_code, by_name
 
 
-def _check(line: int, raw: dict, cells: dict, categories, errors: list[RowError]) -> _Ticket | None:
+def _check(record: Record, categories, errors: list[RowError]) -> _Ticket | None:
     """Check one row; every problem is added to ``errors``; a clean row comes back parsed."""
+    line, raw, cells = record.line, record.raw, record.cells
     before = len(errors)
 
     def err(column: str, message: str) -> None:
@@ -242,7 +203,7 @@ def _check(line: int, raw: dict, cells: dict, categories, errors: list[RowError]
         description=cells.get("诉求内容", ""), address=cells.get("地址", ""), lon=lon, lat=lat,
         caller=cells.get("来电人", ""), phone=phone,
     )
-    row.fingerprint = services.request_fingerprint({
+    row.fingerprint = fingerprint({
         "ticket": row.ticket, "called_at": called_at.isoformat(), "category": category.code, "title": row.title,
         "description": row.description, "address": row.address, "lon": lon, "lat": lat, "caller": row.caller,
         "phone": phone,
@@ -259,38 +220,34 @@ class _Abort(Exception):
 def hotline_import(*, user, file) -> ImportResult:
     result = ImportResult()
     errors = result.errors
-    if not can_import(user):
-        errors.append(RowError(None, None, "只有乡镇（街道）综治中心和区县管理员可以导入12345工单"))
+    if not can_import_hotline(user):
+        errors.append(RowError(None, None, REFUSED))
         return result
-    opened = _open(file)
-    if isinstance(opened, RowError):
-        errors.append(opened)
+    try:
+        sheet = sheet_read(file, columns=COLUMNS, required=REQUIRED, max_rows=max_rows(), csv=True,
+                           missing_hint="（可下载模板对照）")
+    except UploadRefused as exc:
+        errors.append(exc.error)
         return result
-    header, data = opened
-    col = {name: header.index(name) for name in COLUMNS if name in header}
     categories = _categories()
     rows: list[_Ticket] = []
     seen: dict[str, int] = {}
-    for line, values in data:
-        raw = {name: values[i] if i < len(values) else None for name, i in col.items()}
-        cells = {name: _text(v) for name, v in raw.items()}
-        if not any(cells.values()):
-            continue
-        parsed = _check(line, raw, cells, categories, errors)
-        if ticket := cells["工单编号"]:
+    for record in sheet.records():
+        parsed = _check(record, categories, errors)
+        if ticket := record.cells["工单编号"]:
             if ticket in seen:
-                errors.append(RowError(line, "工单编号", f"工单编号与第 {seen[ticket]} 行重复"))
+                errors.append(RowError(record.line, "工单编号", f"工单编号与第 {seen[ticket]} 行重复"))
                 parsed = None
             else:
-                seen[ticket] = line
+                seen[ticket] = record.line
         if parsed is not None:
             rows.append(parsed)
 
     if not errors and not rows:
-        errors.append(RowError(None, None, "文件中没有数据行"))
+        errors.append(RowError(None, None, NO_ROWS))
     _check_scope(user, _not_imported_before(user, rows, errors), errors)
     if errors:
-        errors.sort(key=lambda e: (e.row or 0, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
+        row_errors_sort(errors, COLUMNS)
         return result
 
     imported = []
@@ -306,7 +263,7 @@ def hotline_import(*, user, file) -> ImportResult:
                         fingerprint=row.fingerprint,
                         now=row.called_at.astimezone(dt.UTC),  # like every other channel's timezone.now()
                     )
-                except services.CaseError as exc:  # another import of the same ticket raced this one
+                except Invalid as exc:  # another import of the same ticket raced this one
                     errors.append(RowError(row.line, None, str(exc)))
                     raise _Abort from None
                 imported.append(ImportedRow(row.line, row.ticket, report.case, report.created))

@@ -1,39 +1,27 @@
 """The 12345 import page: upload, templates, and the error table. Included from ``cases/urls.py``
 under ``hotline/``; the names join the ``cases`` namespace."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
 from xiangzhi.cases import hotline
 from xiangzhi.cases.models import Category
+from xiangzhi.cases.rules import can_import_hotline
+from xiangzhi.core.imports import file_response, upload_import
+from xiangzhi.core.inputs import require
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-def _require_importer(user) -> None:
-    if not hotline.can_import(user):
-        raise PermissionDenied("只有乡镇（街道）综治中心和区县管理员可以导入12345工单")
+def _imported(result: hotline.ImportResult) -> str:
+    skipped = f"，{result.skipped} 条此前已导入（未重复创建）" if result.skipped else ""
+    return f"导入成功：新建 {result.created} 件事件{skipped}"
 
 
 @login_required
 def hotline_page(request):
-    _require_importer(request.user)
-    result = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要导入的 .xlsx 或 .csv 文件")
-        else:
-            result = hotline.hotline_import(user=request.user, file=upload)
-            if result.ok:
-                skipped = f"，{result.skipped} 条此前已导入（未重复创建）" if result.skipped else ""
-                messages.success(request, f"导入成功：新建 {result.created} 件事件{skipped}")
-            else:
-                messages.error(request, f"文件中有 {len(result.errors)} 处错误，未导入任何工单。请修改后重新上传。")
+    require(can_import_hotline(request.user), hotline.REFUSED)
+    result = upload_import(request, lambda upload: hotline.hotline_import(user=request.user, file=upload),
+                           accept=".xlsx 或 .csv", nothing="工单", done=_imported)
     return render(request, "cases/hotline.html", {
         "result": result, "columns": hotline.COLUMNS, "required": hotline.REQUIRED, "max_rows": hotline.max_rows(),
         "categories": Category.objects.filter(is_active=True).order_by("group", "code"),
@@ -42,13 +30,10 @@ def hotline_page(request):
 
 @login_required
 def hotline_template(request, fmt: str):
-    _require_importer(request.user)
+    require(can_import_hotline(request.user), hotline.REFUSED)
     if fmt == "csv":
-        response = HttpResponse(hotline.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(hotline.template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="hotline-template.{fmt}"'
-    return response
+        return file_response(hotline.template_csv(), "hotline-template.csv", "text/csv; charset=utf-8")
+    return file_response(hotline.template_xlsx(), "hotline-template.xlsx")
 
 
 urlpatterns = [

@@ -1,10 +1,11 @@
 """Batch intake over the API: the 12345 hotline import (multipart upload), the same function the page calls."""
 
-from django.core.exceptions import PermissionDenied
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from xiangzhi.cases import hotline
+from xiangzhi.cases.rules import can_import_hotline
+from xiangzhi.core.inputs import require
 
 router = Router(tags=["事件工单"])
 UPLOAD = File(..., description="12345平台导出的 .xlsx 或 .csv（UTF-8 或 GBK）")
@@ -45,8 +46,7 @@ class HotlineRejectedOut(Schema):
 @router.post("/cases/hotline-import", response={200: HotlineImportOut, 422: HotlineRejectedOut},
              summary="导入12345工单（.xlsx 或 .csv；有任何错误则全部不导入）")
 def hotline_import(request, file: UploadedFile = UPLOAD):
-    if not hotline.can_import(request.user):
-        raise PermissionDenied("只有乡镇（街道）综治中心和区县管理员可以导入12345工单")
+    require(can_import_hotline(request.user), hotline.REFUSED)
     result = hotline.hotline_import(user=request.user, file=file)
     errors = [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]
     if errors:

@@ -1,11 +1,25 @@
-"""Where a new case goes: location → grid (C1 ``locate``), category → level and department."""
+"""Where a new case goes: location → grid (C1 ``locate``), category → level and department.
 
+Every report reads the same small tables: the category catalog, the region tree, the grids and the
+departments. Each process keeps them in memory and reloads them with the grid index (when grids
+change, or the index is invalidated) and at least every 30 seconds, so a department switched off or
+a category changed elsewhere takes effect within that time; ``reference_invalidate`` reloads at once.
+Each caller gets model instances of its own, made from the kept rows.
+"""
+
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import models
+
 from xiangzhi.cases.models import Category, HandlingLevel
-from xiangzhi.regions.models import Department, Grid, Region
-from xiangzhi.regions.selectors import grid_index, locate
+from xiangzhi.lib.geometry import PointIndex
+from xiangzhi.regions.models import Department, Grid, Region, RegionLevel
+from xiangzhi.regions.selectors import grid_index
+
+RELOAD_SECONDS = 30
 
 
 @dataclass
@@ -18,11 +32,100 @@ class Route:
     triage: bool = False
 
 
-def township_of(region: Region) -> Region | None:
-    node = region
-    while node is not None and node.level != "township":
-        node = node.parent
-    return node
+class _Rows:
+    """Rows of one table kept as value tuples; ``get`` makes a fresh instance (columns left out, such
+    as boundaries, load on access like any deferred field)."""
+
+    def __init__(self, model: type[models.Model], key: str, *, exclude: tuple[str, ...] = (), **filters):
+        self.model = model
+        self.fields = [f.attname for f in model._meta.concrete_fields if f.name not in exclude]
+        self.db = model.objects.db
+        self.rows = {row[self.fields.index(key)]: row
+                     for row in model.objects.filter(**filters).order_by().values_list(*self.fields)}
+
+    def get(self, key):
+        row = self.rows.get(key)
+        return None if row is None else self.model.from_db(self.db, self.fields, row)
+
+    def value(self, key, field: str):
+        return self.rows[key][self.fields.index(field)]
+
+
+class _Reference:
+    """What routing reads, loaded together: four queries."""
+
+    def __init__(self, index: PointIndex):
+        self.index = index
+        self.loaded = time.monotonic()
+        self.categories = _Rows(Category, "code")
+        self.regions = _Rows(Region, "id", exclude=("boundary",))
+        self.grids = _Rows(Grid, "id", exclude=("boundary",), is_active=True)
+        self.department_rows = _Rows(Department, "id", is_active=True)
+        # (kind, region id) → the id of the region's first active department of that kind, by code.
+        self.departments: dict[tuple[str, int], int] = {}
+        rows = self.department_rows
+        for pk in sorted(rows.rows, key=lambda pk: rows.value(pk, "code")):
+            self.departments.setdefault((rows.value(pk, "kind"), rows.value(pk, "region_id")), pk)
+        counties = [pk for pk in self.regions.rows if self.regions.value(pk, "level") == RegionLevel.COUNTY]
+        self.first_county = min(counties, key=lambda pk: self.regions.value(pk, "code"), default=None)
+
+    def department(self, kind: str, region_id: int) -> Department | None:
+        pk = self.departments.get((kind, region_id))
+        return None if pk is None else self.department_rows.get(pk)
+
+    def ancestor(self, region_id: int | None, level: str) -> int | None:
+        """The region itself or the nearest one above it at ``level``."""
+        while region_id is not None and region_id in self.regions.rows:
+            if self.regions.value(region_id, "level") == level:
+                return region_id
+            region_id = self.regions.value(region_id, "parent_id")
+        return None
+
+    def grid(self, grid_id: int) -> Grid | None:
+        grid = self.grids.get(grid_id)
+        if grid is not None:
+            grid.region = self.regions.get(grid.region_id)
+        return grid
+
+
+_lock = threading.Lock()
+_state: dict = {"reference": None}
+
+
+def _reference(*, fresh: bool = False) -> _Reference:
+    index = grid_index()
+    ref = _state["reference"]
+    if fresh or ref is None or ref.index is not index or time.monotonic() - ref.loaded > RELOAD_SECONDS:
+        with _lock:
+            ref = _state["reference"]
+            if fresh or ref is None or ref.index is not index or time.monotonic() - ref.loaded > RELOAD_SECONDS:
+                ref = _state["reference"] = _Reference(index)
+    return ref
+
+
+def _reference_with(*, region_id: int | None = None, grid_id: int | None = None) -> _Reference:
+    """The kept rows, reloaded first when they lack a region or grid made since they were loaded."""
+    ref = _reference()
+    if (region_id is not None and region_id not in ref.regions.rows) or (
+            grid_id is not None and grid_id not in ref.grids.rows):
+        ref = _reference(fresh=True)
+    return ref
+
+
+def reference_invalidate() -> None:
+    _state["reference"] = None
+
+
+def category_get_active(code: str) -> Category | None:
+    """An active category of the catalog by its code."""
+    category = _reference().categories.get(code)
+    return category if category is not None and category.is_active else None
+
+
+def _township_of(region_id: int) -> Region | None:
+    """The township a region lies in (itself, for a township)."""
+    ref = _reference_with(region_id=region_id)
+    return ref.regions.get(ref.ancestor(region_id, RegionLevel.TOWNSHIP))
 
 
 def route(*, category: Category, lon: float | None, lat: float | None,
@@ -30,7 +133,11 @@ def route(*, category: Category, lon: float | None, lat: float | None,
     """A case inside a grid goes to the category's level for that grid; a case outside every grid
     (or without a location) lands in the township's triage queue — never dropped. ``fallback_region``
     (or a function giving it, called only when needed) places a case that has no usable location."""
-    grid = locate(lon, lat) if lon is not None and lat is not None else None
+    ref = _reference()
+    grid_id = ref.index.locate(lon, lat) if lon is not None and lat is not None else None
+    grid = _reference_with(grid_id=grid_id).grid(grid_id) if grid_id is not None else None
+    if grid_id is not None and grid is None:  # switched off since the index was built
+        grid = Grid.objects.select_related("region").get(pk=grid_id)
     if grid is None:
         region = _triage_region(lon, lat, fallback_region)
         return Route(grid=None, region=region, scope_path=region.path,
@@ -49,33 +156,31 @@ def department_for(category: Category, region: Region) -> Department | None:
     """The township's department of the category's kind, else the county's."""
     if not category.department_kind:
         return None
-    township = township_of(region)
-    candidates = Department.objects.filter(kind=category.department_kind, is_active=True)
-    if township is not None:
-        found = candidates.filter(region=township).order_by("code").first()
-        if found:
-            return found
-        county = township.parent
-        while county is not None and county.level != "county":
-            county = county.parent
+    ref = _reference_with(region_id=region.pk)
+    township = ref.ancestor(region.pk, RegionLevel.TOWNSHIP)
+    if township is None:
+        return None
+    found = ref.department(category.department_kind, township)
+    if found is None:
+        county = ref.ancestor(ref.regions.value(township, "parent_id"), RegionLevel.COUNTY)
         if county is not None:
-            return candidates.filter(region=county).order_by("code").first()
-    return None
+            found = ref.department(category.department_kind, county)
+    return found
 
 
 def _triage_region(lon, lat, fallback) -> Region:
+    ref = _reference()
     if lon is not None and lat is not None:
-        nearest = grid_index().nearest(lon, lat)
+        nearest = ref.index.nearest(lon, lat)
         if nearest is not None:
-            grid = Grid.objects.select_related("region").get(pk=nearest)
-            township = township_of(grid.region)
+            grid = _reference_with(grid_id=nearest).grid(nearest) or Grid.objects.get(pk=nearest)
+            township = _township_of(grid.region_id)
             if township is not None:
                 return township
     if callable(fallback):
         fallback = fallback()
     if fallback is not None:
-        return township_of(fallback) or fallback
-    region = Region.objects.filter(level="county").order_by("code").first()
-    if region is None:
+        return _township_of(fallback.pk) or fallback
+    if ref.first_county is None:
         raise ValueError("尚未配置任何行政区域")
-    return region
+    return ref.regions.get(ref.first_county)

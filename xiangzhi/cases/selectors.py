@@ -1,28 +1,49 @@
+"""Every scoped read of cases: lists and details within the user's reach, inboxes, who staffs a
+case's level, duplicates, and where a report would be routed. The figures (统计) are scoped reads
+too; they are counted in ``figures`` and reached from here."""
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.cases.models import OPEN_STATUSES, Case, HandlingLevel, Status
-from xiangzhi.cases.rules import can_see
-from xiangzhi.cases.services import duplicate_candidates
-from xiangzhi.regions.models import GridAssignment
+from xiangzhi.cases.figures import (
+    FORMULAS,
+    Counts,
+    Figures,
+    Row,
+    case_figures,
+    department_figures,
+    figures_grid_get_for_user,
+    figures_region_get_for_user,
+    figures_visit_days,
+)
+from xiangzhi.cases.models import OPEN_STATUSES, Case, Category, HandlingLevel, Status, Transition
+from xiangzhi.cases.routing import Route, route
+from xiangzhi.cases.rules import can_see, case_scope_q
+from xiangzhi.core.errors import NotFound
+from xiangzhi.lib.geo_distance import METRES_PER_DEGREE, haversine_m
+from xiangzhi.regions.models import GridAssignment, Region
 from xiangzhi.regions.selectors import ancestor_paths
+
+__all__ = [
+    "FORMULAS", "LIST_RELATED", "CaseHistory", "Counts", "Figures", "Row", "case_duplicate_list",
+    "case_duplicate_list_for_user", "case_figures", "case_get_for_user", "case_history", "case_list_for_user",
+    "case_owner_ids", "case_owner_list", "case_route_preview", "department_figures", "figures_grid_get_for_user",
+    "figures_region_get_for_user", "figures_visit_days", "inbox_for_user",
+]
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
 
 
-def _scope_q(user) -> Q:
-    if user.role == Role.DEPARTMENT_STAFF:
-        return Q(assignee_department_id=user.department_id) if user.department_id else Q(pk__in=[])
-    mine = Q(reporter_id=user.pk)
-    if user.role == Role.RESIDENT:
-        return mine
-    return scope_of(user).q("scope_path") | mine
-
-
-def case_list_for_user(user, *, status: str | None = None, category=None, open_only: bool = False,
-                       search: str = "") -> QuerySet[Case]:
-    qs = Case.objects.filter(_scope_q(user)).select_related(*LIST_RELATED).defer(
+def case_list_for_user(user: User, *, status: str | None = None, category: Category | None = None,
+                       open_only: bool = False, search: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(case_scope_q(user)).select_related(*LIST_RELATED).defer(
         "grid__boundary", "region__boundary"
     )
     if status:
@@ -36,21 +57,67 @@ def case_list_for_user(user, *, status: str | None = None, category=None, open_o
     return qs.order_by("-created_at", "-id")
 
 
-def case_get_for_user(user, case_id: int) -> Case:
-    from django.http import Http404
-
+def case_get_for_user(user: User, case_id: int) -> Case:
     case = Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of").filter(pk=case_id).first()
     if case is None or not can_see(user, case):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     return case
 
 
-def case_duplicates_for_user(user, case: Case) -> list[Case]:
+@dataclass
+class CaseHistory:
+    transitions: list[Transition]  # oldest first, with actor and department
+    photo_ids: list[int]  # every photo of the case, in the order taken
+    photo_ids_by_transition: dict[int, list[int]]
+
+
+def case_history(case: Case) -> CaseHistory:
+    """What a case went through and the photos taken on the way: two queries."""
+    transitions = list(case.transitions.select_related("actor", "department"))
+    photos = list(case.photos.values_list("pk", "transition_id"))
+    by_transition: dict[int, list[int]] = {}
+    for pk, transition_id in photos:
+        by_transition.setdefault(transition_id, []).append(pk)
+    return CaseHistory(transitions, [pk for pk, _ in photos], by_transition)
+
+
+def case_duplicate_list(case: Case) -> list[Case]:
+    """Open cases of the same category within the configured distance and time window."""
+    if case.lon is None or case.lat is None:
+        return []
+    window = dt.timedelta(hours=settings.CASE_DUPLICATE_HOURS)
+    meters = settings.CASE_DUPLICATE_METERS
+    # A box around the point narrows the rows on the (category, created_at) index; the great-circle
+    # distance on the same sphere then decides.
+    dlat = meters / METRES_PER_DEGREE
+    dlon = meters / (METRES_PER_DEGREE * max(0.1, math.cos(math.radians(case.lat))))
+    nearby = (
+        Case.objects.filter(
+            category=case.category, created_at__gte=case.created_at - window, created_at__lte=case.created_at,
+            lon__range=(case.lon - dlon, case.lon + dlon), lat__range=(case.lat - dlat, case.lat + dlat),
+            duplicate_of__isnull=True,
+        )
+        .exclude(pk=case.pk)
+        .exclude(status__in=[Status.REJECTED, Status.MERGED])
+        .order_by("created_at")
+    )
+    return [c for c in nearby if c.lon is not None and c.lat is not None
+            and haversine_m(case.lon, case.lat, c.lon, c.lat) <= meters]
+
+
+def case_duplicate_list_for_user(user: User, case: Case) -> list[Case]:
     """疑似重复件 of a case, only those the user may see: the page and the API show the same list."""
-    return [c for c in duplicate_candidates(case) if can_see(user, c)]
+    return [c for c in case_duplicate_list(case) if can_see(user, c)]
 
 
-def inbox_for_user(user) -> QuerySet[Case]:
+def case_route_preview(*, category: Category, lon: float | None, lat: float | None,
+                       fallback_region: Region | None) -> Route:
+    """Where ``case_report`` would file a report, without filing it: a device source or an Open311
+    client checks that the place lies in its own region before anything is written."""
+    return route(category=category, lon=lon, lat=lat, fallback_region=fallback_region)
+
+
+def inbox_for_user(user: User) -> QuerySet[Case]:
     """The open cases waiting on this user's level: what they must accept, handle or verify."""
     open_q = Q(status__in=[*OPEN_STATUSES, Status.SUSPENDED])
     scope = scope_of(user)
@@ -76,19 +143,21 @@ def inbox_for_user(user) -> QuerySet[Case]:
     return qs.select_related(*LIST_RELATED).defer("grid__boundary", "region__boundary").order_by("due_at", "id")
 
 
-def owners_of(case: Case) -> list[User]:
+def case_owner_list(case: Case) -> list[User]:
     """Who staffs the case's current level: the people its notices go to."""
-    if case.assignee_user_id:
+    if case.assignee_user is not None:
         return [case.assignee_user]
-    ids = owner_ids_of_cases([case])[case.pk]
+    ids = case_owner_ids([case])[case.pk]
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
 
 
-def owner_ids_of_cases(cases) -> dict[int, list[int]]:
-    """``owners_of`` for many cases at once, as user ids: at most three queries whatever the number
-    of cases (grid staff by grid path, department staff, cadres and staff by region path)."""
+def case_owner_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
+    """``case_owner_list`` for many cases at once, as user ids: at most three queries whatever the
+    number of cases (grid staff by grid path, department staff, cadres and staff by region path)."""
     cases = list(cases)
-    grid_paths, departments, region_paths = set(), set(), set()
+    grid_paths: set[str] = set()
+    departments: set[int | None] = set()
+    region_paths: set[str] = set()
     for case in cases:
         if case.assignee_user_id:
             continue
@@ -101,23 +170,23 @@ def owner_ids_of_cases(cases) -> dict[int, list[int]]:
             region_paths.update(ancestor_paths(case.scope_path))
     by_grid_path: dict[str, list[int]] = {}
     if grid_paths:
-        rows = GridAssignment.objects.filter(
+        assignments = GridAssignment.objects.filter(
             grid__path__in=grid_paths, ended_on__isnull=True, user__is_active=True,
             user__role__in=GRID_ROLES - {Role.GRID_GUIDE},
         ).values_list("grid__path", "user_id").order_by("user_id")
-        for path, user_id in rows:
+        for path, user_id in assignments:
             by_grid_path.setdefault(path, []).append(user_id)
-    by_department: dict[int, list[int]] = {}
+    by_department: dict[int | None, list[int]] = {}
     if departments:
-        rows = User.objects.filter(department_id__in=departments, is_active=True, role=Role.DEPARTMENT_STAFF
-                                   ).values_list("department_id", "pk").order_by("pk")
-        for dept, user_id in rows:
+        staff = User.objects.filter(department_id__in=departments, is_active=True, role=Role.DEPARTMENT_STAFF
+                                    ).values_list("department_id", "pk").order_by("pk")
+        for dept, user_id in staff:
             by_department.setdefault(dept, []).append(user_id)
     by_region_path: dict[tuple[str, str], list[int]] = {}
     if region_paths:
-        rows = User.objects.filter(role__in=_LEVEL_ROLE.values(), is_active=True, region__path__in=region_paths
-                                   ).values_list("role", "region__path", "pk").order_by("pk")
-        for role, path, user_id in rows:
+        cadres = User.objects.filter(role__in=_LEVEL_ROLE.values(), is_active=True, region__path__in=region_paths
+                                     ).values_list("role", "region__path", "pk").order_by("pk")
+        for role, path, user_id in cadres:
             by_region_path.setdefault((role, path), []).append(user_id)
     owners: dict[int, list[int]] = {}
     for case in cases:
@@ -137,8 +206,6 @@ def owner_ids_of_cases(cases) -> dict[int, list[int]]:
     return owners
 
 
-_LEVEL_ROLE = {HandlingLevel.VILLAGE: Role.VILLAGE_CADRE, HandlingLevel.TOWNSHIP: Role.TOWNSHIP_STAFF,
+_LEVEL_ROLE: dict[str, Role] = {HandlingLevel.VILLAGE: Role.VILLAGE_CADRE, HandlingLevel.TOWNSHIP: Role.TOWNSHIP_STAFF,
                HandlingLevel.COUNTY: Role.COUNTY_ADMIN}
-
-
 

@@ -2,59 +2,74 @@
 call these functions; each writes one immutable Transition row per action."""
 
 import datetime as dt
-import hashlib
-import json
-import math
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from xiangzhi.cases import deadlines, rules
+from xiangzhi.accounts.models import User
+from xiangzhi.cases import rules, tasks
+from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import (
+    OPEN_STATUSES,
     Case,
     Category,
     Evaluation,
     HandlingLevel,
     IdempotencyRecord,
+    OverdueAction,
     Photo,
     Status,
     Transition,
 )
 from xiangzhi.cases.routing import department_for, route
-from xiangzhi.cases.workflow import LADDER, TRANSITIONS, TransitionError, level_down, level_up, target_of
-from xiangzhi.core.errors import IdempotencyConflict, Invalid
+from xiangzhi.cases.rules import LADDER, TRANSITIONS, level_down, level_up, target_of
+from xiangzhi.cases.selectors import case_duplicate_list, case_owner_ids
+from xiangzhi.core.errors import Forbidden
+from xiangzhi.core.idempotency import check_replay
+from xiangzhi.core.inputs import require
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.photos import ProcessedPhoto
+from xiangzhi.notifications.services import Message, notify, notify_many
+from xiangzhi.points.services import entry_award_for_case
+from xiangzhi.regions.models import Department, Region
 
-
-class CaseError(Invalid):
-    """Input a case service refuses, with the reason in Chinese."""
+logger = logging.getLogger("xiangzhi.cases")
 
 
 @dataclass
 class ReportResult:
     case: Case
     created: bool
-    duplicates: list[Case] = field(default_factory=list)
 
-
-def request_fingerprint(payload: dict) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    @cached_property
+    def duplicates(self) -> list[Case]:
+        """疑似重复件 of a new case, looked up when asked for (the page shows them; the API does not)."""
+        return case_duplicate_list(self.case) if self.created else []
 
 
 def case_report(
     *, channel: str, category: Category, title: str, description: str = "", lon: float | None = None,
-    lat: float | None = None, address: str = "", reporter=None, reporter_name: str = "", reporter_phone: str = "",
-    is_proactive: bool = False, photos: list[ProcessedPhoto] = (), fallback_region=None,
+    lat: float | None = None, address: str = "", reporter: User | None = None, reporter_name: str = "",
+    reporter_phone: str = "", is_proactive: bool = False, photos: Sequence[ProcessedPhoto] = (),
+    fallback_region: Region | None = None,
     idempotency_key: str | None = None, idempotency_owner: str | None = None, fingerprint: str | None = None,
     now: dt.datetime | None = None,
 ) -> ReportResult:
     """One intake for every channel. Routes by location and category; a retried submission with the
-    same Idempotency-Key returns the first case."""
+    same Idempotency-Key returns the first case.
+
+    Four writes: the case, its number, the report transition and the key (photos add theirs). The
+    key's unique constraint decides a retry, so a first submission pays no lookup for it: a retry's
+    writes are rolled back and the first case is returned. The owners' notices are written by the
+    worker once the report has committed."""
     title = (title or "").strip()
     if not title:
         raise CaseError("请填写事件标题")
@@ -64,7 +79,7 @@ def case_report(
         raise CaseError("该事件类别已停用")
     if (lon is None) != (lat is None):
         raise CaseError("经度和纬度要同时提供")
-    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+    if lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise CaseError("坐标超出经纬度范围")
     if len(photos) > settings.CASE_PHOTO_MAX_COUNT:
         raise CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
@@ -72,10 +87,7 @@ def case_report(
         raise CaseError("联系电话应为11位手机号")
     if idempotency_key:
         owner = idempotency_owner or (f"user:{reporter.pk}" if reporter else "anonymous")
-        fingerprint = fingerprint or ""
-        previous = _idempotent_replay(owner, idempotency_key, fingerprint)
-        if previous is not None:
-            return previous
+    fingerprint = fingerprint or ""
     now = now or timezone.now()
     where = route(category=category, lon=lon, lat=lat,
                   fallback_region=fallback_region or (lambda: _reporter_region(reporter)))
@@ -89,13 +101,16 @@ def case_report(
                 assignee_department=where.department, reporter=reporter,
                 reporter_name=(reporter_name or (reporter.full_name if reporter else ""))[:50],
                 is_proactive=is_proactive, created_at=now, step_started_at=now,
-                close_due_at=deadlines.calendar().add_working_hours(now, deadlines.total_hours(category)),
+                close_due_at=rules.calendar().add_working_hours(now, rules.total_hours(category)),
             )
             if reporter_phone:
                 case.reporter_phone_encrypted = crypto.encrypt(reporter_phone)
                 case.reporter_phone_masked = idnumber.mask_phone(reporter_phone)
-            deadlines.set_step_clock(case, started=now)
+            rules.set_step_clock(case, started=now)
             case.save()
+            if idempotency_key:  # before anything else is written: a retry stops here
+                IdempotencyRecord.objects.create(owner=owner, key=idempotency_key, request_hash=fingerprint,
+                                                 case=case)
             case.number = f"{timezone.localtime(now):%Y%m%d}{case.pk:07d}"  # the county's date, not UTC's
             Case.objects.filter(pk=case.pk).update(number=case.number)
             note = "不在任何网格内，进入乡镇分拨队列" if where.triage else ""
@@ -104,25 +119,22 @@ def case_report(
                 actor=reporter, department=where.department, note=note, created_at=now,
             )
             _save_photos(case, report, photos)
-            if idempotency_key:
-                IdempotencyRecord.objects.create(owner=owner, key=idempotency_key, request_hash=fingerprint,
-                                                 case=case)
-            _notify_owners(case, "case_new", f"新事件：{case.title}")
+            _notify_owners_after_commit(case, "case_new", f"新事件：{case.title}")
     except IntegrityError:
         if idempotency_key:
             replay = _idempotent_replay(owner, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         raise
-    return ReportResult(case=case, created=True, duplicates=duplicate_candidates(case))
+    return ReportResult(case=case, created=True)
 
 
-def _reporter_region(reporter):
+def _reporter_region(reporter: User | None) -> Region | None:
     """Where a report without a usable location goes: the reporter's household's village, else the
     reporter's own region (looked up only when the location falls outside every grid)."""
     if reporter is None:
         return None
-    if getattr(reporter, "household_id", None):
+    if reporter.household is not None:
         return reporter.household.grid.region
     if getattr(reporter, "region_id", None):
         return reporter.region
@@ -133,12 +145,11 @@ def _idempotent_replay(owner: str, key: str, fingerprint: str) -> ReportResult |
     record = IdempotencyRecord.objects.select_related("case").filter(owner=owner, key=key).first()
     if record is None:
         return None
-    if record.request_hash != fingerprint:
-        raise IdempotencyConflict("该 Idempotency-Key 已用于另一份不同的提交")
+    check_replay(record.request_hash, fingerprint, "提交")
     return ReportResult(case=record.case, created=False)
 
 
-def _save_photos(case: Case, transition: Transition, photos) -> None:
+def _save_photos(case: Case, transition: Transition, photos: Iterable[ProcessedPhoto]) -> None:
     for i, photo in enumerate(photos, start=1):
         row = Photo(case=case, transition=transition, width=photo.width, height=photo.height,
                     size_bytes=len(photo.image))
@@ -155,24 +166,23 @@ _MOVABLE = ["status", "handling_level", "assignee_department", "assignee_user", 
             "evaluation", "evaluation_comment", "evaluated_at", "close_due_at", "duplicate_of", "updated_at"]
 
 
-def _move(case: Case, *, action: str, actor, to_status: str | None = None, note: str = "", now=None,
-          keep_clock: bool = False, photos=(), **changes) -> Transition:
+def _move(case: Case, *, action: str, actor: User | None, to_status: str | None = None, note: str = "",
+          now: dt.datetime | None = None, keep_clock: bool = False, photos: Iterable[ProcessedPhoto] = (),
+          **changes: Any) -> Transition:
     """Apply ``changes`` and the new status only if nobody changed the case meanwhile
     (``UPDATE … WHERE status = old``); then record the transition and restart the step clock."""
     now = now or timezone.now()
     from_status, from_level = case.status, case.handling_level
     allowed_target = target_of(action, from_status) if action in TRANSITIONS else None
     target = to_status or allowed_target
+    assert target is not None  # an action without a target of its own names one (``to_status``)
     for name, value in changes.items():
         setattr(case, name, value)
     case.status = target
     case.updated_at = now
     if target != from_status or "handling_level" in changes:
-        deadlines.set_step_clock(case, started=now, keep_running=keep_clock)
-    values = {}
-    for name in _MOVABLE:
-        f = Case._meta.get_field(name)
-        values[f.attname] = getattr(case, f.attname)
+        rules.set_step_clock(case, started=now, keep_running=keep_clock)
+    values = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.name in _MOVABLE}
     with transaction.atomic():
         updated = Case.objects.filter(pk=case.pk, status=from_status).update(**values)
         if not updated:
@@ -186,11 +196,6 @@ def _move(case: Case, *, action: str, actor, to_status: str | None = None, note:
     return transition
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def _reason(note: str, what: str) -> str:
     note = (note or "").strip()
     if len(note) < 2:
@@ -199,8 +204,8 @@ def _reason(note: str, what: str) -> str:
 
 
 @transaction.atomic
-def case_accept(*, case: Case, actor, note: str = "", handle_myself: bool = False) -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以受理")
+def case_accept(*, case: Case, actor: User, note: str = "", handle_myself: bool = False) -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以受理")
     now = timezone.now()
     _move(case, action="accept", actor=actor, note=note, now=now, accepted_at=now)
     if handle_myself:
@@ -212,8 +217,8 @@ def case_accept(*, case: Case, actor, note: str = "", handle_myself: bool = Fals
 
 
 @transaction.atomic
-def case_reject(*, case: Case, actor, reason: str, duplicate_of: Case | None = None) -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以作出不予受理")
+def case_reject(*, case: Case, actor: User, reason: str, duplicate_of: Case | None = None) -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以作出不予受理")
     note = _reason(reason, "不予受理的理由")
     if duplicate_of is not None:
         return case_merge(case=case, into=duplicate_of, actor=actor, note=note)
@@ -223,10 +228,10 @@ def case_reject(*, case: Case, actor, reason: str, duplicate_of: Case | None = N
 
 
 @transaction.atomic
-def case_dispatch(*, case: Case, actor, level: str | None = None, department=None, assignee=None,
-                  note: str = "") -> Case:
+def case_dispatch(*, case: Case, actor: User, level: str | None = None, department: Department | None = None,
+                  assignee: User | None = None, note: str = "") -> Case:
     """派遣: to a handler at the same or a lower level, to a department (网格吹哨、部门报到), or to a person."""
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以派遣")
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以派遣")
     if department is not None:
         if not case.scope_path.startswith(department.region.path) or not department.is_active:
             raise CaseError("只能派往事件所在乡镇或区县的职能部门")
@@ -251,33 +256,34 @@ def case_dispatch(*, case: Case, actor, level: str | None = None, department=Non
 
 
 @transaction.atomic
-def case_start(*, case: Case, actor, note: str = "") -> Case:
-    _require(rules.is_owner(actor, case), "只有承办人员可以开始处置")
+def case_start(*, case: Case, actor: User, note: str = "") -> Case:
+    require(rules.is_owner(actor, case), "只有承办人员可以开始处置")
     _move(case, action="start", actor=actor, note=note, keep_clock=True,
           assignee_user=case.assignee_user or actor)
     return case
 
 
 @transaction.atomic
-def case_handle(*, case: Case, actor, note: str, photos=()) -> Case:
-    _require(rules.is_owner(actor, case), "只有承办人员可以提交处置结果")
+def case_handle(*, case: Case, actor: User, note: str, photos: Sequence[ProcessedPhoto] = ()) -> Case:
+    require(rules.is_owner(actor, case), "只有承办人员可以提交处置结果")
     note = _reason(note, "处置情况")
     now = timezone.now()
     _move(case, action="handle", actor=actor, note=note, now=now, photos=photos, handled_at=now)
     return case
 
 
-def _last_handler_id(case: Case):
+def _last_handler_id(case: Case) -> int | None:
     return case.transitions.filter(action="handle").order_by("-created_at", "-id").values_list(
         "actor_id", flat=True).first()
 
 
 @transaction.atomic
-def case_verify(*, case: Case, actor, passed: bool, note: str = "", photos=(), close: bool = False) -> Case:
+def case_verify(*, case: Case, actor: User, passed: bool, note: str = "", photos: Sequence[ProcessedPhoto] = (),
+                close: bool = False) -> Case:
     """核查 on site; ``close`` closes a passed case in the same step (核查通过并结案)."""
-    _require(rules.can_verify(actor, case), "无权核查此事件")
+    require(rules.can_verify(actor, case), "无权核查此事件")
     if _last_handler_id(case) == actor.id:
-        raise PermissionDenied("不能核查自己处置的事件")
+        raise Forbidden("不能核查自己处置的事件")
     if passed:
         _move(case, action="verify_pass", actor=actor, note=note, photos=photos)
         if close:
@@ -291,15 +297,13 @@ def case_verify(*, case: Case, actor, passed: bool, note: str = "", photos=(), c
 
 
 @transaction.atomic
-def case_close(*, case: Case, actor, note: str = "") -> Case:
-    _require(rules.can_verify(actor, case), "无权结案")
+def case_close(*, case: Case, actor: User, note: str = "") -> Case:
+    require(rules.can_verify(actor, case), "无权结案")
     now = timezone.now()
     on_time = case.close_due_at is None or now <= case.close_due_at
     _move(case, action="close", actor=actor, note=note, now=now, closed_at=now, closed_on_time=on_time,
           closed_level=case.handling_level)
     # A villager whose report proved real earns the rulebook's points (pending the monthly review).
-    from xiangzhi.points.services import entry_award_for_case
-
     entry_award_for_case(case=case, actor=actor, now=now)
     for merged in case.duplicates.filter(status=Status.MERGED):
         _move(merged, action="close_merged", actor=actor, note=f"随 {case.number} 结案", now=now, closed_at=now,
@@ -310,12 +314,13 @@ def case_close(*, case: Case, actor, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_evaluate(*, case: Case, actor, evaluation: str, comment: str = "") -> Case:
-    _require(rules.can_evaluate(actor, case), "只有报告人可以评价")
+def case_evaluate(*, case: Case, actor: User, evaluation: str, comment: str = "") -> Case:
+    require(rules.can_evaluate(actor, case), "只有报告人可以评价")
     if evaluation not in Evaluation.values:
         raise CaseError("评价应为满意、基本满意或不满意")
     now = timezone.now()
-    fields = {"evaluation": evaluation, "evaluation_comment": comment.strip()[:500], "evaluated_at": now}
+    fields: dict[str, Any] = {"evaluation": evaluation, "evaluation_comment": comment.strip()[:500],
+                              "evaluated_at": now}
     target_of("evaluate", case.status)
     if evaluation == Evaluation.DISSATISFIED and settings.CASE_REOPEN_ON_DISSATISFIED:
         # 不满意: back to the verifier for review; its closure no longer stands.
@@ -328,18 +333,18 @@ def case_evaluate(*, case: Case, actor, evaluation: str, comment: str = "") -> C
 
 
 @transaction.atomic
-def case_archive(*, case: Case, actor=None, note: str = "") -> Case:
+def case_archive(*, case: Case, actor: User | None = None, note: str = "") -> Case:
     if actor is not None:
-        _require(rules.can_verify(actor, case), "无权归档")
+        require(rules.can_verify(actor, case), "无权归档")
     _move(case, action="archive", actor=actor, note=note)
     return case
 
 
 @transaction.atomic
-def case_escalate(*, case: Case, actor, note: str, to_level: str | None = None, system: bool = False) -> Case:
+def case_escalate(*, case: Case, actor: User, note: str, to_level: str | None = None, system: bool = False) -> Case:
     """上报 / 吹哨: one level up, or straight to a named higher level (网格吹哨直达乡镇)."""
     if not system:
-        _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以上报")
+        require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以上报")
         note = _reason(note, "上报理由")
     up = level_up(case.handling_level)
     if up is None:
@@ -357,8 +362,8 @@ def case_escalate(*, case: Case, actor, note: str, to_level: str | None = None, 
 
 
 @transaction.atomic
-def case_hand_back(*, case: Case, actor, note: str) -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以回退")
+def case_hand_back(*, case: Case, actor: User, note: str) -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以回退")
     note = _reason(note, "回退理由")
     down = level_down(case.handling_level)
     if down is None or (down == HandlingLevel.GRID and case.grid is None):
@@ -370,8 +375,8 @@ def case_hand_back(*, case: Case, actor, note: str) -> Case:
 
 
 @transaction.atomic
-def case_reassign(*, case: Case, actor, assignee, note: str = "") -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以改派")
+def case_reassign(*, case: Case, actor: User, assignee: User | None, note: str = "") -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以改派")
     if assignee is None or not rules.can_be_assigned(assignee, case):
         raise CaseError("只能改派给在该事件所在地负责本级办理的在岗工作人员")
     _move(case, action="reassign", actor=actor, note=note, keep_clock=True, to_status=Status.DISPATCHED,
@@ -381,28 +386,28 @@ def case_reassign(*, case: Case, actor, assignee, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_suspend(*, case: Case, actor, reason: str) -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以缓办")
+def case_suspend(*, case: Case, actor: User, reason: str) -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以缓办")
     note = _reason(reason, "缓办理由")
     _move(case, action="suspend", actor=actor, note=note, suspended_from=case.status)
     return case
 
 
 @transaction.atomic
-def case_resume(*, case: Case, actor, note: str = "") -> Case:
-    _require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以恢复办理")
+def case_resume(*, case: Case, actor: User, note: str = "") -> Case:
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以恢复办理")
     now = timezone.now()
     suspended_at = case.step_started_at
     # The time spent suspended does not count against the closure deadline.
     _move(case, action="resume", actor=actor, to_status=case.suspended_from or Status.ACCEPTED, note=note,
-          now=now, suspended_from="", close_due_at=deadlines.extend(case.close_due_at, suspended_at, now))
+          now=now, suspended_from="", close_due_at=rules.extend(case.close_due_at, suspended_at, now))
     return case
 
 
 @transaction.atomic
-def case_supervise(*, case: Case, actor, note: str) -> Case:
+def case_supervise(*, case: Case, actor: User, note: str) -> Case:
     """督办: a push from the township or county; no state change, a record and a notice."""
-    _require(rules.is_manager(actor, case), "只有乡镇、区县管理人员可以督办")
+    require(rules.is_manager(actor, case), "只有乡镇、区县管理人员可以督办")
     note = _reason(note, "督办意见")
     target_of("supervise", case.status)
     _move(case, action="supervise", actor=actor, to_status=case.status, note=note,
@@ -412,9 +417,9 @@ def case_supervise(*, case: Case, actor, note: str) -> Case:
 
 
 @transaction.atomic
-def case_merge(*, case: Case, into: Case, actor, note: str = "") -> Case:
+def case_merge(*, case: Case, into: Case, actor: User, note: str = "") -> Case:
     """Merge a duplicate into the case it repeats; it closes with that case and its reporter is told."""
-    _require(rules.can_steer(actor, case) and rules.can_see(actor, into), "无权合并这两个事件")
+    require(rules.can_steer(actor, case) and rules.can_see(actor, into), "无权合并这两个事件")
     if into.pk == case.pk or into.duplicate_of_id is not None:
         raise CaseError("不能合并到自身或已被合并的事件")
     if not into.is_open:
@@ -424,51 +429,179 @@ def case_merge(*, case: Case, into: Case, actor, note: str = "") -> Case:
     return case
 
 
-# --- duplicates ----------------------------------------------------------------------------------
-
-def duplicate_candidates(case: Case) -> list[Case]:
-    """Open cases of the same category within the configured distance and time window."""
-    if case.lon is None:
-        return []
-    window = dt.timedelta(hours=settings.CASE_DUPLICATE_HOURS)
-    meters = settings.CASE_DUPLICATE_METERS
-    dlat = meters / 111_320
-    dlon = meters / (111_320 * max(0.1, math.cos(math.radians(case.lat))))
-    nearby = (
-        Case.objects.filter(
-            category=case.category, created_at__gte=case.created_at - window, created_at__lte=case.created_at,
-            lon__range=(case.lon - dlon, case.lon + dlon), lat__range=(case.lat - dlat, case.lat + dlat),
-            duplicate_of__isnull=True,
-        )
-        .exclude(pk=case.pk)
-        .exclude(status__in=[Status.REJECTED, Status.MERGED])
-        .order_by("created_at")
-    )
-    return [c for c in nearby if _meters(case, c) <= meters]
-
-
-def _meters(a: Case, b: Case) -> float:
-    la1, la2 = math.radians(a.lat), math.radians(b.lat)
-    dla, dlo = la2 - la1, math.radians(b.lon - a.lon)
-    h = math.sin(dla / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlo / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
 # --- notices ------------------------------------------------------------------------------------
 
-def _notify_users(users, case: Case, kind: str, title: str) -> None:
-    from xiangzhi.notifications.services import notify
+def _notice(case: Case, kind: str, title: str) -> dict[str, str]:
+    return {"kind": kind, "title": title, "body": f"{case.number} {case.title}", "link": f"/cases/{case.pk}/"}
 
-    notify(recipients=list(users), kind=kind, title=title, body=f"{case.number} {case.title}",
-           link=f"/cases/{case.pk}/")
+
+def _notify_users(users: Iterable[User | int], case: Case, kind: str, title: str) -> None:
+    notify(recipients=list(users), **_notice(case, kind, title))
 
 
 def _notify_owners(case: Case, kind: str, title: str) -> None:
-    from xiangzhi.cases.selectors import owner_ids_of_cases
+    _notify_users(case_owner_ids([case])[case.pk], case, kind, title)
 
-    _notify_users(owner_ids_of_cases([case])[case.pk], case, kind, title)
+
+def _notify_owners_after_commit(case: Case, kind: str, title: str) -> None:
+    """``_notify_owners`` for the intake: the worker looks the owners up and writes the notices once
+    the report has committed (nothing for a report rolled back), for the level the case had now."""
+    placed = {name: getattr(case, name) for name in tasks.OWNER_FIELDS}
+    transaction.on_commit(partial(_owner_notice_enqueue, placed, _notice(case, kind, title)), robust=True)
+
+
+def _owner_notice_enqueue(placed: dict[str, Any], notice: dict[str, str]) -> None:
+    try:
+        tasks.case_owners_notify(placed, notice)
+    except Exception:
+        # The queue is down: write the notices here rather than lose them.
+        logger.exception("case %s: owner notice not queued, written in the request", placed["id"])
+        tasks.case_owners_notify.call_local(placed, notice)
 
 
 def _notify_reporter(case: Case, kind: str, title: str) -> None:
-    if case.reporter_id:
+    if case.reporter is not None:
         _notify_users([case.reporter], case, kind, title)
+
+
+# --- the deadline sweep -------------------------------------------------------------------------
+#
+# The background worker runs it every minute. Each case is claimed with a conditional
+# ``UPDATE … WHERE overdue_at IS NULL … RETURNING id`` so two workers sweeping at once never act on
+# the same case twice, and a worker that was down catches up on everything that fell due meanwhile.
+
+SWEEP_BATCH = 2000
+
+
+@dataclass
+class SweepResult:
+    warned: list[int] = field(default_factory=list)
+    overdue: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    archived: list[int] = field(default_factory=list)
+
+
+def _sweep_claim(column: str, due_column: str, ids: list[int], now: dt.datetime, extra: str = "") -> list[int]:
+    """Set ``column`` = now where it is still empty and ``due_column`` has passed (a case escalated
+    meanwhile has a new clock); return the ids this call won."""
+    if not ids:
+        return []
+    table = Case._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    # Table and column names are our own constants; every value is a bound parameter.
+    sql = (f"UPDATE {table} SET {column} = %s{extra} WHERE id IN ({marks}) AND {column} IS NULL "  # noqa: S608
+           f"AND {due_column} <= %s AND status IN ({statuses}) RETURNING id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *ids, now, *OPEN_STATUSES])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def case_deadline_sweep(now: dt.datetime | None = None) -> SweepResult:
+    """The minute sweep: warn before the step is due, mark overdue (escalating where the category says
+    so) and archive closed cases whose evaluation window has passed."""
+    now = now or timezone.now()
+    result = SweepResult()
+    open_cases = Case.objects.filter(status__in=OPEN_STATUSES)
+
+    due_soon = open_cases.filter(warn_at__lte=now, due_at__gt=now, warned_at__isnull=True)
+    for ids in _sweep_batches(due_soon.values_list("id", flat=True)):
+        with transaction.atomic():
+            won = _sweep_claim("warned_at", "warn_at", ids, now)
+            result.warned += won
+            _sweep_record(won, "warn", now)
+            _sweep_notify(won, "case_due_soon", "事件即将超时")
+
+    overdue = open_cases.filter(due_at__lte=now, overdue_at__isnull=True)
+    for ids in _sweep_batches(overdue.values_list("id", flat=True)):
+        with transaction.atomic():
+            won = _sweep_claim("overdue_at", "due_at", ids, now, extra=", ever_overdue = TRUE")
+            result.overdue += won
+            _sweep_record(won, "overdue", now)
+            escalated = _sweep_escalate(won, now)
+            result.escalated += escalated
+            _sweep_notify(escalated, "case_escalated", "超时自动上报")
+            moved_up = set(escalated)
+            _sweep_notify([i for i in won if i not in moved_up], "case_overdue", "事件已超时")
+
+    window = dt.timedelta(days=settings.CASE_EVALUATION_DAYS)
+    stale = Case.objects.filter(status=Status.CLOSED, closed_at__lte=now - window).values_list("id", flat=True)
+    for case in Case.objects.filter(pk__in=list(stale[:SWEEP_BATCH])).select_related("category"):
+        try:
+            case_archive(case=case, note=f"评价期（{settings.CASE_EVALUATION_DAYS}天）已过，自动归档")
+        except TransitionError:
+            continue  # someone evaluated or reopened it meanwhile
+        result.archived.append(case.pk)
+    return result
+
+
+def _sweep_batches(ids_qs: Iterable[int]) -> Iterator[list[int]]:
+    ids = list(ids_qs)
+    for i in range(0, len(ids), SWEEP_BATCH):
+        yield ids[i:i + SWEEP_BATCH]
+
+
+def _sweep_record(ids: list[int], action: str, now: dt.datetime) -> None:
+    rows = Case.objects.filter(pk__in=ids).values_list("id", "status", "handling_level", "assignee_department_id")
+    Transition.objects.bulk_create([
+        Transition(case_id=pk, action=action, from_status=status, to_status=status, from_level=level,
+                   to_level=level, department_id=dept, created_at=now,
+                   note="系统：即将超时" if action == "warn" else "系统：已超过本环节时限")
+        for pk, status, level, dept in rows
+    ], batch_size=SWEEP_BATCH)
+
+
+def _sweep_escalate(ids: list[int], now: dt.datetime) -> list[int]:
+    """Cases whose category says so go one level up (the system's 上报), as ``case_escalate`` would
+    move them, but in one UPDATE per group of cases sharing status, level and category (they share
+    the new level and the new step clock). The rows are locked first: the caller's transaction holds
+    them until the transitions are written. At the top level a case is only reported overdue."""
+    rows = list(
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status__in=OPEN_STATUSES, category__overdue_action=OverdueAction.ESCALATE)
+        .values_list("id", "status", "handling_level", "category_id", "assignee_department_id")
+    )
+    groups: dict[tuple[str, str, int], list[tuple[int, str, str, int, int | None]]] = {}
+    for row in rows:
+        if level_up(row[2]) is not None:
+            groups.setdefault((row[1], row[2], row[3]), []).append(row)
+    categories = Category.objects.in_bulk({key[2] for key in groups})
+    transitions, escalated = [], []
+    for (status, level, category_id), members in groups.items():
+        up = level_up(level)
+        target = target_of("escalate", Status.ACCEPTED)
+        assert up is not None and target is not None  # grouped below the top; escalating names its target
+        moved = Case(category=categories[category_id], status=target)
+        rules.set_step_clock(moved, started=now)
+        changes = {
+            "status": moved.status, "handling_level": up, "assignee_department": None, "assignee_user": None,
+            "escalation_count": F("escalation_count") + 1, "step_started_at": now, "due_at": moved.due_at,
+            "warn_at": moved.warn_at, "warned_at": None, "overdue_at": None, "updated_at": now,
+        }
+        if status == Status.REPORTED:
+            changes["accepted_at"] = now
+        member_ids = [m[0] for m in members]
+        Case.objects.filter(pk__in=member_ids).update(**changes)
+        for pk, _, _, _, dept in members:
+            if status == Status.REPORTED:
+                transitions.append(Transition(
+                    case_id=pk, action="accept", from_status=status, to_status=Status.ACCEPTED, from_level=level,
+                    to_level=level, department_id=dept, note="上报时一并受理", created_at=now))
+            transitions.append(Transition(
+                case_id=pk, action="escalate", from_status=Status.ACCEPTED if status == Status.REPORTED else status,
+                to_status=moved.status, from_level=level, to_level=up, note="超时自动上报", created_at=now))
+        escalated += member_ids
+    Transition.objects.bulk_create(transitions, batch_size=SWEEP_BATCH)
+    return sorted(escalated)
+
+
+def _sweep_notify(ids: list[int], kind: str, title: str) -> None:
+    """One notice per case to whoever staffs its level now: owners looked up for all cases at once."""
+    if not ids:
+        return
+    cases = list(Case.objects.filter(pk__in=ids).only(
+        "id", "number", "title", "handling_level", "grid_id", "scope_path", "assignee_department_id",
+        "assignee_user_id"))
+    owners = case_owner_ids(cases)
+    notify_many(Message(tuple(owners[c.pk]), kind, f"{title}：{c.title}", f"{c.number} {c.title}", f"/cases/{c.pk}/")
+                for c in cases)

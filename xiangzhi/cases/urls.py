@@ -8,7 +8,6 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("new/", views.case_new, name="new"),
     path("hotline/", include("xiangzhi.cases.hotline_views")),  # 12345 import: page and templates
-    path("figures/", include("xiangzhi.cases.figures_views")),  # 统计: page and wall screen
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/act/<str:action>/", views.case_act, name="act"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),

@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import Category, HandlingLevel, Photo, Status
-from xiangzhi.cases.workflow import ACTION_NAMES, TransitionError
+from xiangzhi.cases.rules import ACTION_NAMES
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.regions.models import Department
 from xiangzhi.regions.selectors import ancestor_paths
@@ -38,15 +39,15 @@ def inbox(request):
 def _photos_from(files) -> list:
     uploads = files.getlist("photos")
     if len(uploads) > settings.CASE_PHOTO_MAX_COUNT:
-        raise services.CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
+        raise CaseError(f"最多上传 {settings.CASE_PHOTO_MAX_COUNT} 张照片")
     out = []
     for i, upload in enumerate(uploads, start=1):
         if upload.size > settings.CASE_PHOTO_MAX_BYTES:
-            raise services.CaseError(f"第 {i} 张照片过大（上限 {settings.CASE_PHOTO_MAX_BYTES // 1024 // 1024} MB）")
+            raise CaseError(f"第 {i} 张照片过大（上限 {settings.CASE_PHOTO_MAX_BYTES // 1024 // 1024} MB）")
         try:
             out.append(process(upload.read(), max_bytes=settings.CASE_PHOTO_MAX_BYTES))
         except PhotoError as exc:
-            raise services.CaseError(f"第 {i} 张照片：{exc}") from None
+            raise CaseError(f"第 {i} 张照片：{exc}") from None
     return out
 
 
@@ -54,7 +55,7 @@ def _float(value):
     try:
         return float(value) if value not in (None, "") else None
     except ValueError:
-        raise services.CaseError("坐标格式不正确") from None
+        raise CaseError("坐标格式不正确") from None
 
 
 @login_required
@@ -68,7 +69,7 @@ def case_new(request):
         try:
             category = categories.filter(code=request.POST.get("category")).first()
             if category is None:
-                raise services.CaseError("请选择事件类别")
+                raise CaseError("请选择事件类别")
             proactive = user.role in ("grid_chief", "grid_worker")
             result = services.case_report(
                 channel="worker" if proactive else "resident", category=category,
@@ -79,7 +80,7 @@ def case_new(request):
                 idempotency_key=request.POST.get("submission_id") or None,
                 fingerprint=request.POST.get("submission_id") or None,
             )
-        except services.CaseError as exc:
+        except CaseError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, f"已上报，编号 {result.case.number}")
@@ -109,7 +110,8 @@ def case_detail(request, case_id: int):
         "case": case, "history": history, "actions": actions.available_actions(request.user, case),
         "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
         "photos": case.photos.filter(transition__action="report"),
-        "duplicates": selectors.case_duplicates_for_user(request.user, case) if case.status == Status.REPORTED else [],
+        "duplicates": (selectors.case_duplicate_list_for_user(request.user, case)
+                       if case.status == Status.REPORTED else []),
     })
 
 
@@ -137,7 +139,7 @@ def case_act(request, case_id: int, action: str):
                         level=request.POST.get("level") or None, department=department,
                         assignee_id=_id(request.POST["assignee"]) if request.POST.get("assignee") else None,
                         evaluation=request.POST.get("evaluation", ""), into=into, photos=_photos_from(request.FILES))
-    except (services.CaseError, TransitionError) as exc:
+    except (CaseError, TransitionError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已{actions.ACTIONS[action].label}")

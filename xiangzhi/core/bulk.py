@@ -1,9 +1,14 @@
 """Bulk insert for the places that write rows by the thousand."""
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
 from django.db import connections, models
 
+M = TypeVar("M", bound=models.Model)
 
-def bulk_insert(model: type[models.Model], rows: list) -> list:
+
+def bulk_insert(model: type[M], rows: list[M]) -> list[M]:
     """Insert rows many thousand at a time (the points ledger's yearly settlement, the demo, the
     benchmarks): one ``COPY`` on PostgreSQL, ``executemany`` in chunks on
     SQLite (Django's ``bulk_create`` is held to 999 parameters a statement there). Ids are reserved
@@ -12,11 +17,12 @@ def bulk_insert(model: type[models.Model], rows: list) -> list:
     each row as they are; only files (their name) and, for SQLite, dates and times are adapted."""
     if not rows:
         return rows
-    alias = model.objects.db
+    alias = model._default_manager.db
     conn = connections[alias]
     meta = model._meta
     quote = conn.ops.quote_name
     table = quote(meta.db_table)
+    ids: Sequence[int]
     if meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
         with conn.cursor() as cursor:
             if conn.vendor == "postgresql":
@@ -30,7 +36,7 @@ def bulk_insert(model: type[models.Model], rows: list) -> list:
         for obj, pk in zip(rows, ids, strict=True):
             obj.pk = pk
     fields = meta.concrete_fields
-    adapt = []
+    adapt: list[tuple[int, Callable[[Any], Any]]] = []
     for i, f in enumerate(fields):
         kind = f.get_internal_type()
         if kind in ("FileField", "ImageField"):
@@ -41,7 +47,7 @@ def bulk_insert(model: type[models.Model], rows: list) -> list:
             adapt.append((i, conn.ops.adapt_datefield_value))
     names = [f.attname for f in fields]
 
-    def values(chunk):
+    def values(chunk: Iterable[M]) -> Iterator[list[Any]]:
         for obj in chunk:
             row = [obj.__dict__[name] for name in names]
             for i, fn in adapt:

@@ -21,6 +21,8 @@ A ``Conflict`` is a kind of ``Invalid``: a form that shows refusals catches both
 
 from __future__ import annotations
 
+from typing import Any
+
 NOT_FOUND_MESSAGE = "不存在或无权查看"
 
 
@@ -31,9 +33,10 @@ class DomainError(ValueError):
     code = "invalid"
     default_message = "请求不正确"
 
-    def __init__(self, message: str | None = None, *, fields: list[dict] | None = None, code: str | None = None):
+    def __init__(self, message: str | None = None, *, fields: list[dict[str, Any]] | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message or self.default_message)
-        self.fields: list[dict] = fields or []
+        self.fields: list[dict[str, Any]] = fields or []
         if code is not None:
             self.code = code
 
@@ -76,7 +79,7 @@ class BadNumber(Invalid):
     """A form field that should be a whole number and is not."""
 
 
-def field_error(name: str, message: str) -> list[dict]:
+def field_error(name: str, message: str) -> list[dict[str, Any]]:
     """The ``fields`` of an error about one input."""
     return [{"field": name, "message": message}]
 
@@ -94,9 +97,9 @@ def status_of(exc: DomainError) -> int:
     return 422
 
 
-def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
+def error_body(code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The API's structured error: ``{"error": {"code", "message", "fields"?}}``."""
-    body: dict = {"error": {"code": code, "message": message}}
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
     return body

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from xiangzhi.core.errors import DomainError, Forbidden, NotFound, error_body, status_of
 
 
-def error_response(status: int, code: str, message: str, fields: list[dict] | None = None) -> JsonResponse:
+def error_response(status: int, code: str, message: str, fields: list[dict[str, Any]] | None = None) -> JsonResponse:
     """The API's structured error as a response, for the places that answer outside the API's own
     exception handlers (webhooks, the token endpoint)."""
     return JsonResponse(error_body(code, message, fields), status=status, json_dumps_params={"ensure_ascii": False})
@@ -24,7 +27,7 @@ class DomainErrorMiddleware:
     """A domain error that a page's view lets through answers with the site's error page: 404 for
     ``NotFound``, 403 for ``Forbidden``, otherwise 400 with the error's own message."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -38,5 +41,5 @@ class DomainErrorMiddleware:
         if isinstance(exc, Forbidden):
             return response_for_exception(request, PermissionDenied(str(exc)))
         bad = BadRequest(str(exc))
-        bad.domain_error = exc  # the 400 page shows the refusal's own words
+        bad.domain_error = exc  # type: ignore[attr-defined]  # the 400 page shows the refusal's own words
         return response_for_exception(request, bad)

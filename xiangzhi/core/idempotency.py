@@ -11,7 +11,7 @@ from xiangzhi.core.errors import IdempotencyConflict, Invalid
 KEY_MAX_LENGTH = 100
 
 
-def fingerprint(value) -> str:
+def fingerprint(value: object) -> str:
     """A stable digest of what was asked (dict keys in sorted order, anything else as text)."""
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 

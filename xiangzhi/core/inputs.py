@@ -10,7 +10,8 @@ def require(allowed: bool, message: str | None = None) -> None:
         raise Forbidden(message)
 
 
-def text(value, name: str, label: str, limit: int, *, required: bool = False, error: type[Invalid] = Invalid) -> str:
+def text(value: str | None, name: str, label: str, limit: int, *, required: bool = False,
+         error: type[Invalid] = Invalid) -> str:
     """Trimmed text of at most ``limit`` characters; blank allowed unless ``required``."""
     value = (value or "").strip()
     if required and not value:
@@ -20,7 +21,7 @@ def text(value, name: str, label: str, limit: int, *, required: bool = False, er
     return value
 
 
-def number(value, name: str, label: str, *, low: int, high: int, optional: bool = False,
+def number(value: object, name: str, label: str, *, low: int, high: int, optional: bool = False,
            error: type[Invalid] = Invalid) -> int | None:
     """A whole number (already parsed, not a bool) between ``low`` and ``high``."""
     if value is None and optional:
@@ -30,10 +31,10 @@ def number(value, name: str, label: str, *, low: int, high: int, optional: bool 
     return value
 
 
-def form_int(value, label: str | None = None, *, blank: int | None = None) -> int | None:
+def form_int(value: str | float | None, label: str | None = None, *, blank: int | None = None) -> int | None:
     """A whole number typed into a form: blank gives ``blank``, anything else not a whole number
     is refused with ``BadNumber`` (shown beside the form, or a 400 page)."""
-    if value in (None, ""):
+    if value is None or value == "":
         return blank
     try:
         return int(value)
@@ -41,9 +42,11 @@ def form_int(value, label: str | None = None, *, blank: int | None = None) -> in
         raise BadNumber(f"{label}应为整数" if label else "数字格式不正确") from None
 
 
-def optional_int(value) -> int | None:
+def optional_int(value: str | float | None) -> int | None:
     """A whole number from a query string, or ``None`` when blank or not a number (filters ignore
     what they cannot read)."""
+    if value is None:
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):

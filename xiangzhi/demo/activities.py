@@ -26,6 +26,7 @@ from xiangzhi.activities import selectors, services
 from xiangzhi.activities.errors import ActivityError
 from xiangzhi.people.models import Household
 from xiangzhi.points import services as points
+from xiangzhi.points.selectors import rule_get_in_force
 from xiangzhi.regions.models import Region, RegionLevel
 
 # title, place, what to do, preferred item (falls back to volunteer_activity), capacity, hours
@@ -125,9 +126,9 @@ def _create(village, organiser, kind, day: dt.date, rng: random.Random, now: dt.
     title, place, description, code, capacity, hours = kind
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.choice((8, 9, 14, 15)), rng.choice((0, 30)))))
     created = min(start - dt.timedelta(days=rng.randint(3, 6)), now - dt.timedelta(minutes=5))
-    rule = selectors.award_rule_get(village, code, day)
-    if rule is None or code not in {r.code for r in selectors.award_rules_for_village(village, day)}:
-        rule = selectors.award_rule_get(village, FALLBACK_RULE, day)
+    rule = rule_get_in_force(village, code, day)
+    if rule is None or code not in {r.code for r in selectors.award_rule_list_for_village(village, day)}:
+        rule = rule_get_in_force(village, FALLBACK_RULE, day)
     if rule is None:
         return None
     try:

@@ -12,7 +12,6 @@ resident county never sits in memory at once.
 import datetime as dt
 import importlib
 import json
-import math
 import random
 import time
 from collections import Counter
@@ -27,10 +26,10 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import connection, models, transaction
 
 from xiangzhi.accounts.models import Role, User
+from xiangzhi.core.bulk import bulk_insert
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.activities import write_activities
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
@@ -73,12 +72,9 @@ from xiangzhi.people.models import (
 )
 from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Liaison, Region, RegionLevel
 from xiangzhi.regions.selectors import grid_index_invalidate
-from xiangzhi.regions.services import region_path
+from xiangzhi.regions.services import grid_path, region_path
 
 BATCH = 2000
-# Field types whose values the database driver cannot take as they are (``_Writer.insert_raw``).
-ADAPTED_FIELDS = {"DateTimeField", "DateField", "TimeField", "FileField", "ImageField", "JSONField",
-                  "DecimalField", "UUIDField", "DurationField"}
 # Data migrations that seed configuration (categories, calendars); re-run after a flush.
 SEEDING_MIGRATIONS = [
     "xiangzhi.people.migrations.0002_default_key_categories",
@@ -159,36 +155,10 @@ class _Writer:
         return created
 
     def insert_raw(self, model: type[models.Model], rows: list) -> list:
-        """The same rows through one ``executemany``, ids assigned here: for wide tables, where
-        Django's per-batch SQL building (999 parameters a statement on SQLite) costs more than the
-        inserts. Only on the demo's freshly emptied database, inside its one transaction."""
-        if not rows:
-            return rows
-        fields = model._meta.concrete_fields
-        conn = connections[DEFAULT_DB_ALIAS]
-        # Only dates, times and files need adapting for the driver; other values go as they are.
-        adapt = [f if f.get_internal_type() in ADAPTED_FIELDS else None for f in fields]
-        if model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"):
-            next_id = (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
-            for i, obj in enumerate(rows):
-                obj.pk = next_id + i
-        columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)
-        # Table and column names come from the model, never from input.
-        sql = (f"INSERT INTO {conn.ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
-               f"VALUES ({', '.join(['%s'] * len(fields))})")
-        attnames = [f.attname for f in fields]
-        with conn.cursor() as cursor:
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(sql, [
-                    tuple(getattr(obj, name) if f is None else f.get_db_prep_save(getattr(obj, name), conn)
-                          for name, f in zip(attnames, adapt, strict=True))
-                    for obj in rows[start:start + BATCH]
-                ])
-            if conn.vendor == "postgresql":
-                for statement in conn.ops.sequence_reset_sql(no_style(), [model]):
-                    cursor.execute(statement)
-        for obj in rows:
-            obj._state.adding, obj._state.db = False, "default"
+        """The same rows through ``core.bulk.bulk_insert`` (one COPY on PostgreSQL): for wide tables,
+        where Django's per-batch SQL building (999 parameters a statement on SQLite) costs more than
+        the inserts."""
+        bulk_insert(model, rows)
         self.report.counts[model._meta.label] += len(rows)
         return rows
 
@@ -351,7 +321,7 @@ class _Builder:
     def write_grids(self, plan: Plan) -> None:
         def make(gp: GridPlan, region: Region, parent: Grid | None) -> Grid:
             boundary, lon, lat = boundary_of(gp.geom)
-            gp.path = f"{parent.path if parent else region.path}{gp.code}/"
+            gp.path = grid_path(region, parent, gp.code)
             return Grid(code=gp.code, name=gp.name, level=gp.level, region=region, parent=parent, path=gp.path,
                         boundary=boundary, center_lon=lon, center_lat=lat)
 
@@ -539,14 +509,14 @@ class _Builder:
             sex = Resident.Sex.MALE if rng.random() < 0.8 else Resident.Sex.FEMALE
             return draw_name(rng, sex, rng.randint(1962, 1992), draw_surname(rng, lineage, 0.45))
 
-        for _ in range(_poisson(rng, v.households * 1832 / 140_000)):
+        for _ in range(geo.poisson(rng, v.households * 1832 / 140_000)):
             product = rng.choice(self.spec.products)
             add(Organisation.Kind.COOPERATIVE, f"{county_name}{v.name}{rng.choice(BRANDS)}{product}专业合作社",
                 contact())
-        for _ in range(_poisson(rng, v.households * 3597 / 140_000)):
+        for _ in range(geo.poisson(rng, v.households * 3597 / 140_000)):
             person = contact()
             add(Organisation.Kind.FAMILY_FARM, f"{county_name}{person}家庭农场", person)
-        for _ in range(_poisson(rng, 0.6)):
+        for _ in range(geo.poisson(rng, 0.6)):
             add(Organisation.Kind.ENTERPRISE,
                 f"{self.spec.city_name}{rng.choice(BRANDS)}{rng.choice(self.spec.industries)}有限公司", contact())
         add(Organisation.Kind.SOCIAL, f"{v.name}红白理事会", contact())
@@ -676,16 +646,6 @@ class _Builder:
             liaisons.append(Liaison(user=cadre, region=self.regions[v.code], tier=Liaison.Tier.TOWNSHIP_CADRE,
                                     started_on=start))
         self.db.insert(Liaison, liaisons)
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
 
 
 def summary_counts(report: BuildReport) -> dict[str, int]:

@@ -4,8 +4,8 @@ closures spread over the levels like 青草镇's 102 / 39 / 3 (seed 001).
 
 Rows are written with ``bulk_create``, not through the services (a county's 200,000 cases would take
 hours that way), but every case's story is played through the same rules: the transition table
-(``workflow.TRANSITIONS``), who acts at each level (``rules``), the step clocks and the closure
-deadline (``deadlines``, on the county's working calendar), the minute sweep's warnings, overdue
+(``rules.TRANSITIONS``), who acts at each level, the step clocks and the closure deadline (all in
+``cases.rules``, on the county's working calendar), the minute sweep's warnings, overdue
 marks and automatic escalation, the evaluation window and automatic archiving. A history case reads
 exactly like one the platform handled, transition by transition.
 
@@ -15,7 +15,6 @@ few villages are built.
 """
 
 import datetime as dt
-import math
 import random
 from bisect import bisect
 from collections import Counter, defaultdict
@@ -31,7 +30,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
-from xiangzhi.cases import deadlines
+from xiangzhi.cases import rules
 from xiangzhi.cases.models import (
     OPEN_STATUSES,
     Case,
@@ -43,7 +42,8 @@ from xiangzhi.cases.models import (
     Status,
     Transition,
 )
-from xiangzhi.cases.workflow import TRANSITIONS, level_up
+from xiangzhi.cases.rules import TRANSITIONS, level_up
+from xiangzhi.demo.geography import poisson
 from xiangzhi.demo.names import draw_name
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.geometry import parse_boundary
@@ -165,7 +165,7 @@ class _County:
 
     def __init__(self):
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
-        self.cal = deadlines.calendar()
+        self.cal = rules.calendar()
         self.regions = {r[0]: r for r in Region.objects.values_list("id", "code", "name", "level", "path", "parent_id")}
         self.county_id = next((r[0] for r in self.regions.values() if r[3] == "county"), None)
         staff: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -254,7 +254,7 @@ class _Story:
                                     department_id=c.assignee_department_id, note=note, created_at=at))
 
     def sweep(self, until: dt.datetime, *, chain: bool = False) -> None:
-        """What the minute sweep (``cases.sweeps.deadline_sweep``) did before ``until``. It stops after
+        """What the minute sweep (``cases.services.case_deadline_sweep``) did before ``until``. It stops after
         an automatic escalation, for the level above to act, unless ``chain`` (nobody acts any more)."""
         c = self.c
         until = min(until, self.now)
@@ -294,7 +294,7 @@ class _Story:
             setattr(c, name, value)
         c.status = target
         if target != from_status or "handling_level" in changes:
-            deadlines.set_step_clock(c, started=at, keep_running=keep_clock)
+            rules.set_step_clock(c, started=at, keep_running=keep_clock)
         self.record(action, at, actor, from_status, from_level, note)
         return True
 
@@ -326,7 +326,7 @@ def write_case_history(insert: Callable, *, seed: int, per_household: float | No
             continue
         households = sum(leaf.households for leaf in leaves)
         rng = random.Random(f"{seed}:cases:{village[1]}")
-        n = _poisson(rng, rate * households)
+        n = poisson(rng, rate * households)
         cases, transitions = _village_history(county, village, leaves, rng, n, now, days, days_cum, next_id)
         next_id += len(cases)
         insert(Case, cases)
@@ -342,18 +342,6 @@ def write_case_history(insert: Callable, *, seed: int, per_household: float | No
             for sql in connection.ops.sequence_reset_sql(no_style(), [Case]):
                 cursor.execute(sql)
     return report
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    if lam > 60:
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
 
 
 def _day_weights(now: dt.datetime, days: int) -> tuple[list[dt.date], list[float]]:
@@ -462,8 +450,8 @@ def _village_history(county: _County, village, leaves: list[Leaf], rng: random.R
 def _open(county: _County, case: Case, now, leaf_worker: int | None, note: str) -> _Story:
     """``case_report``: the closure deadline, the first step clock and the report transition."""
     case.status = S.REPORTED
-    case.close_due_at = county.cal.add_working_hours(case.created_at, deadlines.total_hours(case.category))
-    deadlines.set_step_clock(case, started=case.created_at)
+    case.close_due_at = county.cal.add_working_hours(case.created_at, rules.total_hours(case.category))
+    rules.set_step_clock(case, started=case.created_at)
     story = _Story(county, case, now)
     story.leaf_worker = leaf_worker
     story.record("report", case.created_at, case.reporter_id, "", "", note)
@@ -612,7 +600,7 @@ def _handle_and_close(county: _County, story: _Story, rng, township_id, level, h
             return None
         back = at + dt.timedelta(days=rng.uniform(5, 60))
         if not story.move("resume", back, handler, to_status=c.suspended_from, suspended_from="",
-                          close_due_at=deadlines.extend(c.close_due_at, at, back)):
+                          close_due_at=rules.extend(c.close_due_at, at, back)):
             return None
         t = back
     while True:

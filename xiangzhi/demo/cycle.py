@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
-from xiangzhi.points import cycles, notices
+from xiangzhi.people.models import Household
+from xiangzhi.points import services as points
 from xiangzhi.points.models import PointsNotice
 from xiangzhi.regions.models import Region, RegionLevel
 
@@ -30,7 +31,7 @@ def write_cycle(*, now: dt.datetime | None = None) -> CycleReport:
     today = timezone.localdate(now)
     report = CycleReport()
     # The worker published last quarter's notices yesterday; villagers object, supervisors answer.
-    cycles.cycles_advance(now=now - dt.timedelta(days=1))
+    points.cycles_advance(now=now - dt.timedelta(days=1))
     report.notices = PointsNotice.objects.count()
 
     # Objections in the village of the first demo villager, on last quarter's notice.
@@ -43,29 +44,27 @@ def write_cycle(*, now: dt.datetime | None = None) -> CycleReport:
         neighbour = next((r for r in reversed(notice.rows) if r["household"] != resident.household_id), None) \
             if notice else None
         if notice is not None and supervisor is not None and neighbour is not None:
-            from xiangzhi.people.models import Household
-
-            upheld = notices.objection_file(
+            upheld = points.objection_file(
                 actor=resident, notice=notice, household=Household.objects.get(pk=neighbour["household"]),
                 text=f"{neighbour['number']}户{notice.period_end.month}月参加义务整修村东河道，名单上没有这一项",
                 now=now - dt.timedelta(hours=20))
-            notices.objection_resolve(actor=supervisor, objection=upheld, upheld=True, correction=3,
-                                      resolution="经核对出工登记属实，补记“义务出工”3 分",
-                                      now=now - dt.timedelta(hours=2))
-            dismissed = notices.objection_file(
+            points.objection_resolve(actor=supervisor, objection=upheld, upheld=True, correction=3,
+                                     resolution="经核对出工登记属实，补记“义务出工”3 分",
+                                     now=now - dt.timedelta(hours=2))
+            dismissed = points.objection_file(
                 actor=resident, notice=notice, household=resident.household,
                 text="本户8月垃圾分类应当每周都合格，名单上的分数偏少", now=now - dt.timedelta(hours=19))
-            notices.objection_resolve(actor=supervisor, objection=dismissed, upheld=False,
-                                      resolution="经核查8月第二周抽查未分类，维持原记录",
-                                      now=now - dt.timedelta(hours=1))
+            points.objection_resolve(actor=supervisor, objection=dismissed, upheld=False,
+                                     resolution="经核查8月第二周抽查未分类，维持原记录",
+                                     now=now - dt.timedelta(hours=1))
             report.objections = 2
 
     # The county opens a year-end window in every township, so the supermarkets take orders today.
     admin = User.objects.filter(role=Role.COUNTY_ADMIN).order_by("id").first()
     if admin is not None:
         for township in Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"):
-            cycles.redemption_window_add(actor=admin, township=township, opens_on=today - dt.timedelta(days=3),
+            points.redemption_window_add(actor=admin, township=township, opens_on=today - dt.timedelta(days=3),
                                          closes_on=today + dt.timedelta(days=11), note=WINDOW_NOTE)
             report.windows += 1
-        cycles.cycles_advance(now=now)
+        points.cycles_advance(now=now)
     return report

@@ -192,6 +192,20 @@ def split_counts(total: int, weights: list[float], *, minimum: int = 1) -> list[
     return [b + f for b, f in zip(base, floors, strict=True)]
 
 
+def poisson(rng: random.Random, lam: float) -> int:
+    """How many of a thing that happens ``lam`` times on average (Knuth's method; above 60, where it
+    would draw that many numbers, the normal curve it approaches)."""
+    if lam <= 0:
+        return 0
+    if lam > 60:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
 def area_km2(geom) -> float:
     kx = x_scale(geom)
     return geom.area * kx * KM_PER_DEGREE**2

@@ -19,7 +19,7 @@ from django.utils import timezone
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.plan import GridPlan, Plan
 from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
-from xiangzhi.lib.geo_distance import path_length_m
+from xiangzhi.lib.geo_distance import METRES_PER_DEGREE, path_length_m
 from xiangzhi.people.models import KeyPerson
 from xiangzhi.regions.models import GridAssignment, GridDuty
 
@@ -29,7 +29,6 @@ PATROL_DAYS = 14
 LOG_DAYS = 10
 FIX_EVERY_S = 30
 WALK_M_PER_S = 1.1
-M_PER_DEG = 111_195.0
 
 LOG_LINES = (
     "巡查{road}，路灯、井盖完好。", "巡查{road}，发现垃圾堆放一处，已联系保洁清理。", "走访{n}户重点人员，情况稳定。",
@@ -159,8 +158,8 @@ def _walk(rng: random.Random, geom, start: tuple[float, float], steps: int) -> l
         step = WALK_M_PER_S * FIX_EVERY_S * rng.uniform(0.6, 1.3)
         for _attempt in range(8):
             heading += rng.gauss(0, 0.35)
-            nlon = lon + step * math.sin(heading) / (M_PER_DEG * k)
-            nlat = lat + step * math.cos(heading) / M_PER_DEG
+            nlon = lon + step * math.sin(heading) / (METRES_PER_DEGREE * k)
+            nlat = lat + step * math.cos(heading) / METRES_PER_DEGREE
             if geom.contains(shapely.Point(nlon, nlat)):
                 lon, lat = nlon, nlat
                 break

@@ -3,16 +3,15 @@ of the previous quarter, and everything since is written — 一日一记录 by 
 recorder or the household's grid worker, 一月一审核 by the village's points supervisor a few days
 later; the most recent days still wait in the review queue.
 
-Written through the ledger's bulk path (``ledger.post_bulk``), so each village's entries and reviews
-form a correct hash chain and the balances equal the ledger, exactly as if recorded one by one.
-Every entry obeys its rule: only items the recorder's role may record and that need no photo,
+Written through the ledger's bulk path (``points.services.entries_import``), so each village's
+entries and reviews form a correct hash chain and the balances equal the ledger, exactly as if
+recorded one by one. Every entry obeys its rule: only items the recorder's role may record and that need no photo,
 within the item's caps; a deduction is only approved where the household's points cover it.
 
 Deterministic for a seed and a build day: each village draws from ``seed:points:village code``.
 """
 
 import datetime as dt
-import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -22,11 +21,11 @@ from itertools import accumulate
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
+from xiangzhi.demo.geography import poisson
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.people.models import Household
-from xiangzhi.points import ledger
 from xiangzhi.points.models import EntryKind, PointsEntry, PointsRule, ReviewDecision
-from xiangzhi.points.services import rulebook_install
+from xiangzhi.points.services import Decision, entries_import, rulebook_install
 from xiangzhi.regions.models import GridAssignment, GridDuty, Region, RegionLevel
 
 # Entries per household every five weeks; the county build keeps fewer to stay quick.
@@ -108,7 +107,7 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
         village_rows = []
         for hid, grid_id in households[vid]:
             worker = worker_of_grid.get(grid_id) or worker_of_grid.get(parent_grid.get(grid_id))
-            n = _poisson(rng, rate) + (ACCOUNT_MINIMUM if hid in with_accounts else 0)
+            n = poisson(rng, rate) + (ACCOUNT_MINIMUM if hid in with_accounts else 0)
             if not n:
                 continue
             village_rows += _household(rng, rules_of[town_of[vid]], vid, hid, n, recorder, worker, supervisor,
@@ -133,7 +132,7 @@ def adoption_day(today: dt.date) -> dt.date:
 def _flush(insert, rows, decisions, report: PointsReport, now) -> None:
     if not rows:
         return
-    ledger.post_bulk(rows, decisions, insert=insert, now=now)
+    entries_import(rows, decisions, insert=insert, now=now)
     report.entries += len(rows)
     report.reviews += sum(d is not None for d in decisions)
     report.pending += sum(d is None for d in decisions)
@@ -186,22 +185,14 @@ def _household(rng, rules: tuple[list[PointsRule], list[int]], vid: int, hid: in
         entry = PointsEntry(village_id=vid, household_id=hid, kind=EntryKind.RECORD, points=rule.points,
                             occurred_on=day, recorded_at=at, recorder_id=worker if by_worker else recorder,
                             note=rng.choice(NOTES.get(rule.code, ("",))))
-        ledger.snapshot(entry, rule)
+        entry.copy_rule(rule)
         decision = None
         if reviewed:
             if rejected:
-                decision = ledger.Decision(ReviewDecision.REJECTED, supervisor, review_at, rng.choice(REJECT_REASONS))
+                decision = Decision(ReviewDecision.REJECTED, supervisor, review_at, rng.choice(REJECT_REASONS))
             else:
-                decision = ledger.Decision(ReviewDecision.APPROVED, supervisor, review_at)
+                decision = Decision(ReviewDecision.APPROVED, supervisor, review_at)
                 approved_total += rule.points
                 last_approval = max(last_approval or review_at, review_at)
         out.append((entry, decision))
     return out
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    limit, k, p = math.exp(-lam), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k

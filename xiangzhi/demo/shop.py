@@ -4,9 +4,10 @@ villages: 20–60 a month, spent at a half-yearly window), so a household buys a
 
 文祖北村 carries the seventeen kinds its own supermarket lists; every other village a smaller shelf
 drawn from the same list, always with washing powder, cooking oil, salt, the haircut voucher and the
-star-household plaque. Items are written in bulk together with one restock move each ("上架入库")
-for their opening stock, so an item's stock equals the sum of its moves, exactly as if each had been
-put on the shelf through ``shop_item_create``. Villages that already have a shelf are left alone.
+star-household plaque. Items are written in bulk through ``shop_items_import``, together with one
+restock move each ("上架入库") for their opening stock, so an item's stock equals the sum of its
+moves, exactly as if each had been put on the shelf through ``shop_item_create``. Villages that
+already have a shelf are left alone.
 
 Deterministic for a seed: each village draws from ``seed:shop:village code``.
 """
@@ -18,8 +19,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from xiangzhi.accounts.models import Role, User
+from xiangzhi.points.selectors import household_balance
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.shop.models import ItemKind, MoveReason, ShopItem, ShopStockMove
+from xiangzhi.shop.models import ItemKind, ShopItem
+from xiangzhi.shop.services import shop_items_import, shop_order_hand_over, shop_order_reserve
 
 # name, kind, unit, points, opening stock (None: unlimited), limit per household per window, note
 SHELF = [
@@ -91,10 +95,7 @@ def write_shops(insert: Callable[[type, list], list] | None = None, *, seed: int
             items.append(ShopItem(village_id=village.pk, name=name, kind=kind, unit=unit, price=price, stock=stock,
                                   limit_per_household=limit, is_active=True, sort=sort, note=note,
                                   created_at=now, updated_at=now))
-    items = insert(ShopItem, items)
-    moves = [ShopStockMove(item_id=item.pk, delta=item.stock, reason=MoveReason.RESTOCK, at=now, note="上架入库")
-             for item in items if item.stock]
-    insert(ShopStockMove, moves)
+    moves = shop_items_import(items, insert=insert, now=now)
     report.items = len(items)
     report.units = sum(m.delta for m in moves)
     return report
@@ -110,21 +111,14 @@ class RedemptionReport:
 def write_first_redemption(*, now=None) -> RedemptionReport:
     """The first demo villager reserves a bag of washing powder on their phone and the village's
     points recorder hands it over at the counter, through the shop's services."""
-    from xiangzhi.accounts.models import Role, User
-    from xiangzhi.shop.models import ShopItem
-    from xiangzhi.shop.services import shop_order_hand_over, shop_order_reserve
-
     now = now or timezone.now()
     report = RedemptionReport()
-    from xiangzhi.points.models import PointsBalance
-
     # The first demo villager (by account) whose household has the points for it.
     for resident in User.objects.filter(role=Role.RESIDENT, household__isnull=False).order_by("id"):
         village = resident.household.grid.region
         item = ShopItem.objects.filter(village=village, name="洗衣粉", is_active=True, stock__gt=0).first()
         clerk = User.objects.filter(role=Role.POINTS_RECORDER, region=village).order_by("id").first()
-        points = PointsBalance.objects.filter(pk=resident.household_id).values_list("approved_total", flat=True)
-        if item is not None and clerk is not None and (points.first() or 0) >= item.price:
+        if item is not None and clerk is not None and household_balance(resident.household_id) >= item.price:
             break
     else:
         return report

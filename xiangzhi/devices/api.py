@@ -8,6 +8,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError
 
 from xiangzhi.core.http import error_response
+from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.devices import services
 
 router = Router(tags=["设备告警"])
@@ -75,7 +76,7 @@ def device_alarm(request):
         lon=payload.lon, lat=payload.lat, occurred_at=payload.occurred_at,
     )
     result = services.device_alarm_receive(source=source, alarm=alarm,
-                                           fingerprint=services.cases.request_fingerprint(payload.model_dump()))
+                                           fingerprint=fingerprint(payload.model_dump()))
     case = result.case
     return Status(201 if result.created else 200, {
         "id": case.pk, "number": case.number, "status": case.status, "handling_level": case.handling_level,

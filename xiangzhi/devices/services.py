@@ -18,11 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import Scope
-from xiangzhi.cases import services as cases
+from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Category, Channel
-from xiangzhi.cases.routing import route
+from xiangzhi.cases.selectors import case_route_preview
+from xiangzhi.cases.services import ReportResult, case_report
 from xiangzhi.devices.models import DeviceSource
 from xiangzhi.lib import crypto
+from xiangzhi.regions.models import Region
 
 SIGNATURE_HEADER = "X-Xiangzhi-Signature"
 TIMESTAMP_HEADER = "X-Xiangzhi-Timestamp"
@@ -38,7 +40,7 @@ class WebhookRejected(Exception):
         self.code = code
 
 
-class AlarmError(cases.CaseError):
+class AlarmError(CaseError):
     """A signed alarm whose content is refused (answered 422)."""
 
 
@@ -53,7 +55,7 @@ class Alarm:
     occurred_at: dt.datetime | None = None
 
 
-def device_source_create(*, name: str, region) -> tuple[DeviceSource, str]:
+def device_source_create(*, name: str, region: Region) -> tuple[DeviceSource, str]:
     """Register a source; the secret is returned this once and kept only encrypted."""
     name = (name or "").strip()
     if not name or len(name) > 50 or any(c.isspace() for c in name):
@@ -107,7 +109,7 @@ def source_authenticate(*, name: str, timestamp: str, signature: str, body: byte
     return source
 
 
-def device_alarm_receive(*, source: DeviceSource, alarm: Alarm, fingerprint: str) -> cases.ReportResult:
+def device_alarm_receive(*, source: DeviceSource, alarm: Alarm, fingerprint: str) -> ReportResult:
     """Turn one alarm into a case, routed by location like every other report. ``event_id`` is the
     idempotency key within the source, so a retried alarm returns the first case."""
     category = Category.objects.filter(code=alarm.alarm_type, is_active=True).first()
@@ -121,13 +123,13 @@ def device_alarm_receive(*, source: DeviceSource, alarm: Alarm, fingerprint: str
         raise AlarmError("告警时间晚于当前时间，请校准设备时钟")
     owner = f"device:{source.name}"
     region_scope = Scope(paths=(source.region.path,))
-    where = route(category=category, lon=alarm.lon, lat=alarm.lat, fallback_region=source.region)
+    where = case_route_preview(category=category, lon=alarm.lon, lat=alarm.lat, fallback_region=source.region)
     if not region_scope.covers_path(where.scope_path):
         # A source speaks for its own region: a leaked secret cannot file cases all over the county.
         raise AlarmError(f"告警位置不在数据源所属区域（{source.region.name}）内")
     title = (alarm.title or "").strip() or f"设备告警：{alarm.device_id}"
     with transaction.atomic():
-        result = cases.case_report(
+        result = case_report(
             channel=Channel.DEVICE, category=category, title=title[:100],
             description=f"设备 {alarm.device_id}（{source.name}）告警，类别 {category.name}，事件号 {alarm.event_id}",
             lon=alarm.lon, lat=alarm.lat, reporter_name=f"{source.name}/{alarm.device_id}"[:50],

@@ -4,8 +4,7 @@ from django.utils.functional import SimpleLazyObject
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register
 from xiangzhi.activities.rules import can_view as can_view_activities
-from xiangzhi.cases.figures import figures_allowed
-from xiangzhi.cases.hotline import can_import as hotline_can_import
+from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.notifications.selectors import notification_unread_count
 from xiangzhi.points.rules import can_record as can_record_points
@@ -49,8 +48,8 @@ def navigation(request) -> dict:
     else:
         items += [("待办", reverse("cases:inbox")), ("事件", reverse("cases:list"))]
     if figures_allowed(user):
-        items.append(("统计", reverse("cases:figures")))
-    if hotline_can_import(user):
+        items.append(("统计", reverse("front:figures")))
+    if can_import_hotline(user):
         items.append(("12345工单导入", reverse("cases:hotline")))
     if can_read_register(user):
         items += [

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from xiangzhi.front import views
+from xiangzhi.front import figures_views, views
+from xiangzhi.people import views as people
 
 app_name = "front"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    # 统计, page and wall screen: the case figures with grid work's visits beside them.
+    path("cases/figures/", figures_views.figures, name="figures"),
+    # A region's and a grid's pages show the people on them: people's pages, at the tree's addresses.
+    path("regions/<str:code>/", people.region_detail, name="region"),
+    path("grids/<str:code>/", people.grid_detail, name="grid"),
+]

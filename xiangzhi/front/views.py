@@ -4,6 +4,7 @@ from django.shortcuts import render
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_manage_grids, can_read_register
 from xiangzhi.cases import selectors as cases
+from xiangzhi.people import selectors as people
 from xiangzhi.regions import selectors as regions
 
 
@@ -13,7 +14,7 @@ def home(request):
     context: dict = {"roots": [], "unstaffed": None}
     if can_read_register(user):
         roots = list(regions.region_roots_for_user(user))
-        context["roots"] = [(r, regions.region_counts(r)) for r in roots]
+        context["roots"] = [(r, people.region_counts(r)) for r in roots]
         context["my_grids"] = regions.grid_list_for_user(user) if not roots else None
     if can_manage_grids(user):
         unstaffed = regions.grids_without_worker(user)

@@ -1,10 +1,10 @@
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from xiangzhi.core.inputs import require
 from xiangzhi.gridwork import selectors, services
 from xiangzhi.gridwork.models import VisitOutcome
 from xiangzhi.gridwork.rules import can_patrol, can_see_due_visits, can_supervise, can_visit
@@ -13,11 +13,6 @@ from xiangzhi.regions.selectors import grid_get_for_user
 router = Router(tags=["网格员工作"])
 
 MAX_SUMMARY_DAYS = 366
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -154,11 +149,11 @@ class GridOverdueOut(Schema):
 
 @router.post("/patrols", response={201: PatrolOut}, summary="开始巡查")
 def patrol_start(request, payload: PatrolStartIn):
-    _require(can_patrol(request.user), "只有网格长、网格员可以开始巡查")
+    require(can_patrol(request.user), "只有网格长、网格员可以开始巡查")
     if payload.grid:
         grid = grid_get_for_user(request.user, payload.grid)
     else:
-        grid = selectors.worker_grids(request.user).first()
+        grid = selectors.grid_list_for_worker(request.user).first()
         if grid is None:
             raise services.GridworkError("您还没有分配网格，无法开始巡查")
     return Status(201, services.patrol_start(worker=request.user, grid=grid, note=payload.note))
@@ -166,7 +161,7 @@ def patrol_start(request, payload: PatrolStartIn):
 
 @router.post("/patrols/{patrol_id}/points", response=PointsOut, summary="上传巡查轨迹点（批量）")
 def patrol_points(request, patrol_id: int, payload: PointsIn):
-    _require(can_patrol(request.user), "只有网格长、网格员可以记录轨迹")
+    require(can_patrol(request.user), "只有网格长、网格员可以记录轨迹")
     patrol = selectors.patrol_get_own(request.user, patrol_id)
     fixes = [services.TrackFix(p.recorded_at, p.lon, p.lat, p.accuracy_m) for p in payload.points]
     return services.patrol_record_points(patrol=patrol, actor=request.user, points=fixes)
@@ -174,7 +169,7 @@ def patrol_points(request, patrol_id: int, payload: PointsIn):
 
 @router.post("/patrols/{patrol_id}/stop", response=PatrolOut, summary="结束巡查（计算里程）")
 def patrol_stop(request, patrol_id: int, payload: StopIn):
-    _require(can_patrol(request.user), "只有网格长、网格员可以结束巡查")
+    require(can_patrol(request.user), "只有网格长、网格员可以结束巡查")
     patrol = selectors.patrol_get_own(request.user, patrol_id)
     return services.patrol_stop(patrol=patrol, actor=request.user, note=payload.note)
 
@@ -182,7 +177,7 @@ def patrol_stop(request, patrol_id: int, payload: StopIn):
 @router.get("/patrols", response=list[PatrolOut], summary="巡查记录（本人的；督导人员为管辖范围内的）")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
 def patrol_list(request, worker: str | None = None):
-    _require(can_patrol(request.user) or can_supervise(request.user), "无权查看巡查记录")
+    require(can_patrol(request.user) or can_supervise(request.user), "无权查看巡查记录")
     qs = selectors.patrol_list_for_user(request.user)
     return qs.filter(worker__username=worker) if worker else qs
 
@@ -198,7 +193,7 @@ def patrol_get(request, patrol_id: int):
 @router.get("/visits/due", response=list[DueVisitOut], summary="应访重点人员（到期和逾期）")
 @paginate(PageNumberPagination, page_size=100, max_page_size=500)
 def visits_due(request, within_days: int = Query(0, ge=0, le=31), grid: str | None = None):
-    _require(can_see_due_visits(request.user), "无权查看重点人群")
+    require(can_see_due_visits(request.user), "无权查看重点人群")
     grid_obj = grid_get_for_user(request.user, grid) if grid else None
     return [
         {
@@ -218,13 +213,13 @@ def visits_due(request, within_days: int = Query(0, ge=0, le=31), grid: str | No
 @router.get("/visits", response=list[VisitOut], summary="走访记录（按权限范围）")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
 def visit_list(request):
-    _require(can_see_due_visits(request.user), "无权查看走访记录")
+    require(can_see_due_visits(request.user), "无权查看走访记录")
     return selectors.visit_list_for_user(request.user)
 
 
 @router.post("/visits", response={201: VisitOut}, summary="登记走访")
 def visit_record(request, payload: VisitIn):
-    _require(can_visit(request.user), "只有网格长、网格员、村两委可以登记走访")
+    require(can_visit(request.user), "只有网格长、网格员、村两委可以登记走访")
     key_person = selectors.key_person_get_for_user(request.user, payload.key_person_id)
     visit = services.visit_record(
         key_person=key_person, visitor=request.user, visited_at=payload.visited_at or timezone.now(),
@@ -243,14 +238,14 @@ def _log_out(date: dt.date, log) -> dict:
 
 @router.get("/daily-log", response=DailyLogOut, summary="本人的工作日志（默认今天）")
 def daily_log_get(request, date: dt.date | None = None):
-    _require(can_patrol(request.user), "只有网格长、网格员填写工作日志")
+    require(can_patrol(request.user), "只有网格长、网格员填写工作日志")
     date = date or timezone.localdate()
-    return _log_out(date, selectors.daily_log_get(request.user, date))
+    return _log_out(date, selectors.daily_log_get_for_user(request.user, date))
 
 
 @router.put("/daily-log", response=DailyLogOut, summary="填写或修改今天的工作日志")
 def daily_log_put(request, payload: DailyLogIn):
-    _require(can_patrol(request.user), "只有网格长、网格员填写工作日志")
+    require(can_patrol(request.user), "只有网格长、网格员填写工作日志")
     date = payload.date or timezone.localdate()
     log = services.daily_log_save(worker=request.user, date=date, text=payload.text)
     return _log_out(date, log)
@@ -261,7 +256,7 @@ def daily_log_put(request, payload: DailyLogIn):
 
 @router.get("/summaries", response=list[WorkerSummaryOut], summary="网格员工作量与走访及时率（督导）")
 def worker_summaries(request, start: dt.date | None = None, end: dt.date | None = None):
-    _require(can_supervise(request.user), "只有督导人员可以查看网格员工作统计")
+    require(can_supervise(request.user), "只有督导人员可以查看网格员工作统计")
     today = timezone.localdate()
     end = end or today
     start = start or end.replace(day=1)
@@ -278,5 +273,5 @@ def worker_summaries(request, start: dt.date | None = None, end: dt.date | None 
 
 @router.get("/overdue-by-grid", response=list[GridOverdueOut], summary="各网格逾期未访人数（督导）")
 def overdue_by_grid(request):
-    _require(can_supervise(request.user), "只有督导人员可以查看")
-    return selectors.overdue_visits_by_grid(request.user)
+    require(can_supervise(request.user), "只有督导人员可以查看")
+    return selectors.grid_overdue_list_for_user(request.user)

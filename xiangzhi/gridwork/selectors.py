@@ -7,6 +7,7 @@ that date is today or earlier and overdue when it is before today.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Case,
@@ -27,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.cases.models import Case as CaseRecord
 from xiangzhi.cases.selectors import inbox_for_user
@@ -35,6 +37,9 @@ from xiangzhi.gridwork.rules import can_patrol, can_supervise
 from xiangzhi.people.models import KeyCategory, KeyPerson
 from xiangzhi.regions.models import Grid, GridAssignment
 from xiangzhi.regions.selectors import WORKER_DUTIES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 KEY_PERSON_GRID_PATH = "resident__household__grid__path"
 
@@ -54,7 +59,12 @@ class DueVisit:
         return self.days_overdue > 0
 
 
-def _key_people_with_basis(user) -> QuerySet[KeyPerson]:
+class _Basis(TypedDict):
+    last_visited_at: dt.datetime | None
+    basis_on: dt.date
+
+
+def _key_people_with_basis(user: User) -> "QuerySet[WithAnnotations[KeyPerson, _Basis]]":
     """Active key people in scope, each with ``last_visited_at`` (the last visit that met them) and
     ``basis_on`` (that visit's local date, or the registration date): correlated subqueries on the
     (key person, visited_at) index."""
@@ -86,7 +96,7 @@ def _due_by(cycles: dict[int, int], deadline: dt.date) -> Q:
 
 
 def visits_due_for_user(
-    user, *, on: dt.date | None = None, within_days: int = 0, grid: Grid | None = None
+    user: User, *, on: dt.date | None = None, within_days: int = 0, grid: Grid | None = None
 ) -> list[DueVisit]:
     """Key people in scope due for a visit by ``on`` + ``within_days``, most overdue first."""
     on = on or timezone.localdate()
@@ -105,7 +115,7 @@ def visits_due_for_user(
     return rows
 
 
-def key_person_get_for_user(user, key_person_id: int) -> KeyPerson:
+def key_person_get_for_user(user: User, key_person_id: int) -> KeyPerson:
     return get_in_scope_or_404(
         KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid", "category"),
         scope_of(user).q(KEY_PERSON_GRID_PATH, "resident__household_id"),
@@ -122,12 +132,12 @@ class GridOverdue:
 
 def _basic_grid_id(grid_id: int, parents: dict[int, int | None]) -> int:
     # Micro-grids share their grid's staff, so their people count under the basic grid.
-    while parents.get(grid_id):
-        grid_id = parents[grid_id]
+    while parent := parents.get(grid_id):
+        grid_id = parent
     return grid_id
 
 
-def overdue_visits_by_grid(user, *, on: dt.date | None = None) -> list[GridOverdue]:
+def grid_overdue_list_for_user(user: User, *, on: dt.date | None = None) -> list[GridOverdue]:
     """Per basic grid in scope: active key people and how many of them are overdue, most overdue first."""
     on = on or timezone.localdate()
     base = _key_people_with_basis(user)
@@ -168,7 +178,7 @@ class WorkerCases:
     first: list[WorkerCase]  # the most urgent of them
 
 
-def worker_cases(user, *, now: dt.datetime | None = None, limit: int = 10) -> WorkerCases:
+def worker_cases(user: User, *, now: dt.datetime | None = None, limit: int = 10) -> WorkerCases:
     """The cases waiting on the user (their inbox, ``inbox_for_user``), most urgent first: overdue
     ones, then by the current step's due time, cases without a running clock (缓办) last. Two
     queries however many cases wait."""
@@ -189,7 +199,7 @@ def worker_cases(user, *, now: dt.datetime | None = None, limit: int = 10) -> Wo
 # --- patrols ----------------------------------------------------------------------------------
 
 
-def _patrol_scope_q(user) -> Q:
+def _patrol_scope_q(user: User) -> Q:
     """Supervisors see patrols on grids in their scope; a worker sees their own; others nothing."""
     if can_supervise(user):
         return scope_of(user).q("grid__path") | Q(worker=user)
@@ -198,7 +208,7 @@ def _patrol_scope_q(user) -> Q:
     return Q(pk__in=[])
 
 
-def patrol_list_for_user(user, *, worker=None) -> QuerySet[Patrol]:
+def patrol_list_for_user(user: User, *, worker: User | None = None) -> QuerySet[Patrol]:
     qs = Patrol.objects.filter(_patrol_scope_q(user)).select_related("worker", "grid", "grid__region").defer(
         "grid__boundary", "grid__region__boundary"
     )
@@ -207,18 +217,18 @@ def patrol_list_for_user(user, *, worker=None) -> QuerySet[Patrol]:
     return qs.order_by("-started_at", "-id")
 
 
-def patrol_get_for_user(user, patrol_id: int) -> Patrol:
+def patrol_get_for_user(user: User, patrol_id: int) -> Patrol:
     return get_in_scope_or_404(
         Patrol.objects.select_related("worker", "grid", "grid__region"), _patrol_scope_q(user), pk=patrol_id
     )
 
 
-def patrol_get_own(user, patrol_id: int) -> Patrol:
+def patrol_get_own(user: User, patrol_id: int) -> Patrol:
     """The user's own patrol, for writing to it; anybody else's answers 404 like a missing one."""
     return get_in_scope_or_404(Patrol.objects.select_related("grid"), Q(worker=user), pk=patrol_id)
 
 
-def patrol_open_for_user(user) -> Patrol | None:
+def patrol_open_for_user(user: User) -> Patrol | None:
     return Patrol.objects.filter(worker=user, ended_at__isnull=True).select_related("grid").first()
 
 
@@ -228,7 +238,7 @@ def patrol_track(patrol: Patrol) -> list[tuple[float, float, float | None]]:
     return [(lat, lon, acc) for lon, lat, acc in fixes]
 
 
-def worker_grids(user) -> QuerySet[Grid]:
+def grid_list_for_worker(user: User) -> QuerySet[Grid]:
     """The grids a worker staffs (not as guide), basic grids first."""
     return (
         Grid.objects.filter(assignments__user=user, assignments__ended_on__isnull=True,
@@ -240,14 +250,14 @@ def worker_grids(user) -> QuerySet[Grid]:
 # --- daily logs -------------------------------------------------------------------------------
 
 
-def daily_log_get(user, date: dt.date) -> DailyLog | None:
+def daily_log_get_for_user(user: User, date: dt.date) -> DailyLog | None:
     return DailyLog.objects.filter(worker=user, date=date).first()
 
 
 # --- visits -----------------------------------------------------------------------------------
 
 
-def visit_list_for_user(user) -> QuerySet[Visit]:
+def visit_list_for_user(user: User) -> QuerySet[Visit]:
     return (
         Visit.objects.filter(
             scope_of(user).q(f"key_person__{KEY_PERSON_GRID_PATH}", "key_person__resident__household_id")
@@ -294,7 +304,7 @@ def _period(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
             dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
 
 
-def worker_summaries(user, start: dt.date, end: dt.date) -> list[WorkerSummary]:
+def worker_summaries(user: User, start: dt.date, end: dt.date) -> list[WorkerSummary]:
     """Per worker staffing a grid in scope (chief, full- or part-time), over the days start..end:
     patrols started, distance and hours of finished patrols, visits done and on time, daily logs.
     Four queries whatever the number of workers."""
@@ -333,11 +343,11 @@ def worker_summaries(user, start: dt.date, end: dt.date) -> list[WorkerSummary]:
         Visit.objects.filter(scope.q(f"key_person__{KEY_PERSON_GRID_PATH}"), visitor_id__in=worker_ids,
                              visited_at__gte=since, visited_at__lt=until)
         .values("visitor_id").order_by()
-        .annotate(n=Count("id"), on_time=Count("id", filter=on_time))
+        .annotate(n=Count("id"), timely=Count("id", filter=on_time))
     )
     for v in visits:
         row = rows[v["visitor_id"]]
-        row.visits, row.visits_on_time = v["n"], v["on_time"]
+        row.visits, row.visits_on_time = v["n"], v["timely"]
 
     logs = (
         DailyLog.objects.filter(worker_id__in=worker_ids, date__gte=start, date__lte=end)
@@ -346,3 +356,10 @@ def worker_summaries(user, start: dt.date, end: dt.date) -> list[WorkerSummary]:
     for entry in logs:
         rows[entry["worker_id"]].daily_logs = entry["n"]
     return list(rows.values())
+
+
+def visit_totals_for_user(user: User, start: dt.date, end: dt.date) -> tuple[int, int]:
+    """(visits done, of them on time) by the workers staffing grids in the user's scope over the days
+    start..end: the 走访按期率 the case figures show beside their own."""
+    rows = worker_summaries(user, start, end)
+    return sum(r.visits for r in rows), sum(r.visits_on_time for r in rows)

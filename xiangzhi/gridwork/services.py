@@ -4,18 +4,19 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.http import Http404
 from django.utils import timezone
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.core.errors import Conflict, Invalid
+from xiangzhi.core.errors import Conflict, Invalid, NotFound
+from xiangzhi.core.inputs import require
 from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.gridwork.rules import can_patrol, can_visit
 from xiangzhi.lib.geo_distance import path_length_m
-from xiangzhi.regions.models import GridAssignment
+from xiangzhi.people.models import KeyPerson
+from xiangzhi.regions.models import Grid, GridAssignment
 from xiangzhi.regions.selectors import WORKER_DUTIES
 
 MAX_POINTS_PER_CALL = 500
@@ -51,12 +52,11 @@ def _check_lon_lat(lon: float, lat: float) -> str | None:
 # --- patrols ----------------------------------------------------------------------------------
 
 
-def patrol_start(*, worker, grid, note: str = "") -> Patrol:
+def patrol_start(*, worker: User, grid: Grid, note: str = "") -> Patrol:
     """Open a patrol of ``grid``. One open patrol per worker; the grid must be one the worker staffs."""
-    if not can_patrol(worker):
-        raise PermissionDenied("只有网格长、网格员可以开始巡查")
+    require(can_patrol(worker), "只有网格长、网格员可以开始巡查")
     if not grid.is_active or not scope_of(worker).covers_path(grid.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     open_exists = GridworkConflict("已有进行中的巡查，请先结束它", code="patrol_open")
     if Patrol.objects.filter(worker=worker, ended_at__isnull=True).exists():
         raise open_exists
@@ -82,12 +82,11 @@ class PointsResult:
     point_count: int
 
 
-def patrol_record_points(*, patrol: Patrol, actor, points: Iterable[TrackFix]) -> PointsResult:
+def patrol_record_points(*, patrol: Patrol, actor: User, points: Iterable[TrackFix]) -> PointsResult:
     """Append GPS fixes to the worker's own patrol. A batch with any bad fix saves nothing; fixes
     already stored (same timestamp) are skipped, so a phone may resend a batch it is unsure of.
     Late batches for a stopped patrol are taken if they fall inside it, and its distance is redone."""
-    if actor.pk != patrol.worker_id:
-        raise PermissionDenied("只能记录自己的巡查轨迹")
+    require(actor.pk == patrol.worker_id, "只能记录自己的巡查轨迹")
     points = list(points)
     if len(points) > MAX_POINTS_PER_CALL:
         raise GridworkError(f"每次最多上传 {MAX_POINTS_PER_CALL} 个定位点")
@@ -154,10 +153,9 @@ def _finish(patrol: Patrol, *, ended_at: dt.datetime, note: str | None = None) -
     return True
 
 
-def patrol_stop(*, patrol: Patrol, actor, note: str | None = None) -> Patrol:
+def patrol_stop(*, patrol: Patrol, actor: User, note: str | None = None) -> Patrol:
     """End the worker's own open patrol and compute its distance from the track."""
-    if actor.pk != patrol.worker_id:
-        raise PermissionDenied("只能结束自己的巡查")
+    require(actor.pk == patrol.worker_id, "只能结束自己的巡查")
     with transaction.atomic():
         locked = Patrol.objects.select_for_update().get(pk=patrol.pk)
         if locked.ended_at is not None or not _finish(locked, ended_at=timezone.now(), note=note):
@@ -184,10 +182,9 @@ def patrol_close_stale(*, now: dt.datetime | None = None) -> int:
 # --- daily log --------------------------------------------------------------------------------
 
 
-def daily_log_save(*, worker, date: dt.date, text: str) -> DailyLog:
+def daily_log_save(*, worker: User, date: dt.date, text: str) -> DailyLog:
     """Write or rewrite the worker's log for ``date``, which must be today."""
-    if not can_patrol(worker):
-        raise PermissionDenied("只有网格长、网格员填写工作日志")
+    require(can_patrol(worker), "只有网格长、网格员填写工作日志")
     if date != timezone.localdate():
         raise GridworkError("只能填写或修改当天的工作日志", fields=[{"field": "date", "message": "只能是今天"}])
     text = (text or "").strip()
@@ -214,7 +211,7 @@ def daily_log_save(*, worker, date: dt.date, text: str) -> DailyLog:
 # --- visits -----------------------------------------------------------------------------------
 
 
-def visit_due_on(*, key_person, before: dt.datetime) -> dt.date:
+def visit_due_on(*, key_person: KeyPerson, before: dt.datetime) -> dt.date:
     """The due date in force at ``before``: the last visit that met the person before then (or the
     registration date) plus the category's cycle."""
     last = Visit.objects.filter(
@@ -225,16 +222,15 @@ def visit_due_on(*, key_person, before: dt.datetime) -> dt.date:
 
 
 def visit_record(
-    *, key_person, visitor, visited_at: dt.datetime, notes: str, outcome: str,
+    *, key_person: KeyPerson, visitor: User, visited_at: dt.datetime, notes: str, outcome: str,
     lon: float | None = None, lat: float | None = None, place: str = "",
 ) -> Visit:
     """Record a visit to a key person in the visitor's scope. The visit may not lie in the future,
     before the person's registration, or more than ``VISIT_BACKFILL`` back."""
-    if not can_visit(visitor):
-        raise PermissionDenied("只有网格长、网格员、村两委可以登记走访")
+    require(can_visit(visitor), "只有网格长、网格员、村两委可以登记走访")
     grid_path = key_person.resident.household.grid.path
     if not scope_of(visitor).covers_path(grid_path):
-        raise Http404("不存在或无权查看")
+        raise NotFound
     errors = []
     now = timezone.now()
     if visited_at is None or timezone.is_naive(visited_at):
@@ -249,7 +245,7 @@ def visit_record(
         errors.append({"field": "outcome", "message": "不是可选的值"})
     if (lon is None) != (lat is None):
         errors.append({"field": "lon", "message": "经纬度须同时提供"})
-    elif lon is not None and (bad := _check_lon_lat(lon, lat)):
+    elif lon is not None and lat is not None and (bad := _check_lon_lat(lon, lat)):
         errors.append({"field": "lon", "message": bad})
     notes, place = (notes or "").strip(), (place or "").strip()
     if len(notes) > TEXT_MAX:

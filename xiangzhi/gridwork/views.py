@@ -2,13 +2,13 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xiangzhi.core.inputs import require
 from xiangzhi.gridwork import selectors, services
 from xiangzhi.gridwork.forms import VisitForm
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
@@ -16,11 +16,6 @@ from xiangzhi.regions.selectors import grid_get_for_user
 
 UPCOMING_DAYS = 7  # the worker's lists also show who falls due within the coming week
 CASES_SHOWN = 10  # the day page lists the most urgent cases; the inbox has them all
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _split_due(rows):
@@ -35,19 +30,19 @@ def _split_due(rows):
 def day(request):
     """网格员的一天: the cases waiting on them, the patrol button, due visits, today's log."""
     user = request.user
-    _require(can_patrol(user))
+    require(can_patrol(user))
     now = timezone.now()
     today = timezone.localdate(now)
     since = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     todays = list(selectors.patrol_list_for_user(user, worker=user).filter(started_at__gte=since))
     due = selectors.visits_due_for_user(user, within_days=UPCOMING_DAYS)
-    log = selectors.daily_log_get(user, today)
+    log = selectors.daily_log_get_for_user(user, today)
     return render(request, "gridwork/day.html", {
         "today": today,
         "now": now,
         "cases": selectors.worker_cases(user, now=now, limit=CASES_SHOWN),
         "open_patrol": selectors.patrol_open_for_user(user),
-        "grids": list(selectors.worker_grids(user)),
+        "grids": list(selectors.grid_list_for_worker(user)),
         "todays_patrols": todays,
         "todays_distance_km": round(sum(p.distance_m for p in todays) / 1000, 2),
         "due": _split_due(due),
@@ -61,13 +56,13 @@ def day(request):
 @require_POST
 def patrol_start(request):
     user = request.user
-    _require(can_patrol(user))
+    require(can_patrol(user))
     current = selectors.patrol_open_for_user(user)
     if current is not None:
         messages.info(request, "您有一次巡查尚未结束，已为您打开。")
         return redirect("gridwork:patrol", patrol_id=current.pk)
     code = request.POST.get("grid")
-    grid = grid_get_for_user(user, code) if code else selectors.worker_grids(user).first()
+    grid = grid_get_for_user(user, code) if code else selectors.grid_list_for_worker(user).first()
     if grid is None:
         messages.error(request, "您还没有分配网格，无法开始巡查。")
         return redirect("gridwork:day")
@@ -96,7 +91,7 @@ def patrol_detail(request, patrol_id: int):
 @login_required
 @require_POST
 def patrol_stop(request, patrol_id: int):
-    _require(can_patrol(request.user))
+    require(can_patrol(request.user))
     patrol = selectors.patrol_get_own(request.user, patrol_id)
     try:
         services.patrol_stop(patrol=patrol, actor=request.user)
@@ -110,7 +105,7 @@ def patrol_stop(request, patrol_id: int):
 @login_required
 def patrol_list(request):
     user = request.user
-    _require(can_patrol(user) or can_supervise(user))
+    require(can_patrol(user) or can_supervise(user))
     qs = selectors.patrol_list_for_user(user)
     worker = request.GET.get("worker", "").strip()
     if worker:
@@ -122,7 +117,7 @@ def patrol_list(request):
 @login_required
 @require_POST
 def daily_log_save(request):
-    _require(can_patrol(request.user))
+    require(can_patrol(request.user))
     text = request.POST.get("text", "")
     error = None
     try:
@@ -143,7 +138,7 @@ def daily_log_save(request):
 @login_required
 def visit_due_list(request):
     user = request.user
-    _require(can_visit(user))
+    require(can_visit(user))
     grid = grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
     due = selectors.visits_due_for_user(user, within_days=UPCOMING_DAYS, grid=grid)
     recent = selectors.visit_list_for_user(user).filter(visitor=user)[:10]
@@ -155,7 +150,7 @@ def visit_due_list(request):
 @login_required
 def visit_new(request, key_person_id: int):
     user = request.user
-    _require(can_visit(user))
+    require(can_visit(user))
     key_person = selectors.key_person_get_for_user(user, key_person_id)
     form = VisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -185,7 +180,7 @@ def _date_param(value: str | None, default: dt.date) -> dt.date:
 @login_required
 def supervise(request):
     user = request.user
-    _require(can_supervise(user))
+    require(can_supervise(user))
     today = timezone.localdate()
     end = _date_param(request.GET.get("end"), today)
     start = _date_param(request.GET.get("start"), end.replace(day=1))
@@ -195,7 +190,7 @@ def supervise(request):
     summaries = selectors.worker_summaries(user, start, end)
     visits = sum(s.visits for s in summaries)
     on_time = sum(s.visits_on_time for s in summaries)
-    by_grid = selectors.overdue_visits_by_grid(user)
+    by_grid = selectors.grid_overdue_list_for_user(user)
     return render(request, "gridwork/supervise.html", {
         "start": start, "end": end,
         "workers": Paginator(summaries, 50).get_page(request.GET.get("page")),

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,7 +51,7 @@ def lookup_hash(plain: str, *, master: str | None = None) -> str:
     return hmac.new(mac, plain.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
-def seal(plain: str, mask) -> tuple[str, str, str]:
+def seal(plain: str, mask: Callable[[str], str]) -> tuple[str, str, str]:
     """How a personal number is kept: (encrypted, keyed lookup hash, ``mask(plain)`` for display), or
     three empty strings when there is none."""
     plain = (plain or "").strip()

@@ -5,9 +5,10 @@ the GPS noise, so no ellipsoid is needed.
 """
 
 from collections.abc import Iterable
-from math import asin, cos, radians, sin, sqrt
+from math import asin, cos, pi, radians, sin, sqrt
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
+METRES_PER_DEGREE = EARTH_RADIUS_M * pi / 180  # along a meridian; times cos(latitude) along a parallel
 
 
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

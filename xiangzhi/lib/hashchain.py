@@ -24,7 +24,7 @@ class CanonicalError(TypeError):
     """A value the canonical encoding does not take."""
 
 
-def _normalise(value):
+def _normalise(value: object) -> object:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.datetime):

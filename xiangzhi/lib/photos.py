@@ -61,8 +61,8 @@ def _process(data: bytes, max_pixels: int) -> ProcessedPhoto:
             probe.verify()
         if fmt not in ALLOWED:
             raise PhotoError(f"不支持的图片格式：{fmt}")
-        with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img)  # keep the picture upright once EXIF is gone
+        with Image.open(io.BytesIO(data)) as opened:
+            img = ImageOps.exif_transpose(opened)  # keep the picture upright once EXIF is gone
             img = img.convert("RGB")
             img.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()

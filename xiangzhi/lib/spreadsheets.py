@@ -18,8 +18,9 @@ prefix" so that editing the cell in Excel or WPS keeps it text.
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import IO, Any
 
 import xlsxwriter
 from openpyxl.reader.excel import ExcelReader
@@ -52,19 +53,20 @@ class ReadLimits:
 
 @dataclass
 class Table:
-    header: tuple
-    rows: list[tuple[int, tuple]]  # (line number as the spreadsheet shows it, cell values); blank rows left out
+    header: tuple[Any, ...]
+    # (line number as the spreadsheet shows it, cell values); blank rows left out
+    rows: list[tuple[int, tuple[Any, ...]]]
 
 
-def _blank(values: Sequence) -> bool:
+def _blank(values: Sequence[object]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _collect(rows: Iterable[tuple[int, Sequence]], limits: ReadLimits) -> Table:
+def _collect(rows: Iterable[tuple[int, Sequence[Any]]], limits: ReadLimits) -> Table:
     """Header and data rows from ``(line, values)`` in rising line order, a gap in the lines counting
     as blank rows; stops at the first row past a limit (the rest is never read)."""
     header = None
-    data: list[tuple[int, tuple]] = []
+    data: list[tuple[int, tuple[Any, ...]]] = []
     blanks = 0
     last = 0
     for line, values in rows:
@@ -90,7 +92,7 @@ def _collect(rows: Iterable[tuple[int, Sequence]], limits: ReadLimits) -> Table:
     return Table(header, data)
 
 
-def read_upload(file, max_bytes: int) -> bytes:
+def read_upload(file: IO[bytes], max_bytes: int) -> bytes:
     """The uploaded file's bytes, never more than ``max_bytes`` of them."""
     size = getattr(file, "size", None)
     data = b"" if size is not None and size > max_bytes else file.read(max_bytes + 1)
@@ -118,7 +120,7 @@ def check_xlsx_archive(data: bytes, limits: ReadLimits) -> None:
         raise SpreadsheetError(NOT_XLSX)
 
 
-def _worksheet_rows(reader: ExcelReader, max_columns: int):
+def _worksheet_rows(reader: ExcelReader, max_columns: int) -> Iterator[tuple[int, list[Any]]]:
     """``(line, values)`` of the first worksheet, one row parsed at a time; cells right of
     ``max_columns`` are dropped."""
     reader.read_manifest()
@@ -133,10 +135,11 @@ def _worksheet_rows(reader: ExcelReader, max_columns: int):
     with reader.archive.open(path) as source:
         parser = WorkSheetParser(
             source, reader.shared_strings, data_only=True, epoch=book.epoch,
-            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+            date_formats=book._date_formats,  # type: ignore[attr-defined]  # openpyxl's own reader sets these
+            timedelta_formats=book._timedelta_formats,  # type: ignore[attr-defined]
         )
         for line, cells in parser.parse():
-            values = [None] * min(max((c["column"] for c in cells), default=0), max_columns)
+            values: list[Any] = [None] * min(max((c["column"] for c in cells), default=0), max_columns)
             for cell in cells:
                 if cell["column"] <= max_columns:
                     values[cell["column"] - 1] = cell["value"]
@@ -187,7 +190,7 @@ def read_csv(data: bytes, limits: ReadLimits) -> Table:
 # --- writing ---------------------------------------------------------------------------------------
 
 def write_xlsx(
-    title: str, header: Sequence[str], rows: Iterable[Sequence], *, text_columns: Iterable[int] = ()
+    title: str, header: Sequence[str], rows: Iterable[Sequence[object]], *, text_columns: Iterable[int] = ()
 ) -> bytes:
     """One sheet: a bold header, then ``rows``. Every string is written as a string cell, never as a
     formula, and one that starts like a formula (``=``, ``+``, ``-``, ``@``, tab, CR) also carries

@@ -2,15 +2,16 @@
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from xiangzhi.accounts.models import AnyUser, User
 from xiangzhi.accounts.scope import get_in_scope_or_404
 from xiangzhi.notifications.models import Notification
 
 
-def _own(user) -> Q:
+def _own(user: AnyUser) -> Q:
     return Q(recipient=user) if user.is_authenticated else Q(pk__in=[])
 
 
-def notification_list_for_user(user, unread_only: bool = False) -> QuerySet[Notification]:
+def notification_list_for_user(user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """Unread first, newest first within each."""
     qs = Notification.objects.filter(_own(user))
     if unread_only:
@@ -19,11 +20,11 @@ def notification_list_for_user(user, unread_only: bool = False) -> QuerySet[Noti
     return qs.order_by(unread_first, "-created_at", "-id")
 
 
-def notification_get_for_user(user, notification_id: int) -> Notification:
+def notification_get_for_user(user: User, notification_id: int) -> Notification:
     return get_in_scope_or_404(Notification.objects.all(), _own(user), pk=notification_id)
 
 
-def notification_unread_count(user) -> int:
+def notification_unread_count(user: AnyUser) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -8,21 +8,28 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 
-from xiangzhi.core.errors import Invalid
-from xiangzhi.notifications.channels import DeliveryError, DeliverySkipped
+from xiangzhi.accounts.models import User
+from xiangzhi.core.errors import Forbidden, Invalid
+from xiangzhi.notifications.channels import Channel, DeliveryError, DeliverySkipped
 from xiangzhi.notifications.models import Notification
 
 logger = logging.getLogger("xiangzhi.notifications")
 
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,31}")
-TITLE_MAX = Notification._meta.get_field("title").max_length
-LINK_MAX = Notification._meta.get_field("link").max_length
+
+
+def _limit(max_length: int | None) -> int:
+    assert max_length is not None  # the title and the link are CharFields, which always have one
+    return max_length
+
+
+TITLE_MAX = _limit(Notification._meta.get_field("title").max_length)
+LINK_MAX = _limit(Notification._meta.get_field("link").max_length)
 SENT = "sent"
 
 
@@ -44,14 +51,15 @@ def is_local_link(link: str) -> bool:
 class Message:
     """One notice for a list of recipients (users or user ids)."""
 
-    recipients: tuple
+    recipients: tuple[User | int, ...]
     kind: str
     title: str
     body: str = ""
     link: str = ""
 
 
-def notify(*, recipients: Iterable, kind: str, title: str, body: str = "", link: str = "") -> list[Notification]:
+def notify(*, recipients: Iterable[User | int], kind: str, title: str, body: str = "",
+           link: str = "") -> list[Notification]:
     """Put a message in the inbox of each recipient and send it through the configured channels.
 
     ``recipients`` are users or user ids; repeats are dropped and inactive accounts skipped. The inbox
@@ -98,7 +106,7 @@ def _checked(message: Message) -> tuple[Message, list[int]]:
     link = (message.link or "").strip()
     if link and (len(link) > LINK_MAX or not is_local_link(link)):
         raise NotificationError(f"消息链接应为本站路径，如 /cases/12/：{link!r}")
-    recipients = list(dict.fromkeys(getattr(r, "pk", r) for r in message.recipients))
+    recipients = list(dict.fromkeys(r.pk if isinstance(r, User) else r for r in message.recipients))
     return Message(tuple(recipients), message.kind, title, message.body or "", link), recipients
 
 
@@ -137,7 +145,7 @@ def notification_deliver(*, notification_id: int) -> dict[str, str]:
     return deliveries
 
 
-def _deliver_one(channel, notification: Notification) -> str:
+def _deliver_one(channel: Channel, notification: Notification) -> str:
     if not notification.recipient.is_active:
         return "skipped: 账号已停用"
     try:
@@ -154,10 +162,10 @@ def _deliver_one(channel, notification: Notification) -> str:
     return SENT
 
 
-def notification_mark_read(*, user, notification: Notification) -> Notification:
+def notification_mark_read(*, user: User, notification: Notification) -> Notification:
     """Marks the user's own notification read; the first reading time is kept."""
     if notification.recipient_id != user.pk:
-        raise PermissionDenied("只能标记自己的消息")
+        raise Forbidden("只能标记自己的消息")
     if notification.read_at is None:
         now = timezone.now()
         if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
@@ -167,6 +175,6 @@ def notification_mark_read(*, user, notification: Notification) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, user) -> int:
+def notification_mark_all_read(*, user: User) -> int:
     """Marks every unread notification of the user read; returns how many there were."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

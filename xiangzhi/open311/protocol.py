@@ -107,7 +107,7 @@ def _codes(value: str) -> list[str]:
 
 
 def list_filters(query, now: dt.datetime) -> dict:
-    """GET /requests parameters → ``selectors.request_list`` arguments. A window is at most 90 days;
+    """GET /requests parameters → ``selectors.request_list_for_client`` arguments. A window is at most 90 days;
     without dates it is the last 90 days."""
     ids = _codes(query.get("service_request_id", ""))
     codes = _codes(query.get("service_code", ""))

@@ -10,6 +10,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -38,7 +39,7 @@ class Attribute:
     stored_as: str
     required: bool = False
     datatype: str = "string"
-    kinds: frozenset = field(default_factory=lambda: frozenset({"facility", "event"}))
+    kinds: frozenset[str] = field(default_factory=lambda: frozenset({"facility", "event"}))
 
 
 ATTRIBUTES = (
@@ -68,14 +69,14 @@ def catalog_changeset() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def client_for_key(key: str) -> Open311Client | None:
+def client_get_for_key(key: str) -> Open311Client | None:
     if not key:
         return None
     return (Open311Client.objects.select_related("region").defer("region__boundary")
             .filter(key_digest=Open311Client.digest_of(key), is_active=True).first())
 
 
-def _under(paths) -> Q:
+def _under(paths: Iterable[str]) -> Q:
     paths = list(paths)
     if not paths:
         return Q(pk__in=[])
@@ -85,9 +86,10 @@ def _under(paths) -> Q:
 _PUBLIC = ~Q(category__split_class=SplitClass.PRIVATE)
 
 
-def visible_cases(client: Open311Client | None) -> QuerySet[Case]:
+def case_list_for_client(client: Open311Client | None) -> QuerySet[Case]:
     """The cases a caller may read, each annotated with ``own`` (shown in full), ``last_action``,
     ``last_note`` and ``photo_id`` (the first photo taken at report time)."""
+    own: Value | Exists
     if client is None:
         published = Open311Client.objects.filter(is_active=True).values_list("region__path", flat=True).distinct()
         qs = Case.objects.filter(_under(published) & _PUBLIC)
@@ -106,10 +108,11 @@ def visible_cases(client: Open311Client | None) -> QuerySet[Case]:
     )
 
 
-def request_list(client: Open311Client | None, *, ids: list[str] | None = None, service_codes: list[str] = (),
-                 statuses: list[str] = (), start: dt.datetime, end: dt.datetime) -> list[Case]:
+def request_list_for_client(client: Open311Client | None, *, ids: list[str] | None = None,
+                            service_codes: Sequence[str] = (), statuses: Sequence[str] = (), start: dt.datetime,
+                            end: dt.datetime) -> list[Case]:
     """Newest first, at most 1000. ``ids`` (case numbers) override every other filter, as the spec says."""
-    qs = visible_cases(client)
+    qs = case_list_for_client(client)
     if ids:
         qs = qs.filter(number__in=ids[:MAX_RESULTS])
     else:
@@ -121,10 +124,10 @@ def request_list(client: Open311Client | None, *, ids: list[str] | None = None, 
     return list(qs.order_by("-created_at", "-id")[:MAX_RESULTS])
 
 
-def request_get(client: Open311Client | None, number: str) -> Case | None:
-    return visible_cases(client).filter(number=number).first()
+def request_get_for_client(client: Open311Client | None, number: str) -> Case | None:
+    return case_list_for_client(client).filter(number=number).first()
 
 
-def token_get(client: Open311Client | None, token: str) -> Case | None:
+def token_get_for_client(client: Open311Client | None, token: str) -> Case | None:
     """Tokens are handed out only for Open311 submissions; a token is the case number."""
-    return visible_cases(client).filter(number=token, open311_submission__isnull=False).first()
+    return case_list_for_client(client).filter(number=token, open311_submission__isnull=False).first()

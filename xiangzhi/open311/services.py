@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from django.db import transaction
 
 from xiangzhi.cases.models import Channel
-from xiangzhi.cases.routing import route
-from xiangzhi.cases.services import ReportResult, case_report, request_fingerprint
+from xiangzhi.cases.selectors import case_route_preview
+from xiangzhi.cases.services import ReportResult, case_report
+from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.open311 import selectors
 from xiangzhi.open311.models import Open311Client, Submission
 from xiangzhi.regions.models import Region
@@ -93,7 +94,7 @@ def open311_request_create(*, client: Open311Client, data: RequestInput,
             raise Open311Error(400, f"属性 attribute[{attribute.code}] 不能超过 {attribute.max_length} 字")
         attributes[attribute.code] = value
     # Preview the route (a read) so a place outside the client's region is refused before any write.
-    where = route(category=category, lon=data.long, lat=data.lat, fallback_region=client.region)
+    where = case_route_preview(category=category, lon=data.long, lat=data.lat, fallback_region=client.region)
     if not where.scope_path.startswith(client.region.path):
         raise Open311Error(400, f"该位置不在本客户端的服务区域（{client.region.name}）内")
 
@@ -105,7 +106,7 @@ def open311_request_create(*, client: Open311Client, data: RequestInput,
         description=description, lon=data.long, lat=data.lat, address=address,
         reporter_name=f"{data.last_name.strip()}{data.first_name.strip()}", reporter_phone=_phone(data.phone),
         fallback_region=client.region, idempotency_key=idempotency_key, idempotency_owner=f"open311:{client.pk}",
-        fingerprint=request_fingerprint(asdict(data)),
+        fingerprint=fingerprint(asdict(data)),
     )
     if result.created:
         Submission.objects.create(client=client, case=result.case, device_id=data.device_id,

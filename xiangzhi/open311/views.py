@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from xiangzhi.cases.services import CaseError, IdempotencyConflict
+from xiangzhi.cases.errors import CaseError
+from xiangzhi.core.errors import IdempotencyConflict
 from xiangzhi.open311 import protocol, selectors, services
 from xiangzhi.open311.formats import render, render_error
 from xiangzhi.open311.services import Open311Error
@@ -35,7 +36,7 @@ def _client(key: str | None):
     """No key: the public view. A key that is wrong or switched off: 403, never a silent downgrade."""
     if key is None:
         return None
-    client = selectors.client_for_key(key)
+    client = selectors.client_get_for_key(key)
     if client is None:
         raise Open311Error(403, "api_key 无效或已停用")
     return client
@@ -69,7 +70,7 @@ def requests(request, fmt):
         return _request_create(request, fmt)
     client = _client(request.GET.get("api_key") or None)
     filters = protocol.list_filters(request.GET, now=timezone.now())
-    cases = selectors.request_list(client, **filters)
+    cases = selectors.request_list_for_client(client, **filters)
     return render(fmt, "service_requests", [protocol.service_request(c, request) for c in cases])
 
 
@@ -92,7 +93,7 @@ def _request_create(request, fmt):
 @open311_endpoint
 @require_GET
 def request_detail(request, service_request_id, fmt):
-    case = selectors.request_get(_client(request.GET.get("api_key") or None), service_request_id)
+    case = selectors.request_get_for_client(_client(request.GET.get("api_key") or None), service_request_id)
     if case is None:
         return render_error(fmt, 404, f"没有这个事件，或它不公开：{service_request_id}")
     return render(fmt, "service_requests", [protocol.service_request(case, request)])
@@ -103,7 +104,7 @@ def request_detail(request, service_request_id, fmt):
 def token(request, token_id, fmt):
     """We file synchronously and answer with the id at once; a token is the case number, kept for
     clients written for servers that answer with a token first."""
-    case = selectors.token_get(_client(request.GET.get("api_key") or None), token_id)
+    case = selectors.token_get_for_client(_client(request.GET.get("api_key") or None), token_id)
     if case is None:
         return render_error(fmt, 404, f"没有这个 token：{token_id}")
     return render(fmt, "service_requests", [{"service_request_id": case.number, "token": case.number}])

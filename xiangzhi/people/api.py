@@ -1,13 +1,13 @@
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from xiangzhi.accounts.rules import can_read_register
+from xiangzhi.core.inputs import require
 from xiangzhi.people import selectors, services
 from xiangzhi.people.models import KeyCategory, KeyPerson, RevealRecord
-from xiangzhi.regions.selectors import grid_get_for_user
+from xiangzhi.regions.selectors import grid_filter_for_user
 
 router = Router(tags=["人口"])
 
@@ -50,8 +50,7 @@ class RevealOut(Schema):
 def household_list(request, grid: str | None = None, q: str = ""):
     """`q` by name or household number; by full ID number or phone only with the reveal permission,
     rate-limited (429 `rate_limited`) and audited."""
-    grid_obj = grid_get_for_user(request.user, grid) if grid else None
-    return services.household_search(user=request.user, search=q, grid=grid_obj,
+    return services.household_search(user=request.user, search=q, grid=grid_filter_for_user(request.user, grid),
                                      ip_address=request.META.get("REMOTE_ADDR"))
 
 
@@ -94,9 +93,8 @@ class PlaceOut(Schema):
 @router.get("/key-people", response=list[KeyPersonOut], summary="重点人员（按权限范围）")
 @paginate(PageNumberPagination, page_size=50, max_page_size=200)
 def key_person_list(request, category: str | None = None):
-    if not can_read_register(request.user):
-        # The registry is for the staff who visit; a resident never sees who in the village is listed.
-        raise PermissionDenied("无权查看重点人群")
+    # The registry is for the staff who visit; a resident never sees who in the village is listed.
+    require(can_read_register(request.user), "无权查看重点人群")
     category_obj = KeyCategory.objects.filter(code=category).first() if category else None
     if category and category_obj is None:
         return KeyPerson.objects.none()
@@ -106,5 +104,4 @@ def key_person_list(request, category: str | None = None):
 @router.get("/places", response=list[PlaceOut], summary="部件与场所（按权限范围）")
 @paginate(PageNumberPagination, page_size=100, max_page_size=500)
 def place_list(request, grid: str | None = None):
-    grid_obj = grid_get_for_user(request.user, grid) if grid else None
-    return selectors.place_list_for_user(request.user, grid=grid_obj)
+    return selectors.place_list_for_user(request.user, grid=grid_filter_for_user(request.user, grid))

@@ -2,15 +2,18 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib import crypto, idnumber
-from xiangzhi.people.models import Household, IdentitySearch, KeyPerson, Organisation, Place, Resident
+from xiangzhi.people.models import Household, IdentitySearch, KeyCategory, KeyPerson, Organisation, Place, Resident
+from xiangzhi.regions.models import Grid, Region
+from xiangzhi.regions.selectors import grid_counts
 
 # Lists show a grid's name and code; its polygon can be large and is read only by maps.
 NO_GRID_BOUNDARY = ("grid__boundary",)
 
 
-def household_list_for_user(user, *, grid=None, search: str = "") -> QuerySet[Household]:
+def household_list_for_user(user: User, *, grid: Grid | None = None, search: str = "") -> QuerySet[Household]:
     """Households the user may see, newest register order, with their members in one more query."""
     qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid").defer(*NO_GRID_BOUNDARY)
     if grid is not None:
@@ -55,12 +58,12 @@ def _search_q(search: str) -> Q:
     return Q(head_name__contains=search) | Q(number__startswith=search) | Q(residents__name=search)
 
 
-def household_list_by_identity(user, *, query: IdentityQuery, grid=None) -> QuerySet[Household]:
+def household_list_by_identity(user: User, *, query: IdentityQuery, grid: Grid | None = None) -> QuerySet[Household]:
     field = "residents__id_number_hash" if query.kind == IdentitySearch.Kind.ID_NUMBER else "residents__phone_hash"
     return household_list_for_user(user, grid=grid).filter(**{field: query.value_hash}).distinct()
 
 
-def household_get_for_user(user, household_id: int) -> Household:
+def household_get_for_user(user: User, household_id: int) -> Household:
     return get_in_scope_or_404(
         Household.objects.select_related("grid", "grid__region"),
         scope_of(user).q("grid__path", "pk"),
@@ -68,7 +71,7 @@ def household_get_for_user(user, household_id: int) -> Household:
     )
 
 
-def resident_get_for_user(user, resident_id: int) -> Resident:
+def resident_get_for_user(user: User, resident_id: int) -> Resident:
     return get_in_scope_or_404(
         Resident.objects.select_related("household", "household__grid"),
         scope_of(user).q("household__grid__path", "household_id"),
@@ -76,7 +79,7 @@ def resident_get_for_user(user, resident_id: int) -> Resident:
     )
 
 
-def key_person_list_for_user(user, *, category=None) -> QuerySet[KeyPerson]:
+def key_person_list_for_user(user: User, *, category: KeyCategory | None = None) -> QuerySet[KeyPerson]:
     qs = KeyPerson.objects.filter(
         scope_of(user).q("resident__household__grid__path", "resident__household_id"), is_active=True
     ).select_related("resident", "resident__household", "resident__household__grid", "category").defer(
@@ -87,11 +90,23 @@ def key_person_list_for_user(user, *, category=None) -> QuerySet[KeyPerson]:
     return qs.order_by("category__code", "resident__household__number", "id")
 
 
-def place_list_for_user(user, *, grid=None) -> QuerySet[Place]:
+def place_list_for_user(user: User, *, grid: Grid | None = None) -> QuerySet[Place]:
     qs = Place.objects.filter(scope_of(user).q("grid__path")).select_related("grid").defer(*NO_GRID_BOUNDARY)
     return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs
 
 
-def organisation_list_for_user(user, *, grid=None) -> QuerySet[Organisation]:
+def organisation_list_for_user(user: User, *, grid: Grid | None = None) -> QuerySet[Organisation]:
     qs = Organisation.objects.filter(scope_of(user).q("grid__path")).select_related("grid").defer(*NO_GRID_BOUNDARY)
     return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs
+
+
+def region_counts(region: Region) -> dict[str, int]:
+    """Headline figures for a region: its grids, households, residents and key people, counted,
+    never stored."""
+    grid_ids = Grid.objects.filter(path__startswith=region.path).values("id")
+    return {
+        **grid_counts(region),
+        "households": Household.objects.filter(grid_id__in=grid_ids).count(),
+        "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
+        "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
+    }

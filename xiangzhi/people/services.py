@@ -3,15 +3,16 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.core.errors import DomainError, Forbidden, Invalid, RateLimited
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.people import selectors
 from xiangzhi.people.models import Household, IdentitySearch, Relation, Resident, RevealRecord, Tag
+from xiangzhi.regions.models import Grid
 
 
 class RegisterError(Invalid):
@@ -64,14 +65,14 @@ def resident_build(*, household: Household, data: ResidentInput) -> Resident:
     return resident
 
 
-def household_next_number(grid) -> str:
+def household_next_number(grid: Grid) -> str:
     last = Household.objects.filter(grid=grid).order_by("-number").values_list("number", flat=True).first()
     seq = int(last[len(grid.code):]) + 1 if last and last[len(grid.code):].isdigit() else 1
     return f"{grid.code}{seq:04d}"
 
 
 @transaction.atomic
-def household_create(*, grid, residents: list[ResidentInput], address: str = "", number: str = "") -> Household:
+def household_create(*, grid: Grid, residents: list[ResidentInput], address: str = "", number: str = "") -> Household:
     heads = [r for r in residents if r.relation == Relation.HEAD]
     if len(heads) != 1:
         raise RegisterError("每户必须有且只有一名户主")
@@ -92,10 +93,10 @@ def household_create(*, grid, residents: list[ResidentInput], address: str = "",
 
 
 @transaction.atomic
-def resident_reveal(*, user, resident: Resident, field: str, reason: str, ip_address: str | None = None) -> str:
+def resident_reveal(*, user: User, resident: Resident, field: str, reason: str, ip_address: str | None = None) -> str:
     """The plain ID number or phone, for a user allowed to see it; leaves an audit record."""
     if not can_reveal_identity(user):
-        raise PermissionDenied("无权查看完整证件号码")
+        raise Forbidden("无权查看完整证件号码")
     if field not in RevealRecord.Field.values:
         raise RegisterError("只能查看身份证号或手机号")
     reason = (reason or "").strip()
@@ -106,7 +107,8 @@ def resident_reveal(*, user, resident: Resident, field: str, reason: str, ip_add
     return crypto.decrypt(token) if token else ""
 
 
-def household_search(*, user, search: str, grid=None, ip_address: str | None = None) -> QuerySet[Household]:
+def household_search(*, user: User, search: str, grid: Grid | None = None,
+                     ip_address: str | None = None) -> QuerySet[Household]:
     """The households a page or the API lists for ``search``. A full ID number or phone looks up one
     person, so it is a reveal in all but name: only with the reveal permission, at most
     ``IDENTITY_SEARCH_PER_HOUR`` an hour per user, and every attempt leaves an IdentitySearch row (kept
@@ -131,16 +133,16 @@ def household_search(*, user, search: str, grid=None, ip_address: str | None = N
     return qs
 
 
-def _identity_window_key(user) -> str:
+def _identity_window_key(user: User) -> str:
     return f"people:identity-search:{user.pk}:{int(time.time() // 3600)}"
 
 
-def identity_lookups_left(user) -> bool:
+def identity_lookups_left(user: User) -> bool:
     """Whether the user may make one more lookup by full number this clock hour (nothing counted)."""
     return (cache.get(_identity_window_key(user)) or 0) < settings.IDENTITY_SEARCH_PER_HOUR
 
 
-def identity_import_check_record(*, user, clashes: int, ip_address: str | None = None) -> None:
+def identity_import_check_record(*, user: User, clashes: int, ip_address: str | None = None) -> None:
     """An import whose ID numbers met registered residents told its author that those numbers exist:
     a lookup by full number like a search, so it is recorded and counted against the same hourly
     limit (the hash column holds nothing: the file may name many numbers)."""
@@ -149,12 +151,12 @@ def identity_import_check_record(*, user, clashes: int, ip_address: str | None =
                                   outcome=IdentitySearch.Outcome.SEARCHED, matched=clashes, ip_address=ip_address)
 
 
-def identity_import_refused_record(*, user, ip_address: str | None = None) -> None:
+def identity_import_refused_record(*, user: User, ip_address: str | None = None) -> None:
     IdentitySearch.objects.create(user=user, kind=IdentitySearch.Kind.IMPORT, value_hash="",
                                   outcome=IdentitySearch.Outcome.LIMITED, ip_address=ip_address)
 
 
-def _identity_search_counted(user) -> bool:
+def _identity_search_counted(user: User) -> bool:
     """Counts one search in this clock hour's window; False once the user is over the limit."""
     key = _identity_window_key(user)
     cache.add(key, 0, timeout=3600 + 60)

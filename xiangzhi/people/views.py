@@ -1,22 +1,22 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_edit_register, can_read_register, can_reveal_identity
 from xiangzhi.core.errors import status_of
+from xiangzhi.core.imports import file_response, upload_import
+from xiangzhi.core.inputs import require
 from xiangzhi.people import selectors, services, xlsx
 from xiangzhi.people.models import Household, KeyCategory, RevealRecord
-from xiangzhi.regions.selectors import grid_get_for_user
+from xiangzhi.regions import selectors as regions
 
 
 @login_required
 def household_list(request):
-    if not can_read_register(request.user):
-        raise PermissionDenied
+    require(can_read_register(request.user))
     q = request.GET.get("q", "").strip()
     try:
         households = services.household_search(user=request.user, search=q,
@@ -61,8 +61,7 @@ def resident_reveal(request, resident_id: int):
 
 @login_required
 def key_person_list(request):
-    if not can_read_register(request.user):
-        raise PermissionDenied
+    require(can_read_register(request.user))
     category = None
     if code := request.GET.get("category"):
         category = KeyCategory.objects.filter(code=code).first()
@@ -76,41 +75,62 @@ def key_person_list(request):
 
 @login_required
 def household_import(request):
-    if not can_edit_register(request.user):
-        raise PermissionDenied
-    result = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "请选择要导入的 .xlsx 文件")
-        else:
-            result = xlsx.households_import(user=request.user, file=upload, ip_address=request.META.get("REMOTE_ADDR"))
-            if result.ok:
-                messages.success(request, f"导入成功：{result.households} 户，{result.residents} 人")
-            else:
-                messages.error(request, f"文件中有 {len(result.errors)} 处错误，未导入任何数据。请修改后重新上传。")
+    require(can_edit_register(request.user))
+    result = upload_import(
+        request,
+        lambda upload: xlsx.households_import(user=request.user, file=upload,
+                                              ip_address=request.META.get("REMOTE_ADDR")),
+        accept=".xlsx", nothing="数据", done=lambda r: f"导入成功：{r.households} 户，{r.residents} 人",
+    )
     return render(request, "people/import.html", {"result": result, "columns": xlsx.COLUMNS})
 
 
 @login_required
 def household_export(request):
-    if not can_read_register(request.user):
-        raise PermissionDenied
-    grid = grid_get_for_user(request.user, code) if (code := request.GET.get("grid")) else None
-    content = xlsx.households_export(user=request.user, grid=grid)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="households.xlsx"'
-    return response
+    require(can_read_register(request.user))
+    grid = regions.grid_filter_for_user(request.user, request.GET.get("grid"))
+    return file_response(xlsx.households_export(user=request.user, grid=grid), "households.xlsx")
 
 
 @login_required
 def import_template(request):
-    if not can_edit_register(request.user):
-        raise PermissionDenied
-    response = HttpResponse(
-        xlsx.template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    require(can_edit_register(request.user))
+    return file_response(xlsx.template(), "households-template.xlsx")
+
+
+# A region's and a grid's own pages are people's: regions stand below people and cannot show who
+# lives there. The web shell serves them at /regions/<code>/ and /grids/<code>/ (``front/urls.py``).
+
+
+@login_required
+def region_detail(request, code: str):
+    require(can_read_register(request.user))
+    region = regions.region_get_for_user(request.user, code)
+    return render(request, "people/region.html", {
+        "region": region,
+        "ancestors": regions.region_ancestors_for_user(request.user, region),
+        "counts": selectors.region_counts(region),
+        "children": regions.child_region_summaries(region),
+        "grids": region.grids.filter(parent__isnull=True).order_by("code"),
+        "departments": region.departments.filter(is_active=True),
+        "liaisons": region.liaisons.select_related("user").order_by("tier", "id"),
+        "geojson_url": f"{reverse('regions:geojson')}?region={region.code}",
+    })
+
+
+@login_required
+def grid_detail(request, code: str):
+    require(can_read_register(request.user))
+    grid = regions.grid_get_for_user(request.user, code)
+    households = Paginator(selectors.household_list_for_user(request.user, grid=grid), 30).get_page(
+        request.GET.get("page")
     )
-    response["Content-Disposition"] = 'attachment; filename="households-template.xlsx"'
-    return response
+    return render(request, "people/grid.html", {
+        "grid": grid,
+        "staff": regions.grid_staff(grid),
+        "children": grid.children.order_by("code"),
+        "households": households,
+        "places": selectors.place_list_for_user(request.user, grid=grid)[:50],
+        "organisations": selectors.organisation_list_for_user(request.user, grid=grid)[:50],
+        "geojson_url": f"{reverse('regions:geojson')}?grid={grid.code}",
+    })

@@ -5,13 +5,14 @@ the clerk gets a per-row, per-column report in Chinese.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 
 from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.imports import NO_ROWS, ImportReport, RowError, UploadRefused, row_errors_sort, sheet_read
 from xiangzhi.lib import crypto, idnumber, spreadsheets
 from xiangzhi.people import services
 from xiangzhi.people.models import Household, Relation, Resident, Tag
@@ -36,21 +37,9 @@ TAG_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
 @dataclass
-class RowError:
-    row: int | None
-    column: str | None
-    message: str
-
-
-@dataclass
-class ImportResult:
+class ImportResult(ImportReport):
     households: int = 0
     residents: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass
@@ -62,54 +51,28 @@ class _Row:
     resident: Resident
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _open(file) -> tuple[list[str], list[tuple[int, tuple]]] | RowError:
-    limits = spreadsheets.ReadLimits(
-        max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS, max_blank_rows=settings.IMPORT_MAX_BLANK_ROWS,
-        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES, max_ratio=settings.IMPORT_MAX_ZIP_RATIO,
-    )
-    try:
-        table = spreadsheets.read_xlsx(spreadsheets.read_upload(file, settings.IMPORT_MAX_BYTES), limits)
-    except spreadsheets.SpreadsheetError as exc:
-        return RowError(exc.row, None, str(exc))
-    header = [_text(c) for c in table.header]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return RowError(1, None, f"表头缺少列：{'、'.join(c for c in COLUMNS if c in missing)}")
-    return header, table.rows
-
-
 def households_import(*, user, file, ip_address: str | None = None) -> ImportResult:
     result = ImportResult()
     if not services.identity_lookups_left(user):
         services.identity_import_refused_record(user=user, ip_address=ip_address)
         result.errors.append(RowError(None, None, TOO_MANY_LOOKUPS.format(n=settings.IDENTITY_SEARCH_PER_HOUR)))
         return result
-    opened = _open(file)
-    if isinstance(opened, RowError):
-        result.errors.append(opened)
+    try:
+        sheet = sheet_read(file, columns=COLUMNS, required=REQUIRED, max_rows=settings.HOUSEHOLD_IMPORT_MAX_ROWS)
+    except UploadRefused as exc:
+        result.errors.append(exc.error)
         return result
-    header, data = opened
-    col = {name: header.index(name) for name in COLUMNS if name in header}
+    records = list(sheet.records())
     scope = scope_of(user)
 
-    grid_codes = {_text(r[col["网格编码"]]) for _, r in data if len(r) > col["网格编码"]}
+    grid_codes = {record.cells["网格编码"] for record in records}
     grids = {g.code: g for g in Grid.objects.filter(code__in=grid_codes, is_active=True) if scope.covers_path(g.path)}
 
     rows: list[_Row] = []
     seen_ids: dict[str, int] = {}
     errors = result.errors
-    for line, raw in data:
-        cells = {name: _text(raw[i]) if i < len(raw) else "" for name, i in col.items()}
-        if not any(cells.values()):
-            continue
+    for record in records:
+        line, cells = record.line, record.cells
         before = len(errors)
 
         def err(column, message, line=line):
@@ -126,8 +89,7 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
             err("与户主关系", f"与户主关系应为：{'、'.join(RELATION_BY_LABEL)}")
         id_value = ""
         if cells["身份证号"]:
-            raw_id = raw[col["身份证号"]]
-            if isinstance(raw_id, int | float):
+            if isinstance(record.raw["身份证号"], int | float):
                 err("身份证号", "身份证号请以文本格式填写（数字格式会丢失末位）")
             else:
                 try:
@@ -165,10 +127,10 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
     households = _group(rows, errors)
     _check_existing(user, households, errors, seen_ids, ip_address)
     if errors:
-        errors.sort(key=lambda e: (e.row or 0, COLUMNS.index(e.column) if e.column in COLUMNS else -1))
+        row_errors_sort(errors, COLUMNS)
         return result
     if not rows:
-        errors.append(RowError(None, None, "文件中没有数据行"))
+        errors.append(RowError(None, None, NO_ROWS))
         return result
 
     with transaction.atomic():

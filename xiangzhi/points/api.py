@@ -4,27 +4,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from xiangzhi.core.errors import NOT_FOUND_MESSAGE, field_error
+from xiangzhi.core.inputs import require
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.people.selectors import household_get_for_user
 from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import PointsEntry
 from xiangzhi.points.rules import can_review, can_see_rankings
-from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user, township_of
+from xiangzhi.regions.models import Region
 
 router = Router(tags=["户积分"])
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -227,32 +221,22 @@ def _photo(item: str | None):
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise PointsError("照片不是有效的 base64 编码", fields=[{"field": "photo", "message": "格式不正确"}]) from None
+        raise PointsError("照片不是有效的 base64 编码", fields=field_error("photo", "格式不正确")) from None
     try:
         return process(data, max_bytes=settings.CASE_PHOTO_MAX_BYTES)
     except PhotoError as exc:
-        raise PointsError(f"照片：{exc}", fields=[{"field": "photo", "message": str(exc)}]) from None
+        raise PointsError(f"照片：{exc}", fields=field_error("photo", str(exc))) from None
 
 
 def _rule(village: Region, code: str, on: dt.date):
-    book = selectors.rulebook_in_force(township_of(village), on)
-    rule = book.rules.select_related("category").filter(code=code).first() if book else None
+    rule = selectors.rule_get_in_force(village, code, on)
     if rule is None:
-        raise PointsError(f"未知的细则条目：{code}", fields=[{"field": "rule", "message": "不存在"}])
+        raise PointsError(f"未知的细则条目：{code}", fields=field_error("rule", "不存在"))
     return rule
 
 
 def _entry(request, entry_id: int) -> PointsEntry:
     return selectors.entry_get_for_user(request.user, entry_id)
-
-
-def _default_village(user) -> Region | None:
-    if user.household_id:
-        return user.household.grid.region
-    if user.region_id and user.region.level == RegionLevel.VILLAGE:
-        return user.region
-    grid = user.grid_assignments.filter(ended_on__isnull=True).select_related("grid__region").first()
-    return grid.grid.region if grid else None
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -261,16 +245,16 @@ def _default_village(user) -> Region | None:
 @router.get("/rules", response=list[RuleOut], summary="积分细则（某村施行的条目，含村规民约调整）")
 def rule_list(request, village: str | None = None, on: dt.date | None = None):
     user = request.user
-    node = selectors.village_get_for_user(user, village) if village else _default_village(user)
+    node = selectors.village_get_for_user(user, village) if village else selectors.village_default_for_user(user)
     if node is None:
-        raise PointsError("请用 village 参数指定村/社区", fields=[{"field": "village", "message": "必填"}])
+        raise PointsError("请用 village 参数指定村/社区", fields=field_error("village", "必填"))
     return [
         {"code": r.code, "name": r.name, "category": r.category.code, "category_name": r.category.name,
          "direction": r.direction, "points": r.points, "cap_period": r.cap_period, "cap_count": r.cap_count,
          "cap_points": r.cap_points, "cap_text": r.cap_text, "evidence_required": r.evidence_required,
          "recorder_roles": r.roles, "overridden": r.overridden,
          "recordable": user.is_superuser or user.role in r.roles}
-        for r in selectors.rules_for_village(node, on)
+        for r in selectors.rule_list_for_village(node, on)
     ]
 
 
@@ -317,14 +301,14 @@ def entry_list(request, household: int | None = None, status: str | None = None,
 # Declared before /entries/{entry_id}, whose path would otherwise take "review" for an id.
 @router.post("/entries/review", response=list[OutcomeOut], summary="批量审核（逐条处理，返回每条结果）")
 def entry_review_bulk(request, payload: BulkReviewIn):
-    _require(can_review(request.user), "只有积分监督员、村两委和乡镇、区县管理人员可以审核积分")
+    require(can_review(request.user), "只有积分监督员、村两委和乡镇、区县管理人员可以审核积分")
     entries = list(selectors.entry_list_for_user(request.user).filter(pk__in=payload.ids))
     missing = set(payload.ids) - {e.pk for e in entries}
     outcomes = services.entry_review_bulk(actor=request.user, entries=entries, approve=payload.approve,
                                           reason=payload.reason)
     out = [{"id": o.entry.pk, "ok": o.error is None,
             "status": o.review.decision if o.review else o.entry.status, "error": o.error} for o in outcomes]
-    out += [{"id": pk, "ok": False, "status": "", "error": "不存在或无权查看"} for pk in sorted(missing)]
+    out += [{"id": pk, "ok": False, "status": "", "error": NOT_FOUND_MESSAGE} for pk in sorted(missing)]
     return out
 
 
@@ -348,7 +332,7 @@ def entry_reverse(request, entry_id: int, payload: ReverseIn):
     if payload.requester is not None:
         requester = get_user_model().objects.filter(pk=payload.requester).first()
         if requester is None:
-            raise PointsError("申请人不存在", fields=[{"field": "requester", "message": "不存在"}])
+            raise PointsError("申请人不存在", fields=field_error("requester", "不存在"))
     services.entry_reverse(actor=request.user, entry=entry, reason=payload.reason, requester=requester)
     return _entry(request, entry_id)
 
@@ -369,14 +353,8 @@ def household_standing(request, household_id: int):
 @router.get("/rankings", response=RankingsOut, summary="积分排名与各村参与率")
 def rankings(request, region: str | None = None, limit: int = 50, offset: int = 0):
     user = request.user
-    _require(can_see_rankings(user), "无权查看积分排名")
-    if region:
-        node = region_get_for_user(user, region)
-    else:
-        roots = selectors.ranking_regions_for_user(user)
-        if not roots:
-            raise Http404
-        node = roots[0]
+    require(can_see_rankings(user), "无权查看积分排名")
+    node = selectors.comparison_region_for_user(user, region, selectors.ranking_region_list_for_user(user))
     limit = max(1, min(limit, 200))
     return {
         "region": node.code, "region_name": node.name,

@@ -3,15 +3,13 @@ windows and settlements. Mounted under ``/points`` beside ``points.api``."""
 
 import datetime as dt
 
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
+from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.people.models import Household
-from xiangzhi.points import cycles, notices, settlement
+from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import PointsError
-from xiangzhi.points.models import PointsObjection
-from xiangzhi.points.selectors import townships_for_user
 from xiangzhi.regions.selectors import region_get_for_user
 
 router = Router(tags=["户积分：公示、兑换期与年度核算"])
@@ -135,13 +133,13 @@ class SettlementOut(Schema):
 
 
 def _with_check(notice):
-    notice.check = notices.notice_verify(notice)
+    notice.check = selectors.notice_verify(notice)
     return notice
 
 
 @router.get("/notices", response=list[NoticeSummaryOut], summary="积分公示（按权限范围）")
 def notice_list(request, village: str | None = None):
-    qs = notices.notice_list_for_user(request.user).order_by("-period_start", "village__code")
+    qs = selectors.notice_list_for_user(request.user).order_by("-period_start", "village__code")
     if village:
         qs = qs.filter(village__code=village)
     return list(qs[:200])
@@ -149,7 +147,7 @@ def notice_list(request, village: str | None = None):
 
 @router.get("/notices/{notice_id}", response=SignedInNoticeOut, summary="一期公示：名单、核验结果与异议")
 def notice_get(request, notice_id: int):
-    notice = _with_check(notices.notice_get_for_user(request.user, notice_id))
+    notice = _with_check(selectors.notice_get_for_user(request.user, notice_id))
     notice.objection_items = list(notice.objections.select_related("correction"))
     return notice
 
@@ -157,53 +155,48 @@ def notice_get(request, notice_id: int):
 @router.get("/public/notices/{notice_id}", response=PublicNoticeOut, auth=None,
             summary="公开的公示（一村一码，无需登录）：名单、核验结果与异议处理结果")
 def public_notice_get(request, notice_id: int):
-    notice = notices.PointsNotice.objects.select_related("village").filter(pk=notice_id).first()
-    if notice is None:
-        raise Http404
-    _with_check(notice)
-    notice.objection_items = list(notices.objection_filter_public(notice))
+    notice = _with_check(selectors.notice_get_public(notice_id))
+    notice.objection_items = list(selectors.objection_list_public(notice))
     return notice
 
 
 @router.post("/notices/{notice_id}/objections", response={201: ObjectionOut}, summary="对公示提出异议（异议期内）")
 def objection_file(request, notice_id: int, payload: ObjectionIn):
-    notice = notices.notice_get_for_user(request.user, notice_id)
+    notice = selectors.notice_get_for_user(request.user, notice_id)
     household = Household.objects.filter(pk=payload.household).first()
     if household is None:
-        raise PointsError("该户不在本次公示名单中", fields=[{"field": "household", "message": "不存在"}])
-    return Status(201, notices.objection_file(actor=request.user, notice=notice, household=household,
-                                              text=payload.text))
+        raise PointsError("该户不在本次公示名单中", fields=field_error("household", "不存在"))
+    return Status(201, services.objection_file(actor=request.user, notice=notice, household=household,
+                                               text=payload.text))
 
 
 @router.post("/objections/{objection_id}/resolve", response=ObjectionOut, summary="处理异议（采纳可更正积分）")
 def objection_resolve(request, objection_id: int, payload: ResolveIn):
-    objection = PointsObjection.objects.select_related("notice", "notice__village").filter(pk=objection_id).first()
-    if objection is None:
-        raise Http404
-    notices.notice_get_for_user(request.user, objection.notice_id)
-    return notices.objection_resolve(actor=request.user, objection=objection, upheld=payload.upheld,
-                                     resolution=payload.resolution, correction=payload.correction)
+    objection = selectors.objection_get_for_user(request.user, objection_id)
+    return services.objection_resolve(actor=request.user, objection=objection, upheld=payload.upheld,
+                                      resolution=payload.resolution, correction=payload.correction)
 
 
 @router.get("/cycles", response=list[CycleOut], summary="积分日历：某乡镇某年的审核、公示、兑换期与核算")
 def cycle_list(request, township: str | None = None, year: int | None = None):
-    towns = townships_for_user(request.user)
+    towns = selectors.township_list_for_user(request.user)
     chosen = next((t for t in towns if t.code == township), None) if township else (towns[0] if towns else None)
     if chosen is None:
-        raise Http404
+        raise NotFound()
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2100:
-        raise PointsError("年份不正确", fields=[{"field": "year", "message": "超出范围"}])
-    return cycles.cycles_for_year(chosen, year)
+        raise PointsError("年份不正确", fields=field_error("year", "超出范围"))
+    return selectors.cycle_list_for_year(chosen, year)
 
 
 @router.post("/redemption-windows", response={201: CycleOut}, summary="安排临时兑换期（乡镇、区县）")
 def window_add(request, payload: WindowIn):
     township = region_get_for_user(request.user, payload.township)
-    return Status(201, cycles.redemption_window_add(actor=request.user, township=township, opens_on=payload.opens_on,
-                                                    closes_on=payload.closes_on, note=payload.note))
+    return Status(201, services.redemption_window_add(actor=request.user, township=township,
+                                                      opens_on=payload.opens_on, closes_on=payload.closes_on,
+                                                      note=payload.note))
 
 
 @router.get("/settlements", response=list[SettlementOut], summary="年度核算结果")
 def settlement_list(request):
-    return list(settlement.settlement_list_for_user(request.user).order_by("-year")[:100])
+    return list(selectors.settlement_list_for_user(request.user).order_by("-year")[:100])

@@ -2,43 +2,33 @@
 village's link (no login), the cycle calendar with redemption windows, and the yearly settlements."""
 
 import datetime as dt
+import io
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.models import Role
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.inputs import optional_int, require
 from xiangzhi.people.models import Household
-from xiangzhi.points import cycles, notices, settlement
+from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import PointsError
-from xiangzhi.points.models import (
-    CycleKind,
-    NoticeState,
-    PointsHonour,
-    PointsObjection,
-    PointsSettlement,
-)
-from xiangzhi.points.rules import can_install_rulebook, can_review
-from xiangzhi.points.selectors import townships_for_user
+from xiangzhi.points.models import CycleKind, NoticeState, PointsSettlement
+from xiangzhi.points.rules import can_administer_points, can_review, may_object, why_not_resolve
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user, township_of
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _category_names(notice) -> dict[str, str]:
     names = {c["code"]: c["name"] for c in notice.categories}
-    names[notices.OTHER] = "其他"
+    names[selectors.OTHER] = "其他"
     return names
 
 
@@ -55,30 +45,30 @@ def _table(notice) -> dict:
 @login_required
 def notice_list(request):
     user = request.user
-    items = list(notices.notice_list_for_user(user).order_by("-period_start", "village__code")[:200])
-    counts = notices.notice_objection_counts(items)
+    items = list(selectors.notice_list_for_user(user).order_by("-period_start", "village__code")[:200])
+    counts = selectors.notice_objection_counts(items)
     for n in items:
         n.counts = counts.get(n.pk, {})
-    waiting = list(notices.objections_open_for_user(user)[:100]) if can_review(user) else []
+    waiting = list(selectors.objection_list_open_for_user(user)[:100]) if can_review(user) else []
     return render(request, "points/notices.html", {"notices": items, "waiting": waiting})
 
 
 @login_required
 def notice_detail(request, notice_id: int):
     user = request.user
-    notice = notices.notice_get_for_user(user, notice_id)
+    notice = selectors.notice_get_for_user(user, notice_id)
     objections = list(notice.objections.select_related("household", "filed_by", "resolved_by", "correction"))
     villager = user.role == Role.RESIDENT
     for o in objections:
-        o.may_resolve = o.state == "open" and notices.why_not_resolve(user, o) is None
+        o.may_resolve = o.state == "open" and why_not_resolve(user, o) is None
         # Villagers see what was asked and answered; who asked stays with staff (and the asker).
         o.show_filer = not villager or o.filed_by_id == user.pk
-        o.household_label = notices.mask_name(o.household.head_name) if villager else o.household.head_name
+        o.household_label = selectors.mask_name(o.household.head_name) if villager else o.household.head_name
     open_for_objections = notice.state == NoticeState.OPEN and timezone.localdate() <= notice.objection_until
     return render(request, "points/notice.html", {
         "notice": notice, "table": _table(notice), "objections": objections,
-        "may_object": open_for_objections and notices.may_object(user, notice),
-        "check": notices.notice_verify(notice),
+        "may_object": open_for_objections and may_object(user, notice),
+        "check": selectors.notice_verify(notice),
     })
 
 
@@ -86,13 +76,13 @@ def notice_detail(request, notice_id: int):
 @require_POST
 def objection_file(request, notice_id: int):
     user = request.user
-    notice = notices.notice_get_for_user(user, notice_id)
-    household = Household.objects.filter(pk=_int(request.POST.get("household"))).first()
+    notice = selectors.notice_get_for_user(user, notice_id)
+    household = Household.objects.filter(pk=optional_int(request.POST.get("household"))).first()
     if household is None:
         messages.error(request, "请选择异议涉及的户")
         return redirect("points:notice", notice_id=notice.pk)
     try:
-        notices.objection_file(actor=user, notice=notice, household=household, text=request.POST.get("text", ""))
+        services.objection_file(actor=user, notice=notice, household=household, text=request.POST.get("text", ""))
     except PointsError as exc:
         messages.error(request, str(exc))
     else:
@@ -104,19 +94,16 @@ def objection_file(request, notice_id: int):
 @require_POST
 def objection_resolve(request, objection_id: int):
     user = request.user
-    objection = PointsObjection.objects.select_related("notice", "notice__village").filter(pk=objection_id).first()
-    if objection is None:
-        raise Http404
-    notices.notice_get_for_user(user, objection.notice_id)  # 404 outside the scope
+    objection = selectors.objection_get_for_user(user, objection_id)
     post = request.POST
     correction = post.get("correction", "").strip()
-    if correction and _int(correction) is None:
+    if correction and optional_int(correction) is None:
         messages.error(request, "更正分值应为整数，如 5 或 -3")
         return redirect("points:notice", notice_id=objection.notice_id)
     try:
-        notices.objection_resolve(actor=user, objection=objection, upheld=post.get("decision") == "uphold",
-                                  resolution=post.get("resolution", ""),
-                                  correction=_int(correction) if correction else None)
+        services.objection_resolve(actor=user, objection=objection, upheld=post.get("decision") == "uphold",
+                                   resolution=post.get("resolution", ""),
+                                   correction=optional_int(correction) if correction else None)
     except PointsError as exc:
         messages.error(request, str(exc))
     else:
@@ -127,34 +114,32 @@ def objection_resolve(request, objection_id: int):
 # --- the public page (一村一码) -------------------------------------------------------------------
 
 
+def _public_village(code: str) -> Region:
+    village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).first()
+    if village is None:
+        raise NotFound()
+    return village
+
+
 def public_notice(request, village_code: str):
     """The village's notices for anyone with its link: no login, no names beyond the masked ones."""
-    village = Region.objects.filter(code=village_code, level=RegionLevel.VILLAGE).first()
-    if village is None:
-        raise Http404
-    listing = list(notices.public_notices(village))
-    chosen = _int(request.GET.get("notice"))
+    village = _public_village(village_code)
+    listing = list(selectors.notice_list_public(village))
+    chosen = optional_int(request.GET.get("notice"))
     notice = None
     if listing:
         pick = next((n for n in listing if n.pk == chosen), listing[0])
-        notice = notices.PointsNotice.objects.get(pk=pick.pk)
+        notice = selectors.notice_get_public(pick.pk)
     context = {"village": village, "township": township_of(village), "listing": listing, "notice": notice}
     if notice is not None:
-        context.update(table=_table(notice), check=notices.notice_verify(notice),
-                       objections=notices.objection_filter_public(notice))
+        context.update(table=_table(notice), check=selectors.notice_verify(notice),
+                       objections=selectors.objection_list_public(notice))
     return render(request, "points/public_notice.html", context)
 
 
 def public_notice_qr(request, village_code: str):
     """一村一码: the QR code that opens the village's public notice, as SVG to print and post."""
-    import io
-
-    import qrcode
-    import qrcode.image.svg
-
-    village = Region.objects.filter(code=village_code, level=RegionLevel.VILLAGE).first()
-    if village is None:
-        raise Http404
+    village = _public_village(village_code)
     url = request.build_absolute_uri(reverse("points:public_notice", args=[village.code]))
     out = io.BytesIO()
     qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).save(out)
@@ -167,20 +152,19 @@ def public_notice_qr(request, village_code: str):
 @login_required
 def calendar(request):
     user = request.user
-    towns = townships_for_user(user)
-    if not towns:
-        raise PermissionDenied
+    towns = selectors.township_list_for_user(user)
+    require(bool(towns))
     code = request.GET.get("township")
     township = next((t for t in towns if t.code == code), towns[0])
-    year = _int(request.GET.get("year")) or timezone.localdate().year
+    year = optional_int(request.GET.get("year")) or timezone.localdate().year
     if not 2000 <= year <= 2100:
-        raise Http404
-    items = cycles.cycles_for_year(township, year)
+        raise NotFound()
+    items = selectors.cycle_list_for_year(township, year)
     months = [{"month": m, "cycles": [c for c in items if c.opens_on.month == m]} for m in range(1, 13)]
     return render(request, "points/calendar.html", {
         "township": township, "townships": towns, "year": year, "months": months,
-        "policy": cycles.policy_for(township), "today": timezone.localdate(),
-        "may_add_window": can_install_rulebook(user),
+        "policy": selectors.policy_for(township), "today": timezone.localdate(),
+        "may_add_window": can_administer_points(user),
         "settlements": PointsSettlement.objects.filter(township=township).order_by("-year")[:5],
         "kinds": CycleKind,
     })
@@ -198,8 +182,8 @@ def window_add(request):
         messages.error(request, "请填写正确的开始和结束日期")
     else:
         try:
-            w = cycles.redemption_window_add(actor=user, township=township, opens_on=opens, closes_on=closes,
-                                             note=request.POST.get("note", ""))
+            w = services.redemption_window_add(actor=user, township=township, opens_on=opens, closes_on=closes,
+                                               note=request.POST.get("note", ""))
         except PointsError as exc:
             messages.error(request, str(exc))
         else:
@@ -210,8 +194,8 @@ def window_add(request):
 @login_required
 def settlement_detail(request, settlement_id: int):
     user = request.user
-    item = settlement.settlement_list_for_user(user).filter(pk=settlement_id).first()
-    if item is None or not (can_install_rulebook(user) or can_review(user)):
-        raise Http404
-    honours = PointsHonour.objects.filter(settlement=item).select_related("household", "village")[:500]
+    item = selectors.settlement_list_for_user(user).filter(pk=settlement_id).first()
+    if item is None or not (can_administer_points(user) or can_review(user)):
+        raise NotFound()
+    honours = selectors.honour_list_for_settlement(item)
     return render(request, "points/settlement.html", {"settlement": item, "honours": honours})

@@ -1,10 +1,7 @@
 """Refusals of points changes. Each is a kernel error (``xiangzhi.core.errors``): what it is
 decides how the API and the pages answer it."""
 
-from xiangzhi.core.errors import BadNumber, Conflict, Forbidden, IdempotencyConflict, Invalid
-
-__all__ = ["AlreadyDone", "BadNumber", "IdempotencyConflict", "InsufficientPoints", "PointsConflict", "PointsError",
-           "PointsForbidden"]
+from xiangzhi.core.errors import Conflict, Forbidden, Invalid
 
 
 class PointsError(Invalid):

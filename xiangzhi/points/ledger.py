@@ -1,6 +1,7 @@
-"""How rows enter the ledger. Services decide whether a posting may happen; this module only does it:
-every entry goes in through ``post`` (one row) or ``post_bulk`` (many rows at once), every decision
-through ``review_append``. Each appends to its village's hash chain while holding the village's
+"""How rows enter the ledger, private to points: other apps post through ``points.services``.
+Services decide whether a posting may happen; this module only does it: every entry goes in through
+``entry_post`` (one row) or ``entry_post_bulk`` (many rows at once), every decision through
+``review_post``. Each appends to its village's hash chain while holding the village's
 ``PointsChainHead`` row locked, and moves the household's ``PointsBalance`` in the same transaction.
 
 Locking order, everywhere: chain heads (by village id, ascending), then balances. A posting that
@@ -57,7 +58,7 @@ def review_row(review: PointsReview) -> dict:
     return {name: getattr(review, name) for name in REVIEW_FIELDS}
 
 
-def lock_head(village_id: int) -> PointsChainHead:
+def head_lock(village_id: int) -> PointsChainHead:
     """The village's chain head, locked until the transaction ends. A service that checks something
     before posting (a cap, an idempotency key) locks first and checks under the lock."""
     PointsChainHead.objects.get_or_create(village_id=village_id)
@@ -73,7 +74,7 @@ def _earned_delta(entry: PointsEntry) -> int:
     return 0
 
 
-def _move_balance(household_id: int, village_id: int, *, approved: int = 0, pending: int = 0, earned: int = 0,
+def _balance_move(household_id: int, village_id: int, *, approved: int = 0, pending: int = 0, earned: int = 0,
                   now) -> None:
     """Move one household's totals; refuse (and change nothing) if the approved total would go below zero."""
     if not (approved or pending or earned):
@@ -96,13 +97,13 @@ def _move_balance(household_id: int, village_id: int, *, approved: int = 0, pend
                 )
             return
         except IntegrityError:  # created beside us a moment ago: move it like any other
-            return _move_balance(household_id, village_id, approved=approved, pending=pending, earned=earned,
+            return _balance_move(household_id, village_id, approved=approved, pending=pending, earned=earned,
                                  now=now)
     raise InsufficientPoints(f"积分不足：该户现有 {current or 0} 分，本次需减少 {-approved} 分，积分不能为负数")
 
 
 @transaction.atomic
-def post(
+def entry_post(
     *, village_id: int, household_id: int, kind: str, points: int, occurred_on, recorder=None,
     rule: PointsRule | None = None, quantity: int = 1, note: str = "", evidence: ProcessedPhoto | None = None,
     reverses: PointsEntry | None = None, source: str = "", idempotency_key: str = "", request_hash: str = "",
@@ -112,7 +113,7 @@ def post(
     reviewed (``approve`` defaults to that) are approved at once, by ``reviewer`` or the recorder.
     ``requested_by``: who asked for the entry, when that is not who approved it (冲正, 更正)."""
     now = now or timezone.now()
-    head = lock_head(village_id)
+    head = head_lock(village_id)
     if approve is None:
         approve = kind not in REVIEWED_KINDS
     entry = PointsEntry(
@@ -121,23 +122,23 @@ def post(
         reverses=reverses, source=source, idempotency_key=idempotency_key, request_hash=request_hash,
         prev_hash=head.entry_hash, requested_by=requested_by,
     )
-    snapshot(entry, rule, reverses)
+    entry.copy_rule(rule, reverses)
     if evidence is not None:
-        store_evidence(entry, evidence)
+        evidence_store(entry, evidence)
     entry.hash = hashchain.link(entry.prev_hash, entry_row(entry))
     entry.save(force_insert=True)
     PointsChainHead.objects.filter(pk=village_id).update(entry_seq=entry.seq, entry_hash=entry.hash)
     head.entry_seq, head.entry_hash = entry.seq, entry.hash
     if approve:
-        _move_balance(household_id, village_id, approved=points, earned=_earned_delta(entry), now=now)
-        review_append(entry=entry, decision=ReviewDecision.APPROVED, reviewer=reviewer or recorder, now=now,
+        _balance_move(household_id, village_id, approved=points, earned=_earned_delta(entry), now=now)
+        review_post(entry=entry, decision=ReviewDecision.APPROVED, reviewer=reviewer or recorder, now=now,
                       head=head, move_balance=False)
     else:
-        _move_balance(household_id, village_id, pending=points, now=now)
+        _balance_move(household_id, village_id, pending=points, now=now)
     return entry
 
 
-def store_evidence(entry: PointsEntry, photo: ProcessedPhoto) -> None:
+def evidence_store(entry: PointsEntry, photo: ProcessedPhoto) -> None:
     """Save the photo and its thumbnail and put them, with the photo's SHA-256, on the unsaved entry.
     The chain hashes the SHA-256, so a photo swapped on disk afterwards no longer matches its row."""
     entry.evidence_sha256 = hashlib.sha256(photo.image).hexdigest()
@@ -146,25 +147,13 @@ def store_evidence(entry: PointsEntry, photo: ProcessedPhoto) -> None:
     entry.evidence_thumbnail.save(stem, ContentFile(photo.thumbnail), save=False)
 
 
-def snapshot(entry: PointsEntry, rule: PointsRule | None, reverses: PointsEntry | None = None) -> None:
-    """Copy the rule's code, name and category onto the entry (a reversal copies its original's)."""
-    if rule is not None:
-        entry.rule = rule
-        entry.rule_code, entry.rule_name = rule.code, rule.name
-        entry.category_code, entry.category_name = rule.category.code, rule.category.name
-    elif reverses is not None:
-        entry.rule_id = reverses.rule_id
-        entry.rule_code, entry.rule_name = reverses.rule_code, reverses.rule_name
-        entry.category_code, entry.category_name = reverses.category_code, reverses.category_name
-
-
 @transaction.atomic
-def review_append(*, entry: PointsEntry, decision: str, reason: str = "", reviewer=None, now=None,
+def review_post(*, entry: PointsEntry, decision: str, reason: str = "", reviewer=None, now=None,
                   head: PointsChainHead | None = None, move_balance: bool = True) -> PointsReview:
     """Append the decision on a pending entry to its village's review chain and move the balance
     from pending to approved (or out of pending, if rejected)."""
     now = now or timezone.now()
-    head = head or lock_head(entry.village_id)
+    head = head or head_lock(entry.village_id)
     review = PointsReview(entry=entry, village_id=entry.village_id, seq=head.review_seq + 1, decision=decision,
                           reason=reason[:500], reviewer=reviewer, reviewed_at=now, prev_hash=head.review_hash)
     review.hash = hashchain.link(review.prev_hash, review_row(review))
@@ -173,10 +162,10 @@ def review_append(*, entry: PointsEntry, decision: str, reason: str = "", review
     head.review_seq, head.review_hash = review.seq, review.hash
     if move_balance:
         if decision == ReviewDecision.APPROVED:
-            _move_balance(entry.household_id, entry.village_id, approved=entry.points, pending=-entry.points,
+            _balance_move(entry.household_id, entry.village_id, approved=entry.points, pending=-entry.points,
                           earned=_earned_delta(entry), now=now)
         else:
-            _move_balance(entry.household_id, entry.village_id, pending=-entry.points, now=now)
+            _balance_move(entry.household_id, entry.village_id, pending=-entry.points, now=now)
     return review
 
 
@@ -198,7 +187,7 @@ def _default_insert(model, rows: list) -> list:
 
 
 @transaction.atomic
-def post_bulk(entries: list[PointsEntry], decisions: list[Decision | None] | None = None, *,
+def entry_post_bulk(entries: list[PointsEntry], decisions: list[Decision | None] | None = None, *,
               insert: Callable[[type, list], list] = _default_insert, now=None) -> list[PointsEntry]:
     """Append many entries (unsaved, every field but the chain's set) and their reviews at once: the
     chains are computed in memory from the locked heads and written with one bulk insert per table.
@@ -215,7 +204,7 @@ def post_bulk(entries: list[PointsEntry], decisions: list[Decision | None] | Non
     by_village: dict[int, list[int]] = defaultdict(list)
     for i, entry in enumerate(entries):
         by_village[entry.village_id].append(i)
-    heads = {vid: lock_head(vid) for vid in sorted(by_village)}
+    heads = {vid: head_lock(vid) for vid in sorted(by_village)}
 
     for vid, indexes in by_village.items():
         head = heads[vid]
@@ -255,11 +244,11 @@ def post_bulk(entries: list[PointsEntry], decisions: list[Decision | None] | Non
         elif d.decision == ReviewDecision.APPROVED:
             delta[0] += entry.points
             delta[2] += _earned_delta(entry)
-    _move_balances(deltas, village_of, now, insert)
+    _balances_move(deltas, village_of, now, insert)
     return entries
 
 
-def _move_balances(deltas: dict[int, list[int]], village_of: dict[int, int], now, insert=_default_insert) -> None:
+def _balances_move(deltas: dict[int, list[int]], village_of: dict[int, int], now, insert=_default_insert) -> None:
     """Move many households' totals at once: read them locked, add, refuse if any would go below
     zero, write the new values back with one ``executemany`` (households whose totals do not move —
     a settlement's expiry and carry-over of the same points — are left alone)."""
@@ -338,7 +327,7 @@ def _walk(qs, fields: tuple[str, ...], last_id: list, optional: tuple[str, ...] 
         yield row["seq"], row, values[1], values[2]
 
 
-def verify_village(village_id: int) -> LedgerBreak | None:
+def chain_verify(village_id: int) -> LedgerBreak | None:
     head = PointsChainHead.objects.filter(pk=village_id).first()
     chains = (
         ("entry", PointsEntry.objects.filter(village_id=village_id).order_by("seq"), ENTRY_FIELDS,
@@ -364,7 +353,7 @@ class BalanceMismatch:
     ledger: int
 
 
-def ledger_totals(household_ids: list[int] | None = None) -> dict[int, tuple[int, int, int]]:
+def totals_from_entries(household_ids: list[int] | None = None) -> dict[int, tuple[int, int, int]]:
     """(approved, pending, earned) per household, summed from the ledger itself."""
     approved = Q(review__decision=ReviewDecision.APPROVED)
     earning = Q(kind__in=EARNING_KINDS, points__gt=0) | Q(
@@ -381,8 +370,9 @@ def ledger_totals(household_ids: list[int] | None = None) -> dict[int, tuple[int
     return {r["household_id"]: (r["approved"], r["pending"], r["earned"]) for r in rows}
 
 
-def balances_check(household_ids: list[int] | None = None) -> list[BalanceMismatch]:
-    ledger = ledger_totals(household_ids)
+def balance_mismatch_list(household_ids: list[int] | None = None) -> list[BalanceMismatch]:
+    """Every household's kept totals against the ledger's sums; empty when they agree."""
+    ledger = totals_from_entries(household_ids)
     stored_qs = PointsBalance.objects.all()
     if household_ids is not None:
         stored_qs = stored_qs.filter(pk__in=household_ids)

@@ -9,6 +9,7 @@ the same transaction as every posting and review, and always equals the sum of t
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -149,8 +150,6 @@ class PointsRuleOverride(models.Model):
         return f"{self.village} · {self.rule.name}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.points is not None and self.rule_id is not None:
             if self.rule.direction == Direction.ADD and self.points <= 0:
                 raise ValidationError({"points": "加分项的分值必须为正数"})
@@ -251,6 +250,17 @@ class PointsEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.village_id}#{self.seq} {self.rule_name or self.get_kind_display()} {self.points:+d}"
+
+    def copy_rule(self, rule: PointsRule | None, reverses: "PointsEntry | None" = None) -> None:
+        """Copy the rule's code, name and category onto the row (a reversal copies its original's)."""
+        if rule is not None:
+            self.rule = rule
+            self.rule_code, self.rule_name = rule.code, rule.name
+            self.category_code, self.category_name = rule.category.code, rule.category.name
+        elif reverses is not None:
+            self.rule_id = reverses.rule_id
+            self.rule_code, self.rule_name = reverses.rule_code, reverses.rule_name
+            self.category_code, self.category_name = reverses.category_code, reverses.category_name
 
     @property
     def status(self) -> str:
@@ -474,7 +484,7 @@ class PointsNotice(models.Model):
     """季度公示: a village's list for a quarter — each household's approved points by category that
     quarter, its points in all and its rank — frozen as published. The list is anchored to the ends
     of the village's two chains at that moment and hashed, so anyone can check later that the list
-    is what the ledger said then and that nobody changed it since (``notices.notice_verify``)."""
+    is what the ledger said then and that nobody changed it since (``selectors.notice_verify``)."""
 
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_notices",
                                 verbose_name="村/社区")

@@ -1,10 +1,14 @@
 """Every read of points: rules in force, scoped entries, the review queue, a household's standing,
-rankings and participation. Ranks and participation read ``PointsBalance`` (indexed by village and
-township), never sums over the ledger."""
+rankings and participation, the cycle's calendar and policy, the quarterly notices and their proof,
+the yearly settlements, and the ledger's own proofs. Ranks and participation read ``PointsBalance``
+(indexed by village and township), never sums over the ledger."""
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import Window
 from django.db.models.functions import Rank
@@ -12,18 +16,36 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.core.errors import NotFound
+from xiangzhi.lib import hashchain
+from xiangzhi.lib.periods import next_month_day, periods_of_year
 from xiangzhi.people.models import Household
+from xiangzhi.points import ledger
 from xiangzhi.points.models import (
     REVIEWED_KINDS,
+    CycleKind,
+    EntryKind,
+    ObjectionState,
+    Period,
     PointsBalance,
+    PointsCategory,
+    PointsCycle,
     PointsEntry,
+    PointsHonour,
+    PointsNotice,
+    PointsObjection,
+    PointsPolicy,
+    PointsReview,
     PointsRule,
     PointsRulebook,
     PointsRuleOverride,
+    PointsSettlement,
+    RedemptionCadence,
+    ReviewDecision,
 )
 from xiangzhi.points.rules import can_review, can_see_rankings
 from xiangzhi.regions.models import Grid, Region, RegionLevel
-from xiangzhi.regions.selectors import ancestor_paths, township_of
+from xiangzhi.regions.selectors import ancestor_paths, region_get_for_user, township_of
 
 ENTRY_RELATED = ("household", "household__grid", "village", "recorder", "requested_by", "review", "review__reviewer",
                  "reversal")
@@ -33,24 +55,35 @@ NO_BOUNDARIES = ("household__grid__boundary", "village__boundary")
 # --- where a village stands -----------------------------------------------------------------------
 
 
-def village_of(household: Household) -> Region:
-    return household.grid.region
-
-
-def village_get_for_user(user, code: str) -> Region:
+def village_get_for_user(user: User, code: str) -> Region:
     """A village whose rules the user may read: one in their scope, the village their grids lie in,
-    or their own household's village; 404 otherwise."""
-    from django.http import Http404
-
+    or their own household's village; ``NotFound`` otherwise."""
     village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).first()
     if village is None:
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     scope = scope_of(user)
     if scope.covers_path(village.path) or any(p.startswith(village.path) for p in scope.paths):
         return village
     if user.household_id and Household.objects.filter(pk=user.household_id, grid__region=village).exists():
         return village
-    raise Http404("不存在或无权查看")
+    raise NotFound()
+
+
+def village_stood_on(user: User) -> Region | None:
+    """The village a staff member stands on: their region when it is a village, else the village of
+    their first current grid."""
+    if user.region is not None and user.region.level == RegionLevel.VILLAGE:
+        return user.region
+    assignment = user.grid_assignments.filter(ended_on__isnull=True).select_related("grid__region").first()
+    return assignment.grid.region if assignment else None
+
+
+def village_default_for_user(user: User) -> Region | None:
+    """The village whose rules a user sees unless they ask for another: their household's, else the
+    one they stand on."""
+    if user.household is not None:
+        return user.household.grid.region
+    return village_stood_on(user)
 
 
 # --- rules in force -----------------------------------------------------------------------------
@@ -62,6 +95,12 @@ def rulebook_in_force(township: Region | None, on: dt.date | None = None) -> Poi
     on = on or timezone.localdate()
     return (PointsRulebook.objects.filter(region=township, effective_from__lte=on)
             .order_by("-effective_from").first())
+
+
+def rule_get_in_force(village: Region, code: str, on: dt.date | None = None) -> PointsRule | None:
+    """The item with ``code`` in the rulebook in force for the village on the day, or None."""
+    book = rulebook_in_force(township_of(village), on)
+    return book.rules.select_related("category").filter(code=code).first() if book else None
 
 
 @dataclass(frozen=True)
@@ -84,7 +123,7 @@ class EffectiveRule:
         return self.rule.name
 
     @property
-    def category(self):
+    def category(self) -> PointsCategory:
         return self.rule.category
 
     @property
@@ -107,8 +146,6 @@ class EffectiveRule:
     def cap_text(self) -> str:
         if not self.cap_period:
             return ""
-        from xiangzhi.points.models import Period
-
         period = Period(self.cap_period).label
         parts = []
         if self.cap_count is not None:
@@ -134,8 +171,8 @@ def rule_effective(rule: PointsRule, village: Region, override: PointsRuleOverri
     )
 
 
-def rules_for_village(village: Region, on: dt.date | None = None, *, active_only: bool = True,
-                      recordable_by=None) -> list[EffectiveRule]:
+def rule_list_for_village(village: Region, on: dt.date | None = None, *, active_only: bool = True,
+                      recordable_by: User | None = None) -> list[EffectiveRule]:
     """The rules of the township rulebook in force on ``on``, as they apply in ``village``;
     ``recordable_by`` keeps those the user's role may record."""
     book = rulebook_in_force(township_of(village), on)
@@ -156,11 +193,11 @@ def rules_for_village(village: Region, on: dt.date | None = None, *, active_only
 # --- entries ------------------------------------------------------------------------------------
 
 
-def _entry_scope(user) -> Q:
+def _entry_scope(user: User) -> Q:
     return scope_of(user).q("household__grid__path", "household_id")
 
 
-def entry_list_for_user(user, *, household: Household | None = None, village: Region | None = None,
+def entry_list_for_user(user: User, *, household: Household | None = None, village: Region | None = None,
                         status: str | None = None, kind: str | None = None) -> QuerySet[PointsEntry]:
     qs = PointsEntry.objects.filter(_entry_scope(user)).select_related(*ENTRY_RELATED).defer(*NO_BOUNDARIES)
     if household is not None:
@@ -176,14 +213,14 @@ def entry_list_for_user(user, *, household: Household | None = None, village: Re
     return qs.order_by("-recorded_at", "-id")
 
 
-def entry_get_for_user(user, entry_id: int) -> PointsEntry:
+def entry_get_for_user(user: User, entry_id: int) -> PointsEntry:
     return get_in_scope_or_404(
         PointsEntry.objects.select_related(*ENTRY_RELATED, "reverses", "rule").defer(*NO_BOUNDARIES),
         _entry_scope(user), pk=entry_id,
     )
 
 
-def requesters_for_entry(entry: PointsEntry) -> list:
+def requester_list_for_entry(entry: PointsEntry) -> list[User]:
     """Who may stand as having asked for a 冲正 of the entry: active accounts of its household and
     active staff whose scope covers it (region staff above its village, grid staff of its grid)."""
     paths = ancestor_paths(entry.household.grid.path)
@@ -194,7 +231,7 @@ def requesters_for_entry(entry: PointsEntry) -> list:
                                     is_active=True).distinct().order_by("role", "full_name", "pk"))
 
 
-def review_queue_for_user(user) -> QuerySet[PointsEntry]:
+def review_queue_for_user(user: User) -> QuerySet[PointsEntry]:
     """Pending entries the user may decide: in scope, not recorded by them, not of their household."""
     if not can_review(user):
         return PointsEntry.objects.none()
@@ -206,7 +243,7 @@ def review_queue_for_user(user) -> QuerySet[PointsEntry]:
         "recorded_at", "id")
 
 
-def review_queue_others_count(user) -> int:
+def review_queue_others_count(user: User) -> int:
     """Pending entries in scope the user may not decide (theirs, or their household's)."""
     if not can_review(user):
         return 0
@@ -215,6 +252,20 @@ def review_queue_others_count(user) -> int:
         mine |= Q(household_id=user.household_id)
     return PointsEntry.objects.filter(_entry_scope(user), mine, kind__in=REVIEWED_KINDS,
                                       review__isnull=True).count()
+
+
+def household_choice_list_for_user(user: User, *, search: str = "", village_id: int | None = None,
+                               limit: int = 200) -> list[Household]:
+    """Households of the user's scope for a picker (recording points, signing up for an activity),
+    optionally of one village, matching ``search`` by head, number or address."""
+    qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid").defer(
+        "grid__boundary")
+    if village_id is not None:
+        qs = qs.filter(grid__region_id=village_id)
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(head_name__contains=search) | Q(number__startswith=search) | Q(address__contains=search))
+    return list(qs.order_by("grid__code", "number")[:limit])
 
 
 # --- standing, rankings, participation ----------------------------------------------------------
@@ -237,6 +288,11 @@ def _households_under(region: Region) -> int:
     if region.level == RegionLevel.VILLAGE:
         return Household.objects.filter(grid__region_id=region.pk).count()
     return Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk")).count()
+
+
+def household_balance(household_id: int) -> int:
+    """The household's approved points now (0 for a household without entries)."""
+    return PointsBalance.objects.filter(pk=household_id).values_list("approved_total", flat=True).first() or 0
 
 
 def household_standing(household: Household) -> Standing:
@@ -281,26 +337,38 @@ def household_ranking(region: Region, *, limit: int = 50, offset: int = 0) -> li
     return list(qs[offset:offset + limit])
 
 
+def participation_rate(participating: int, households: int) -> float | None:
+    """Households taking part ÷ households, in percent to one place; None where there are none."""
+    return round(100 * participating / households, 1) if households else None
+
+
 @dataclass(frozen=True)
-class VillageRow:
+class VillageParticipation:
+    """A village's households and how many of them take part (what counts is the comparison's)."""
+
     village: Region
     households: int
     participating: int
-    points: int
 
     @property
     def participation_rate(self) -> float | None:
-        """Households with any approved addition (not reversed) ÷ households, in percent."""
-        return round(100 * self.participating / self.households, 1) if self.households else None
+        return participation_rate(self.participating, self.households)
+
+
+@dataclass(frozen=True)
+class VillageRow(VillageParticipation):
+    """``participating``: households with any approved addition (not reversed)."""
+
+    points: int
 
     @property
     def average(self) -> float | None:
         return round(self.points / self.households, 1) if self.households else None
 
 
-def village_table(region: Region) -> list[VillageRow]:
-    """Every village under ``region`` (or the village itself): households, participating households,
-    participation rate, points held and points per household; three grouped queries."""
+def village_household_list(region: Region) -> list[tuple[Region, int]]:
+    """Every village under ``region`` (or the village itself), by code, with its number of
+    households: what a comparison of villages starts from. Two queries."""
     if region.level == RegionLevel.VILLAGE:
         villages = [region]
     else:
@@ -310,20 +378,26 @@ def village_table(region: Region) -> list[VillageRow]:
         Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk"))
         .values("grid__region_id").order_by().annotate(n=Count("pk")).values_list("grid__region_id", "n")
     )
+    return [(v, households.get(v.pk, 0)) for v in villages]
+
+
+def village_table(region: Region) -> list[VillageRow]:
+    """Every village under ``region`` (or the village itself): households, participating households,
+    participation rate, points held and points per household; three grouped queries."""
+    villages = village_household_list(region)
     sums = {
         row["village_id"]: row
         for row in _balances_under(region).values("village_id").order_by().annotate(
             participating=Count("pk", filter=Q(earned_total__gt=0)), points=Sum("approved_total"))
     }
     rows = [
-        VillageRow(v, households.get(v.pk, 0), sums.get(v.pk, {}).get("participating", 0),
-                   sums.get(v.pk, {}).get("points") or 0)
-        for v in villages
+        VillageRow(v, households, sums.get(v.pk, {}).get("participating", 0), sums.get(v.pk, {}).get("points") or 0)
+        for v, households in villages
     ]
     return sorted(rows, key=lambda r: (-(r.average or 0), r.village.code))
 
 
-def ranking_regions_for_user(user) -> list[Region]:
+def ranking_region_list_for_user(user: User) -> list[Region]:
     """The regions a user may open rankings for, widest first: their scope node and, under a
     township or county, its townships."""
     if not can_see_rankings(user):
@@ -336,23 +410,100 @@ def ranking_regions_for_user(user) -> list[Region]:
     return roots
 
 
-def recordable_households_for_user(user, *, search: str = "", limit: int = 200) -> list[Household]:
-    qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid").defer(
-        "grid__boundary")
-    search = search.strip()
-    if search:
-        qs = qs.filter(Q(head_name__contains=search) | Q(number__startswith=search) | Q(address__contains=search))
-    return list(qs.order_by("grid__code", "number")[:limit])
+@dataclass(frozen=True)
+class ComparisonPlace:
+    """Where a page comparing villages stands: the region, the one above it when the user may open
+    that too, and the ones below it."""
+
+    region: Region
+    parent: Region | None
+    children: list[Region]
+
+
+def comparison_region_for_user(user: User, code: str | None, roots: list[Region]) -> Region:
+    """The region a comparison (the points rankings, the villages' volunteer work) is of: the one
+    asked for, within the user's scope, else the widest of ``roots``."""
+    if code:
+        return region_get_for_user(user, code)
+    if roots:
+        return roots[0]
+    raise NotFound()
+
+
+def comparison_place_for_user(user: User, code: str | None, roots: list[Region]) -> ComparisonPlace:
+    """``comparison_region_for_user`` with the regions a comparison page links to around it."""
+    region = comparison_region_for_user(user, code, roots)
+    children = []
+    if region.level != RegionLevel.VILLAGE:
+        children = list(Region.objects.filter(parent=region).defer("boundary").order_by("code"))
+    parent = region.parent
+    if parent is not None and not any(parent.path.startswith(r.path) for r in roots):
+        parent = None
+    return ComparisonPlace(region, parent, children)
 
 
 # --- the cycle ----------------------------------------------------------------------------------
 
 
-def redemption_window_for(village: Region, on: dt.date | None = None):
-    """The redemption window (a ``PointsCycle``) open for the village on the day, or None: the
-    supermarket takes orders only inside one. Decided by the window's dates, not by the worker."""
-    from xiangzhi.points.models import CycleKind, PointsCycle
+def policy_for(township: Region | int) -> PointsPolicy:
+    """The township's policy, or the defaults (unsaved) when it has none."""
+    township_id = township if isinstance(township, int) else township.pk
+    return PointsPolicy.objects.filter(pk=township_id).first() or PointsPolicy(township_id=township_id)
 
+
+def cycle_plan_for_year(township_id: int, year: int, policy: PointsPolicy) -> list[PointsCycle]:
+    """The steps ``policy`` lays out for the township's ``year`` (unsaved): twelve monthly reviews,
+    four quarterly notices, two or four redemption windows, one settlement."""
+    cycles = []
+    for start, end in periods_of_year("month", year):
+        cycles.append(PointsCycle(township_id=township_id, kind=CycleKind.REVIEW, period_start=start, period_end=end,
+                                  opens_on=end + dt.timedelta(days=1),
+                                  closes_on=next_month_day(end, policy.review_days)))
+    for start, end in periods_of_year("quarter", year):
+        opens = next_month_day(end, policy.notice_day)
+        cycles.append(PointsCycle(township_id=township_id, kind=CycleKind.NOTICE, period_start=start, period_end=end,
+                                  opens_on=opens, closes_on=opens + dt.timedelta(days=policy.objection_days - 1)))
+    cadence = "quarter" if policy.redemption_every == RedemptionCadence.QUARTER else "half_year"
+    for start, end in periods_of_year(cadence, year):
+        # The window opens the day after the objection window of the period's last notice closes.
+        opens = next_month_day(end, policy.notice_day) + dt.timedelta(days=policy.objection_days)
+        cycles.append(PointsCycle(township_id=township_id, kind=CycleKind.REDEMPTION, period_start=start,
+                                  period_end=end, opens_on=opens,
+                                  closes_on=opens + dt.timedelta(days=policy.redemption_days - 1)))
+    settle = dt.date(year + 1, 1, policy.settlement_day)
+    cycles.append(PointsCycle(township_id=township_id, kind=CycleKind.SETTLEMENT, period_start=dt.date(year, 1, 1),
+                              period_end=dt.date(year, 12, 31), opens_on=settle, closes_on=settle))
+    return cycles
+
+
+def rulebook_adopted_on(township: Region) -> dt.date | None:
+    """The day the township's first rulebook came into force: the cycle has no periods before it."""
+    return (PointsRulebook.objects.filter(region=township).order_by("effective_from")
+            .values_list("effective_from", flat=True).first())
+
+
+def cycle_list_for_year(township: Region, year: int) -> list[PointsCycle]:
+    """The township's cycle steps that run in ``year`` (by the day they open), read-only: the rows
+    the worker has planned, and for periods it has not planned yet the steps the policy would plan
+    (unsaved, scheduled). Looking at a calendar never writes it."""
+    stored = list(PointsCycle.objects.filter(township=township, opens_on__year=year)
+                  .select_related("township").order_by("opens_on", "kind"))
+    adopted = rulebook_adopted_on(township)
+    if adopted is not None:
+        have = {(c.kind, c.period_start) for c in PointsCycle.objects.filter(
+            township=township, period_start__year__in=(year - 1, year)).only("kind", "period_start")}
+        policy = policy_for(township)
+        for period_year in (year - 1, year):
+            for c in cycle_plan_for_year(township.pk, period_year, policy):
+                if c.opens_on.year == year and c.period_end >= adopted and (c.kind, c.period_start) not in have:
+                    c.township = township
+                    stored.append(c)
+    return sorted(stored, key=lambda c: (c.opens_on, c.kind))
+
+
+def redemption_window_for(village: Region, on: dt.date | None = None) -> PointsCycle | None:
+    """The redemption window open for the village on the day, or None: the supermarket takes
+    orders only inside one. Decided by the window's dates, not by the worker."""
     on = on or timezone.localdate()
     township = township_of(village)
     if township is None:
@@ -361,10 +512,8 @@ def redemption_window_for(village: Region, on: dt.date | None = None):
                                        closes_on__gte=on).order_by("opens_on").first())
 
 
-def next_redemption_window(village: Region, on: dt.date | None = None):
+def redemption_window_next(village: Region, on: dt.date | None = None) -> PointsCycle | None:
     """The next window that has not closed yet (the open one, or the next to open), or None."""
-    from xiangzhi.points.models import CycleKind, PointsCycle
-
     on = on or timezone.localdate()
     township = township_of(village)
     if township is None:
@@ -373,7 +522,20 @@ def next_redemption_window(village: Region, on: dt.date | None = None):
             .order_by("opens_on").first())
 
 
-def townships_for_user(user) -> list[Region]:
+def redemption_window_list(village: Region, on: dt.date | None = None, *, past: int = 2) -> list[PointsCycle]:
+    """The redemption windows of the village's township: the last ``past`` that closed, the open
+    one and those to come, by date."""
+    on = on or timezone.localdate()
+    township = township_of(village)
+    if township is None:
+        return []
+    qs = PointsCycle.objects.filter(township=township, kind=CycleKind.REDEMPTION).select_related("township").defer(
+        "township__boundary")
+    done = list(qs.filter(closes_on__lt=on).order_by("-opens_on")[:past])
+    return [*reversed(done), *qs.filter(closes_on__gte=on).order_by("opens_on")]
+
+
+def township_list_for_user(user: User) -> list[Region]:
     """Townships whose points calendar the user may read: those in or above their scope nodes, or
     their own household's township."""
     scope = scope_of(user)
@@ -389,3 +551,257 @@ def townships_for_user(user) -> list[Region]:
     for p in paths:
         under = under | Region.objects.filter(level=RegionLevel.TOWNSHIP, path__startswith=p)
     return list((found | under).distinct().order_by("code"))
+
+
+# --- the quarterly notice -----------------------------------------------------------------------
+
+# Kinds that carry a category and count as the quarter's points by category.
+CATEGORISED_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION, EntryKind.REVERSAL)
+OTHER = "other"
+# Walking a busy village's two chains end to end takes seconds (~2 s for 56,000 entries and as many
+# reviews); the public page is open to anyone, so each village's walk is reused for this long.
+CHAIN_CHECK_SECONDS = 600
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳明华 → 欧**华: the public list names a household without naming a person."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name or "—"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The ends of a village's two chains at one moment: what a notice was read from."""
+
+    entry_seq: int
+    entry_hash: str
+    review_seq: int
+    review_hash: str
+
+
+def _approved(village: Region, anchor: Anchor | None) -> QuerySet[PointsEntry]:
+    qs = PointsEntry.objects.filter(village_id=village.pk, review__decision=ReviewDecision.APPROVED)
+    if anchor is not None:
+        qs = qs.filter(seq__lte=anchor.entry_seq, review__seq__lte=anchor.review_seq)
+    return qs.order_by()
+
+
+def notice_categories(village: Region, period_end: dt.date) -> list[dict[str, str]]:
+    book = rulebook_in_force(township_of(village), period_end)
+    cats = PointsCategory.objects.filter(rulebook=book).order_by("sort", "code") if book else []
+    return [{"code": c.code, "name": c.name} for c in cats]
+
+
+def notice_rows(village: Region, period_start: dt.date, period_end: dt.date, *,
+                anchor: Anchor | None = None,
+                households: list[tuple[int, str, str]] | None = None) -> list[dict[str, Any]]:
+    """Every household of the village: its approved points that quarter by category, the quarter's
+    sum, all its points (approved, at the anchor) and its rank in the village by those (ties share a
+    rank). Three grouped queries whatever the village's size. ``households``: (id, number, name as
+    listed) to list instead of the village's households today — a published notice's own list, so
+    a household registered (or renamed) since does not change what the notice should say."""
+    if households is None:
+        households = [(pk, number, mask_name(head)) for pk, number, head in
+                      Household.objects.filter(grid__region_id=village.pk).order_by("number")
+                      .values_list("pk", "number", "head_name")]
+    approved = _approved(village, anchor)
+    totals = dict(approved.values("household_id").annotate(t=Sum("points")).values_list("household_id", "t"))
+    by_category: dict[int, dict[str, int]] = {}
+    for hid, code, pts in (approved.filter(kind__in=CATEGORISED_KINDS, occurred_on__range=(period_start, period_end))
+                           .values("household_id", "category_code").annotate(p=Sum("points"))
+                           .values_list("household_id", "category_code", "p")):
+        if pts:
+            cats = by_category.setdefault(hid, {})
+            cats[code or OTHER] = cats.get(code or OTHER, 0) + pts
+    ordered = sorted((totals.get(pk, 0) for pk, _, _ in households), reverse=True)
+    rank_of: dict[int, int] = {}
+    for i, total in enumerate(ordered):
+        rank_of.setdefault(total, i + 1)
+    rows = []
+    for pk, number, name in households:
+        cats = {k: v for k, v in sorted(by_category.get(pk, {}).items()) if v}
+        total = totals.get(pk, 0)
+        rows.append({"household": pk, "number": number, "name": name, "by_category": cats,
+                     "quarter": sum(cats.values()), "total": total, "rank": rank_of[total]})
+    rows.sort(key=lambda r: (r["rank"], r["number"]))
+    return rows
+
+
+def _document(notice: PointsNotice) -> dict[str, Any]:
+    return {
+        "village": notice.village.code, "period": [notice.period_start, notice.period_end],
+        "published_at": notice.published_at, "objection_until": notice.objection_until,
+        "anchor": [notice.entry_seq, notice.entry_hash, notice.review_seq, notice.review_hash],
+        "categories": notice.categories, "rows": notice.rows,
+    }
+
+
+def notice_digest(notice: PointsNotice) -> str:
+    return hashchain.digest(_document(notice))
+
+
+@dataclass
+class NoticeCheck:
+    problems: list[str] = field(default_factory=list)
+    chains_checked_at: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _chain_break_cached(village_id: int) -> tuple[str | None, dt.datetime]:
+    """(the first break of the village's chains as a message, or None; when that was found), walked
+    at most once every ``CHAIN_CHECK_SECONDS`` per village."""
+    key = f"points:chain-check:{village_id}"
+    found: tuple[str | None, dt.datetime] | None = cache.get(key)
+    if found is None:
+        broken = ledger.chain_verify(village_id)
+        found = (broken.message if broken else None, timezone.now())
+        cache.set(key, found, CHAIN_CHECK_SECONDS)
+    return found
+
+
+def notice_verify(notice: PointsNotice) -> NoticeCheck:
+    """Check the published list against its hash, the ledger's chains and the ledger's contents:
+    it has not been edited since (its hash), the ledger it was read from has not been rewritten
+    since (the chains hold and still pass through the anchor), and the list is exactly what the
+    ledger said at the anchor (recomputed from the rows up to it)."""
+    check = NoticeCheck()
+    if notice_digest(notice) != notice.content_hash:
+        check.problems.append("公示内容与发布时的哈希不符：名单在发布后被改动")
+    broken, check.chains_checked_at = _chain_break_cached(notice.village_id)
+    if broken is not None:
+        check.problems.append(f"本村积分台账不完整：{broken}")
+    for model, seq, want, name in (
+        (PointsEntry, notice.entry_seq, notice.entry_hash, "积分记录"),
+        (PointsReview, notice.review_seq, notice.review_hash, "审核记录"),
+    ):
+        if seq == 0:
+            continue
+        have = model.objects.filter(village_id=notice.village_id, seq=seq).values_list("hash", flat=True).first()
+        if have != want:
+            check.problems.append(f"{name}第 {seq} 条已不是公示时的那一条：公示之后台账被改写")
+    anchor = Anchor(notice.entry_seq, notice.entry_hash, notice.review_seq, notice.review_hash)
+    listed = [(r["household"], r["number"], r["name"]) for r in notice.rows]
+    if notice_rows(notice.village, notice.period_start, notice.period_end, anchor=anchor,
+                   households=listed) != notice.rows:
+        check.problems.append("公示名单与台账在公示时的记录不符")
+    return check
+
+
+def notice_list_for_user(user: User) -> QuerySet[PointsNotice]:
+    """Notices the user may read: of villages in their scope, or of their own household's village."""
+    qs = PointsNotice.objects.select_related("village").defer("rows", "village__boundary")
+    if user.role == Role.RESIDENT:
+        village_id = None  # a villager without a household reads no notice
+        if user.household_id is not None:
+            village_id = (Household.objects.filter(pk=user.household_id)
+                          .values_list("grid__region_id", flat=True).first())
+        return qs.filter(village_id=village_id)
+    scope = scope_of(user)
+    if scope.everything:
+        return qs
+    # Grid staff stand on grids inside a village: the village's notice is theirs to read too.
+    around = {a for p in scope.paths for a in ancestor_paths(p)}
+    return qs.filter(scope.q("village__path") | Q(village__path__in=around))
+
+
+def notice_get_for_user(user: User, notice_id: int) -> PointsNotice:
+    notice = notice_list_for_user(user).defer(None).filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound()
+    return notice
+
+
+def notice_list_public(village: Region) -> QuerySet[PointsNotice]:
+    """The village's notices for anyone with its link (一村一码), newest first, without their lists."""
+    return PointsNotice.objects.filter(village=village).defer("rows").order_by("-period_start")
+
+
+def notice_get_public(notice_id: int) -> PointsNotice:
+    notice = PointsNotice.objects.select_related("village").filter(pk=notice_id).first()
+    if notice is None:
+        raise NotFound()
+    return notice
+
+
+def notice_objection_counts(notices: Iterable[PointsNotice]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    for nid, state, n in (PointsObjection.objects.filter(notice__in=notices).values("notice_id", "state")
+                          .annotate(n=Count("id")).values_list("notice_id", "state", "n")):
+        out.setdefault(nid, {})[state] = n
+    return out
+
+
+def objection_get_for_user(user: User, objection_id: int) -> PointsObjection:
+    """An objection to a notice the user may read; ``NotFound`` otherwise."""
+    objection = PointsObjection.objects.select_related("notice", "notice__village").filter(pk=objection_id).first()
+    if objection is None:
+        raise NotFound()
+    notice_get_for_user(user, objection.notice_id)
+    return objection
+
+
+def objection_list_open_for_user(user: User) -> QuerySet[PointsObjection]:
+    """Objections awaiting an answer in the user's scope that the user may answer."""
+    if not can_review(user):
+        return PointsObjection.objects.none()
+    qs = PointsObjection.objects.filter(scope_of(user).q("notice__village__path", "notice__village_id"),
+                                        state=ObjectionState.OPEN).exclude(filed_by=user)
+    if user.household_id:
+        qs = qs.exclude(household_id=user.household_id)
+    return qs.select_related("notice", "notice__village", "household").defer("notice__rows")
+
+
+def objection_list_public(notice: PointsNotice) -> QuerySet[PointsObjection]:
+    """Objections as the public page shows them: what was asked and answered, never who asked."""
+    return notice.objections.select_related("household").order_by("filed_at")
+
+
+# --- the yearly settlement ----------------------------------------------------------------------
+
+# Points of conduct: what a year's points and its 积分之星 count.
+YEAR_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION, EntryKind.REVERSAL)
+
+
+def year_points(village_ids: list[int], year: int) -> dict[int, int]:
+    """household id → the year's approved points of conduct, one grouped query."""
+    rows = (PointsEntry.objects.filter(village_id__in=village_ids, review__decision=ReviewDecision.APPROVED,
+                                       kind__in=YEAR_KINDS, occurred_on__year=year)
+            .values("household_id").order_by().annotate(p=Sum("points")).values_list("household_id", "p"))
+    return dict(rows)
+
+
+def settlement_list_for_user(user: User) -> QuerySet[PointsSettlement]:
+    scope = scope_of(user)
+    qs = PointsSettlement.objects.select_related("township").defer("township__boundary")
+    if scope.everything:
+        return qs
+    return qs.filter(scope.q("township__path"))
+
+
+def honour_list_for_household(household: Household) -> QuerySet[PointsHonour]:
+    return PointsHonour.objects.filter(household=household).select_related("settlement").order_by("-settlement__year")
+
+
+def honour_list_for_settlement(settlement: PointsSettlement, *, limit: int = 500) -> list[PointsHonour]:
+    return list(PointsHonour.objects.filter(settlement=settlement).select_related("household", "village")[:limit])
+
+
+# --- proofs -------------------------------------------------------------------------------------
+
+
+def ledger_verify(village: Region) -> ledger.LedgerBreak | None:
+    """Walk the village's entry and review chains; the first row that does not hold, or None."""
+    return ledger.chain_verify(village.pk)
+
+
+def balance_mismatch_list(household_ids: list[int] | None = None) -> list[ledger.BalanceMismatch]:
+    """Every household's kept totals (or those of ``household_ids``) against the ledger's sums; an
+    empty list means they agree."""
+    return ledger.balance_mismatch_list(household_ids)

@@ -1,6 +1,8 @@
-"""Every change to household points. Pages, the API, the cases app and the demo call these; they
-decide whether a posting may happen and hand it to ``ledger``, which appends it to the village's
-hash chain and moves the balance in the same transaction.
+"""Every change to household points: the one door for writes. Pages, the API, the cases, shop and
+activities apps, the worker and the demo call these; they decide whether a posting may happen and
+hand it to ``ledger`` (private to points), which appends it to the village's hash chain and moves the
+balance in the same transaction. The cycle's steps, the quarterly notice and the yearly settlement
+are written in ``cycles``, ``notices`` and ``settlement`` and reached from here too.
 
 Checks that depend on rows already in the ledger (caps, an idempotency key, "reviewed once",
 "reversed once") run after the village's chain head is locked, so two requests at once cannot both
@@ -9,24 +11,28 @@ pass them.
 
 import datetime as dt
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Abs, Coalesce
-from django.http import Http404
 from django.utils import timezone
 
-from xiangzhi.accounts.models import Role
+from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.bulk import bulk_insert
+from xiangzhi.core.errors import Forbidden, IdempotencyConflict, NotFound, field_error
+from xiangzhi.core.idempotency import KEY_MAX_LENGTH, check_replay, fingerprint
+from xiangzhi.core.inputs import require
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
-from xiangzhi.points.cycles import policy_for
-from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, PointsConflict, PointsError, PointsForbidden
+from xiangzhi.points.cycles import AdvanceResult, cycles_advance, cycles_plan, redemption_window_add
+from xiangzhi.points.errors import AlreadyDone, PointsConflict, PointsError, PointsForbidden
+from xiangzhi.points.ledger import Decision
 from xiangzhi.points.models import (
     EARNING_KINDS,
     PERIOD_NOUNS,
@@ -40,16 +46,36 @@ from xiangzhi.points.models import (
     PointsRulebook,
     ReviewDecision,
 )
-from xiangzhi.points.rules import can_install_rulebook, can_record, may_record_rule, why_not_decide
-from xiangzhi.points.selectors import EffectiveRule, rule_effective, rulebook_in_force
+from xiangzhi.points.notices import (
+    notice_publish,
+    notices_close_due,
+    notices_publish_for_cycle,
+    objection_file,
+    objection_resolve,
+)
+from xiangzhi.points.rules import can_administer_points, can_record, may_record_rule, why_not_decide
+from xiangzhi.points.selectors import EffectiveRule, policy_for, rule_effective, rule_get_in_force, rulebook_in_force
+from xiangzhi.points.settlement import settlement_run
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import township_of
+
+__all__ = [
+    "AdvanceResult", "AlreadyDone", "AwardBulkResult", "AwardSkip", "BatchResult", "Decision", "RecordResult",
+    "ReverseResult", "ReviewOutcome", "cycles_advance", "cycles_plan", "entries_import", "entry_award_bulk",
+    "entry_award_for_case", "entry_record", "entry_record_batch", "entry_redeem", "entry_refund", "entry_reverse",
+    "entry_review", "entry_review_bulk", "ledger_lock", "notice_publish", "notices_close_due",
+    "notices_publish_for_cycle", "objection_file", "objection_resolve", "redemption_window_add",
+    "requester_refusal", "rulebook_install", "settlement_run",
+]
 
 # 一日一记录: an entry may be made late (补记), but not later than this after the fact.
 BACKFILL_DAYS = 31
 MAX_QUANTITY = 50
 MAX_BATCH = 500
 NOTE_MAX = 500
+# A batch's key gets "#<n>" appended for each of its entries, within the column's 100 characters.
+BATCH_KEY_MAX_LENGTH = 90
+RECORDER_ONLY = "只有积分管理员、网格长、网格员和村两委可以记录积分"
 # The rule that awards a villager whose report turned out to be a real problem (cases app).
 CASE_AWARD_RULE = "report_valid"
 
@@ -87,23 +113,18 @@ def _date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _field(name: str, message: str) -> list[dict]:
-    return [{"field": name, "message": message}]
-
-
 # --- rulebooks ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def rulebook_install(*, township: Region, actor=None, effective_from: dt.date | None = None, name: str = "",
-                     template: PointsRulebook | None = None) -> PointsRulebook:
+def rulebook_install(*, township: Region, actor: User | None = None, effective_from: dt.date | None = None,
+                     name: str = "", template: PointsRulebook | None = None) -> PointsRulebook:
     """Copy the default template (or ``template``) into a rulebook for ``township``, in force from
     ``effective_from``; the township then edits its copy. Entries already recorded keep their points."""
     if actor is not None:
-        if not can_install_rulebook(actor):
-            raise PermissionDenied("只有乡镇（街道）和区县管理人员可以制定积分细则")
+        require(can_administer_points(actor), "只有乡镇（街道）和区县管理人员可以制定积分细则")
         if not scope_of(actor).covers_path(township.path):
-            raise Http404("不存在或无权查看")
+            raise NotFound()
     if township.level != RegionLevel.TOWNSHIP:
         raise PointsError("积分细则按乡镇（街道）制定")
     template = template or PointsRulebook.objects.filter(region__isnull=True).order_by("-effective_from").first()
@@ -130,17 +151,13 @@ def rulebook_install(*, township: Region, actor=None, effective_from: dt.date | 
 # --- recording ------------------------------------------------------------------------------------
 
 
-def _fingerprint(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
 def _photo_sha(photo: ProcessedPhoto | None) -> str:
     return hashlib.sha256(photo.image).hexdigest() if photo is not None else ""
 
 
-def _check_key(key: str, *, batch: bool = False) -> str:
+def _key_clean(key: str, *, batch: bool = False) -> str:
     key = (key or "").strip()
-    limit = 90 if batch else 100
+    limit = BATCH_KEY_MAX_LENGTH if batch else KEY_MAX_LENGTH
     if len(key) > limit:
         raise PointsError(f"Idempotency-Key 不能超过 {limit} 个字符")
     if batch and "#" in key:
@@ -154,7 +171,8 @@ def _rule_for(rule: PointsRule, village: Region, on: dt.date) -> EffectiveRule:
     if book is None:
         raise PointsError(f"{village.name}所在乡镇（街道）在{_date(on)}还没有施行的积分细则")
     if rule.rulebook_id != book.pk:
-        raise PointsError(f"“{rule.name}”不是{_date(on)}施行的《{book.name}》中的条目", fields=_field("rule", "不适用"))
+        raise PointsError(f"“{rule.name}”不是{_date(on)}施行的《{book.name}》中的条目",
+                          fields=field_error("rule", "不适用"))
     eff = rule_effective(rule, village)
     if not eff.is_active:
         why = "本村村规民约未采用该条目" if eff.overridden and rule.is_active else "该条目已停用"
@@ -162,38 +180,37 @@ def _rule_for(rule: PointsRule, village: Region, on: dt.date) -> EffectiveRule:
     return eff
 
 
-def _check_recorder(actor, eff: EffectiveRule) -> None:
+def _recorder_check(actor: User, eff: EffectiveRule) -> None:
     if not eff.roles:
         raise PointsForbidden(f"“{eff.name}”由系统自动记分，不能手工记录", code="rule_system_only")
     if not may_record_rule(actor, eff.roles):
-        from xiangzhi.accounts.models import Role
-
         names = "、".join(Role(r).label for r in eff.roles if r in Role.values)
-        raise PermissionDenied(f"“{eff.name}”只能由{names}记录")
+        raise Forbidden(f"“{eff.name}”只能由{names}记录")
 
 
-def _check_day(occurred_on: dt.date, today: dt.date) -> None:
+def _day_check(occurred_on: dt.date, today: dt.date) -> None:
     if occurred_on > today:
-        raise PointsError("发生日期不能晚于今天", fields=_field("occurred_on", "不能是将来的日期"))
+        raise PointsError("发生日期不能晚于今天", fields=field_error("occurred_on", "不能是将来的日期"))
     if occurred_on < today - dt.timedelta(days=BACKFILL_DAYS):
-        raise PointsError(f"只能补记 {BACKFILL_DAYS} 天内发生的事项", fields=_field("occurred_on", "太早"))
+        raise PointsError(f"只能补记 {BACKFILL_DAYS} 天内发生的事项", fields=field_error("occurred_on", "太早"))
 
 
 def _points_for(eff: EffectiveRule, points: int | None, count: int) -> int:
     if not isinstance(count, int) or not 1 <= count <= MAX_QUANTITY:
-        raise PointsError(f"次数应在 1～{MAX_QUANTITY} 之间", fields=_field("count", "超出范围"))
+        raise PointsError(f"次数应在 1～{MAX_QUANTITY} 之间", fields=field_error("count", "超出范围"))
     per = eff.points if points is None else points
     if per == 0:
-        raise PointsError("分值不能为 0", fields=_field("points", "不能为 0"))
+        raise PointsError("分值不能为 0", fields=field_error("points", "不能为 0"))
     if eff.direction == Direction.DEDUCT and per > 0:
-        raise PointsError(f"“{eff.name}”是减分项，分值只能为负数", fields=_field("points", "减分项应为负数"),
+        raise PointsError(f"“{eff.name}”是减分项，分值只能为负数", fields=field_error("points", "减分项应为负数"),
                           code="wrong_sign")
     if eff.direction == Direction.ADD and per < 0:
-        raise PointsError(f"“{eff.name}”是加分项，分值只能为正数", fields=_field("points", "加分项应为正数"),
+        raise PointsError(f"“{eff.name}”是加分项，分值只能为正数", fields=field_error("points", "加分项应为正数"),
                           code="wrong_sign")
     if abs(per) > abs(eff.points):
         verb = "加" if eff.direction == Direction.ADD else "扣"
-        raise PointsError(f"“{eff.name}”每次最多{verb} {abs(eff.points)} 分", fields=_field("points", "超过细则分值"))
+        raise PointsError(f"“{eff.name}”每次最多{verb} {abs(eff.points)} 分",
+                          fields=field_error("points", "超过细则分值"))
     return per * count
 
 
@@ -217,62 +234,61 @@ def _cap_error(eff: EffectiveRule, household_id: int, occurred_on: dt.date, quan
     return None
 
 
-def _in_scope(actor, household: Household) -> None:
+def _in_scope(actor: User, household: Household) -> None:
     if not scope_of(actor).covers_path(household.grid.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound()
 
 
-def _replay_one(actor, key: str, fingerprint: str) -> RecordResult | None:
+def _replay_one(actor: User, key: str, request_hash: str) -> RecordResult | None:
     entry = PointsEntry.objects.select_related("household", "village", "recorder").filter(
         recorder=actor, idempotency_key=key).first()
     if entry is None:
         return None
-    if entry.request_hash != fingerprint:
-        raise IdempotencyConflict("该 Idempotency-Key 已用于另一份不同的记分")
+    check_replay(entry.request_hash, request_hash, "记分")
     return RecordResult(entry, False)
 
 
 def entry_record(
-    *, actor, household: Household, rule: PointsRule, occurred_on: dt.date, note: str = "",
+    *, actor: User, household: Household, rule: PointsRule, occurred_on: dt.date, note: str = "",
     evidence: ProcessedPhoto | None = None, idempotency_key: str = "", count: int = 1, points: int | None = None,
     now: dt.datetime | None = None,
 ) -> RecordResult:
     """一日一记录: record ``count`` occurrences of ``rule`` for ``household``, pending review.
     ``points`` (per occurrence) may be less than the rule's, never more, and has the rule's sign.
     A retry with the same Idempotency-Key and the same content returns the first entry."""
-    if not can_record(actor):
-        raise PermissionDenied("只有积分管理员、网格长、网格员和村两委可以记录积分")
+    require(can_record(actor), RECORDER_ONLY)
     _in_scope(actor, household)
-    key = _check_key(idempotency_key)
+    key = _key_clean(idempotency_key)
     note = (note or "").strip()
-    fingerprint = _fingerprint("record", household.pk, rule.pk, occurred_on, count, points, note, _photo_sha(evidence))
-    if key and (replay := _replay_one(actor, key, fingerprint)):
+    request_hash = fingerprint(("record", household.pk, rule.pk, occurred_on, count, points, note,
+                                _photo_sha(evidence)))
+    if key and (replay := _replay_one(actor, key, request_hash)):
         return replay
     now = now or timezone.now()
     village = household.grid.region
     eff = _rule_for(rule, village, occurred_on)
-    _check_recorder(actor, eff)
-    _check_day(occurred_on, timezone.localdate(now))
+    _recorder_check(actor, eff)
+    _day_check(occurred_on, timezone.localdate(now))
     if eff.evidence_required and evidence is None:
-        raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=_field("evidence", "必填"),
+        raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=field_error("evidence", "必填"),
                           code="evidence_required")
     if len(note) > NOTE_MAX:
-        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=field_error("note", "太长"))
     total = _points_for(eff, points, count)
     try:
         with transaction.atomic():
-            ledger.lock_head(village.pk)
-            if key and (replay := _replay_one(actor, key, fingerprint)):
+            ledger.head_lock(village.pk)
+            if key and (replay := _replay_one(actor, key, request_hash)):
                 return replay
             if cap := _cap_error(eff, household.pk, occurred_on, count, total):
                 raise PointsError(cap, code="cap_exceeded")
-            entry = ledger.post(
+            entry = ledger.entry_post(
                 village_id=village.pk, household_id=household.pk, kind=EntryKind.RECORD, points=total,
                 quantity=count, occurred_on=occurred_on, recorder=actor, rule=rule, note=note, evidence=evidence,
-                idempotency_key=key, request_hash=fingerprint, now=now,
+                idempotency_key=key, request_hash=request_hash, now=now,
             )
     except IntegrityError:
-        if key and (replay := _replay_one(actor, key, fingerprint)):
+        if key and (replay := _replay_one(actor, key, request_hash)):
             return replay
         raise
     entry.household = household
@@ -280,44 +296,44 @@ def entry_record(
 
 
 def entry_record_batch(
-    *, actor, households: list[Household], rule: PointsRule, occurred_on: dt.date, note: str = "",
+    *, actor: User, households: list[Household], rule: PointsRule, occurred_on: dt.date, note: str = "",
     evidence: ProcessedPhoto | None = None, idempotency_key: str = "", count: int = 1, points: int | None = None,
     now: dt.datetime | None = None,
 ) -> BatchResult:
     """The same item for many households at once (a whole activity): every household is checked
     first, and if any cannot be recorded nothing is. The chains are extended in one bulk write."""
-    if not can_record(actor):
-        raise PermissionDenied("只有积分管理员、网格长、网格员和村两委可以记录积分")
+    require(can_record(actor), RECORDER_ONLY)
     if not households:
-        raise PointsError("请至少选择一户", fields=_field("households", "必填"))
+        raise PointsError("请至少选择一户", fields=field_error("households", "必填"))
     if len(households) > MAX_BATCH:
-        raise PointsError(f"每批最多 {MAX_BATCH} 户", fields=_field("households", "太多"))
+        raise PointsError(f"每批最多 {MAX_BATCH} 户", fields=field_error("households", "太多"))
     ids = [h.pk for h in households]
     if len(set(ids)) != len(ids):
-        raise PointsError("同一户在本批中出现了两次", fields=_field("households", "重复"))
+        raise PointsError("同一户在本批中出现了两次", fields=field_error("households", "重复"))
     for h in households:
         _in_scope(actor, h)
-    key = _check_key(idempotency_key, batch=True)
+    key = _key_clean(idempotency_key, batch=True)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
-    fingerprint = _fingerprint("batch", sorted(ids), rule.pk, occurred_on, count, points, note, _photo_sha(evidence))
-    if key and (replay := _replay_batch(actor, key, fingerprint)):
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=field_error("note", "太长"))
+    request_hash = fingerprint(("batch", sorted(ids), rule.pk, occurred_on, count, points, note,
+                                _photo_sha(evidence)))
+    if key and (replay := _replay_batch(actor, key, request_hash)):
         return replay
     now = now or timezone.now()
-    _check_day(occurred_on, timezone.localdate(now))
+    _day_check(occurred_on, timezone.localdate(now))
     villages = {h.grid.region_id: h.grid.region for h in households}
     effective = {vid: _rule_for(rule, v, occurred_on) for vid, v in villages.items()}
     for eff in effective.values():
-        _check_recorder(actor, eff)
+        _recorder_check(actor, eff)
         if eff.evidence_required and evidence is None:
-            raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=_field("evidence", "必填"),
+            raise PointsError(f"“{eff.name}”须上传照片作为凭证", fields=field_error("evidence", "必填"),
                               code="evidence_required")
     totals = {vid: _points_for(eff, points, count) for vid, eff in effective.items()}
     with transaction.atomic():
         for vid in sorted(villages):
-            ledger.lock_head(vid)
-        if key and (replay := _replay_batch(actor, key, fingerprint)):
+            ledger.head_lock(vid)
+        if key and (replay := _replay_batch(actor, key, request_hash)):
             return replay
         errors = []
         for i, h in enumerate(households):
@@ -326,15 +342,15 @@ def entry_record_batch(
                 errors.append({"field": f"households[{i}]", "message": f"{h.head_name}户（{h.number}）：{cap}"})
         if errors:
             raise PointsError(f"{len(errors)} 户不能记分，本批未保存", fields=errors, code="cap_exceeded")
-        rows = []
+        rows: list[PointsEntry] = []
         for i, h in enumerate(households):
             vid = h.grid.region_id
             entry = PointsEntry(
                 village_id=vid, household_id=h.pk, kind=EntryKind.RECORD, points=totals[vid], quantity=count,
                 occurred_on=occurred_on, recorded_at=now, recorder=actor, note=note,
-                idempotency_key=f"{key}#{i}" if key else "", request_hash=fingerprint,
+                idempotency_key=f"{key}#{i}" if key else "", request_hash=request_hash,
             )
-            ledger.snapshot(entry, rule)
+            entry.copy_rule(rule)
             if evidence is not None:
                 if rows:
                     first = rows[0]
@@ -342,18 +358,18 @@ def entry_record_batch(
                     entry.evidence.name = first.evidence.name
                     entry.evidence_thumbnail.name = first.evidence_thumbnail.name
                 else:
-                    ledger.store_evidence(entry, evidence)
+                    ledger.evidence_store(entry, evidence)
             rows.append(entry)
-        entries = ledger.post_bulk(rows, now=now)
+        entries = ledger.entry_post_bulk(rows, now=now)
     return BatchResult(entries, True)
 
 
-def _replay_batch(actor, key: str, fingerprint: str) -> BatchResult | None:
+def _replay_batch(actor: User, key: str, request_hash: str) -> BatchResult | None:
     entries = list(PointsEntry.objects.filter(recorder=actor, idempotency_key__startswith=f"{key}#")
                    .select_related("household", "village"))
     if not entries:
         return None
-    if any(e.request_hash != fingerprint for e in entries):
+    if any(e.request_hash != request_hash for e in entries):
         raise IdempotencyConflict("该 Idempotency-Key 已用于另一批不同的记分")
     entries.sort(key=lambda e: int(e.idempotency_key.rsplit("#", 1)[1]))
     return BatchResult(entries, False)
@@ -365,34 +381,34 @@ def _replay_batch(actor, key: str, fingerprint: str) -> BatchResult | None:
 def _reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise PointsError(f"请填写{what}", fields=_field("reason", "必填"))
+        raise PointsError(f"请填写{what}", fields=field_error("reason", "必填"))
     if len(reason) > NOTE_MAX:
-        raise PointsError(f"{what}不能超过 {NOTE_MAX} 字", fields=_field("reason", "太长"))
+        raise PointsError(f"{what}不能超过 {NOTE_MAX} 字", fields=field_error("reason", "太长"))
     return reason
 
 
-def _entry_in_scope(actor, entry: PointsEntry) -> None:
+def _entry_in_scope(actor: User, entry: PointsEntry) -> None:
     if not scope_of(actor).covers_path(entry.household.grid.path):
-        raise Http404("不存在或无权查看")
+        raise NotFound()
 
 
-def entry_review(*, actor, entry: PointsEntry, approve: bool, reason: str = "",
+def entry_review(*, actor: User, entry: PointsEntry, approve: bool, reason: str = "",
                  now: dt.datetime | None = None) -> PointsReview:
     """一月一审核: approve or reject a pending entry, once. A rejection needs a reason. Approving a
     deduction a household cannot cover is refused: points never go below zero."""
     _entry_in_scope(actor, entry)
     if why := why_not_decide(actor, entry):
-        raise PermissionDenied(why)
+        raise Forbidden(why)
     if entry.kind not in REVIEWED_KINDS:
         raise AlreadyDone(f"{entry.get_kind_display()}记录入账即生效，无需审核")
     reason = (reason or "").strip()[:NOTE_MAX] if approve else _reason(reason, "驳回理由")
     with transaction.atomic():
-        ledger.lock_head(entry.village_id)
+        ledger.head_lock(entry.village_id)
         if PointsReview.objects.filter(entry_id=entry.pk).exists():
             raise AlreadyDone("该记录已审核，不能重复审核")
         try:
             with transaction.atomic():
-                return ledger.review_append(
+                return ledger.review_post(
                     entry=entry, decision=ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED,
                     reason=reason, reviewer=actor, now=now,
                 )
@@ -400,7 +416,8 @@ def entry_review(*, actor, entry: PointsEntry, approve: bool, reason: str = "",
             raise AlreadyDone("该记录已审核，不能重复审核") from None
 
 
-def entry_review_bulk(*, actor, entries: list[PointsEntry], approve: bool, reason: str = "") -> list[ReviewOutcome]:
+def entry_review_bulk(*, actor: User, entries: list[PointsEntry], approve: bool,
+                      reason: str = "") -> list[ReviewOutcome]:
     """Decide many entries the same way; each is decided on its own, and those that cannot be
     (reviewed meanwhile, too few points for a deduction…) come back with the reason."""
     if not approve:
@@ -409,7 +426,7 @@ def entry_review_bulk(*, actor, entries: list[PointsEntry], approve: bool, reaso
     for entry in sorted(entries, key=lambda e: (e.village_id, e.pk)):
         try:
             review = entry_review(actor=actor, entry=entry, approve=approve, reason=reason)
-        except (PointsError, PermissionDenied, Http404) as exc:
+        except (PointsError, Forbidden, NotFound) as exc:
             outcomes.append(ReviewOutcome(entry, None, str(exc) or "无权审核"))
         else:
             outcomes.append(ReviewOutcome(entry, review, None))
@@ -419,7 +436,7 @@ def entry_review_bulk(*, actor, entries: list[PointsEntry], approve: bool, reaso
 # --- reversal -------------------------------------------------------------------------------------
 
 
-def requester_refusal(requester, approver, household: Household) -> str | None:
+def requester_refusal(requester: User | None, approver: User, household: Household) -> str | None:
     """Why ``requester`` may not stand as who asked for a 冲正 or 更正 of the household's points that
     ``approver`` approves, or None: an active account of the household, or staff whose scope covers
     it; never the approver too, unless the township's policy allows it (``self_approval``)."""
@@ -430,12 +447,15 @@ def requester_refusal(requester, approver, household: Household) -> str | None:
         or (requester.role != Role.RESIDENT and scope_of(requester).covers_path(household.grid.path))
     ):
         return "申请人应是该户的村民或管辖该户的工作人员"
-    if requester.pk == approver.pk and not policy_for(township_of(household.grid.region)).self_approval:
-        return "申请人和批准人不能是同一人"
+    if requester.pk == approver.pk:
+        township = township_of(household.grid.region)
+        assert township is not None  # a household's village always lies in a township
+        if not policy_for(township).self_approval:
+            return "申请人和批准人不能是同一人"
     return None
 
 
-def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
+def entry_reverse(*, actor: User, entry: PointsEntry, reason: str, requester: User | None = None,
                   now: dt.datetime | None = None) -> ReverseResult:
     """冲正: undo an entry, at most once. An approved entry gets a reversal entry of the opposite
     points, asked for by ``requester`` and approved by ``actor`` as it posts (a reviewer's act, under
@@ -451,26 +471,26 @@ def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
     is_recorder = entry.recorder_id == actor.pk and can_record(actor)
     refusal = why_not_decide(actor, entry)
     if refusal and not is_recorder:
-        raise PermissionDenied(refusal.replace("审核", "冲正"))
+        raise Forbidden(refusal.replace("审核", "冲正"))
     now = now or timezone.now()
     with transaction.atomic():
-        ledger.lock_head(entry.village_id)
+        ledger.head_lock(entry.village_id)
         review = PointsReview.objects.filter(entry_id=entry.pk).first()
         if review is None:
-            review = ledger.review_append(entry=entry, decision=ReviewDecision.REJECTED, reason=f"撤回：{reason}",
-                                          reviewer=actor, now=now)
+            review = ledger.review_post(entry=entry, decision=ReviewDecision.REJECTED, reason=f"撤回：{reason}",
+                                        reviewer=actor, now=now)
             return ReverseResult(entry, None, review)
         if review.decision == ReviewDecision.REJECTED:
             raise PointsConflict("该记录已驳回，不计入积分，无需冲正", code="conflict")
         if refusal:  # its recorder may withdraw it while pending, not undo it once approved
-            raise PermissionDenied(refusal.replace("审核", "冲正"))
+            raise Forbidden(refusal.replace("审核", "冲正"))
         if PointsEntry.objects.filter(reverses_id=entry.pk).exists():
             raise AlreadyDone("该记录已冲正，每条记录只能冲正一次")
         if why := requester_refusal(requester, actor, entry.household):
-            raise PointsError(why, fields=_field("requester", why))
+            raise PointsError(why, fields=field_error("requester", why))
         try:
             with transaction.atomic():
-                reversal = ledger.post(
+                reversal = ledger.entry_post(
                     village_id=entry.village_id, household_id=entry.household_id, kind=EntryKind.REVERSAL,
                     points=-entry.points, quantity=entry.quantity, occurred_on=timezone.localdate(now),
                     recorder=actor, reviewer=actor, requested_by=requester, reverses=entry, note=reason, now=now,
@@ -483,7 +503,22 @@ def entry_reverse(*, actor, entry: PointsEntry, reason: str, requester=None,
 # --- links to other capabilities ------------------------------------------------------------------
 
 
-def entry_award_for_case(*, case, actor, now: dt.datetime | None = None) -> PointsEntry | None:
+class ClosedReport(Protocol):
+    """What an award reads of a closed case (the cases app calls points, so points names no case model)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def is_proactive(self) -> bool: ...
+    @property
+    def reporter(self) -> User | None: ...
+
+
+def entry_award_for_case(*, case: ClosedReport, actor: User, now: dt.datetime | None = None) -> PointsEntry | None:
     """反映问题属实: when a case a villager reported closes, their household earns the points of the
     rulebook's ``report_valid`` item (with the village's override), pending the monthly review like
     any record. Nothing happens — and the case closes as usual — when the reporter has no household,
@@ -496,8 +531,7 @@ def entry_award_for_case(*, case, actor, now: dt.datetime | None = None) -> Poin
     now = now or timezone.now()
     today = timezone.localdate(now)
     village = household.grid.region
-    book = rulebook_in_force(township_of(village), today)
-    rule = book.rules.select_related("category").filter(code=CASE_AWARD_RULE).first() if book else None
+    rule = rule_get_in_force(village, CASE_AWARD_RULE, today)
     if rule is None:
         return None
     eff = rule_effective(rule, village)
@@ -506,31 +540,18 @@ def entry_award_for_case(*, case, actor, now: dt.datetime | None = None) -> Poin
     source = f"case:{case.pk}"
     try:
         with transaction.atomic():
-            ledger.lock_head(village.pk)
+            ledger.head_lock(village.pk)
             if PointsEntry.objects.filter(household=household, kind=EntryKind.AWARD, source=source).exists():
                 return None
             if _cap_error(eff, household.pk, today, 1, eff.points):
                 return None
-            return ledger.post(
+            return ledger.entry_post(
                 village_id=village.pk, household_id=household.pk, kind=EntryKind.AWARD, points=eff.points,
                 occurred_on=today, recorder=actor, rule=rule, source=source, now=now,
                 note=f"反映问题经核实并办结：{case.number} {case.title}",
             )
     except IntegrityError:
         return None
-
-
-# --- proofs ---------------------------------------------------------------------------------------
-
-
-def ledger_verify(village: Region) -> ledger.LedgerBreak | None:
-    """Walk the village's entry and review chains; the first row that does not hold, or None."""
-    return ledger.verify_village(village.pk)
-
-
-def balances_check() -> list[ledger.BalanceMismatch]:
-    """Every household's kept totals against the ledger's sums; an empty list means they agree."""
-    return ledger.balances_check()
 
 
 # --- awards for one occasion (a volunteer activity) -----------------------------------------------
@@ -549,7 +570,7 @@ class AwardBulkResult:
 
 
 def entry_award_bulk(
-    *, actor, households: list[Household], rule: PointsRule, points: int, occurred_on: dt.date, source: str,
+    *, actor: User, households: list[Household], rule: PointsRule, points: int, occurred_on: dt.date, source: str,
     note: str = "", now: dt.datetime | None = None,
 ) -> AwardBulkResult:
     """Award ``points`` of the addition item ``rule`` to many households for one occasion (``source``,
@@ -565,34 +586,35 @@ def entry_award_bulk(
         return AwardBulkResult([], [])
     ids = [h.pk for h in households]
     if len(set(ids)) != len(ids):
-        raise PointsError("同一户在本批中出现了两次", fields=_field("households", "重复"))
+        raise PointsError("同一户在本批中出现了两次", fields=field_error("households", "重复"))
     source = (source or "").strip()
     if not source or len(source) > 64:
-        raise PointsError("奖励须注明来源（不超过 64 个字符）", fields=_field("source", "必填"))
+        raise PointsError("奖励须注明来源（不超过 64 个字符）", fields=field_error("source", "必填"))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=_field("note", "太长"))
+        raise PointsError(f"说明不能超过 {NOTE_MAX} 字", fields=field_error("note", "太长"))
     if not isinstance(points, int) or points <= 0:
-        raise PointsError("奖励分值应为正整数", fields=_field("points", "应为正整数"))
+        raise PointsError("奖励分值应为正整数", fields=field_error("points", "应为正整数"))
     for h in households:
         _in_scope(actor, h)
     now = now or timezone.now()
-    _check_day(occurred_on, timezone.localdate(now))
+    _day_check(occurred_on, timezone.localdate(now))
     villages = {h.grid.region_id: h.grid.region for h in households}
     effective = {vid: _rule_for(rule, v, occurred_on) for vid, v in villages.items()}
     for vid, eff in effective.items():
         if eff.direction != Direction.ADD:
-            raise PointsError(f"“{eff.name}”是减分项，不能作为奖励", fields=_field("rule", "须为加分项"),
+            raise PointsError(f"“{eff.name}”是减分项，不能作为奖励", fields=field_error("rule", "须为加分项"),
                               code="wrong_sign")
         if points > eff.points:
             raise PointsError(f"“{eff.name}”在{villages[vid].name}每次最多加 {eff.points} 分",
-                              fields=_field("points", "超过细则分值"))
+                              fields=field_error("points", "超过细则分值"))
     with transaction.atomic():
         for vid in sorted(villages):
-            ledger.lock_head(vid)
+            ledger.head_lock(vid)
         done = set(PointsEntry.objects.filter(household_id__in=ids, kind=EntryKind.AWARD, source=source)
                    .values_list("household_id", flat=True))
-        rows, skipped = [], []
+        rows: list[PointsEntry] = []
+        skipped: list[AwardSkip] = []
         for h in households:
             vid = h.grid.region_id
             if h.pk in done:
@@ -603,7 +625,55 @@ def entry_award_bulk(
                 continue
             entry = PointsEntry(village_id=vid, household_id=h.pk, kind=EntryKind.AWARD, points=points,
                                 occurred_on=occurred_on, recorded_at=now, recorder=actor, note=note, source=source)
-            ledger.snapshot(entry, rule)
+            entry.copy_rule(rule)
             rows.append(entry)
-        entries = ledger.post_bulk(rows, now=now)
+        entries = ledger.entry_post_bulk(rows, now=now)
     return AwardBulkResult(entries, skipped)
+
+
+# --- the supermarket (shop app) -------------------------------------------------------------------
+
+
+def ledger_lock(village_id: int) -> None:
+    """Hold the village's ledger (its chain head) until the transaction ends. An app that checks
+    something of its own before it posts points (the supermarket: the window, the shelf, the limit
+    per household) takes this first, inside ``transaction.atomic``, so that what it checked still
+    holds when the points move. The ledger's locking order starts here: chain heads, then balances."""
+    ledger.head_lock(village_id)
+
+
+def entry_redeem(*, village_id: int, household_id: int, points: int, actor: User, source: str, note: str,
+                 now: dt.datetime | None = None) -> PointsEntry:
+    """兑换: take ``points`` from the household for what it takes home (``source``, e.g.
+    ``order:12``), in force as it posts. Refused with ``InsufficientPoints`` when the household has
+    fewer: points never go below zero."""
+    now = now or timezone.now()
+    return ledger.entry_post(village_id=village_id, household_id=household_id, kind=EntryKind.REDEMPTION,
+                             points=-points, occurred_on=timezone.localdate(now), recorder=actor, source=source,
+                             note=note, now=now)
+
+
+def entry_refund(*, village_id: int, household_id: int, points: int, actor: User, source: str, note: str,
+                 now: dt.datetime | None = None) -> PointsEntry:
+    """退还: give back the points of a redemption called off (``source`` as it was redeemed), once:
+    a second refund of the same ``source`` is ``AlreadyDone``."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            return ledger.entry_post(village_id=village_id, household_id=household_id, kind=EntryKind.REFUND,
+                                     points=points, occurred_on=timezone.localdate(now), recorder=actor,
+                                     source=source, note=note, now=now)
+    except IntegrityError:
+        raise AlreadyDone("积分已退还") from None
+
+
+# --- history in bulk (the demo, the benchmarks) ---------------------------------------------------
+
+
+def entries_import(entries: list[PointsEntry], decisions: list[Decision | None] | None = None, *,
+                   insert: Callable[[type[Any], list[Any]], list[Any]] = bulk_insert,
+                   now: dt.datetime | None = None) -> list[PointsEntry]:
+    """Write past entries (unsaved, their rule copied with ``copy_rule``) and the decisions taken on
+    them at once, into each village's chains as if posted one by one, the balances moved by the same
+    sums. Nothing is checked against the rulebook: what is imported must already keep its rules."""
+    return ledger.entry_post_bulk(entries, decisions, insert=insert, now=now)

@@ -10,6 +10,8 @@ township's policy, as ledger entries with ``source = "settlement:<year>"``:
   year's book closes and the next one opens with what was brought forward;
 - carry over up to a cap: the expiry, then a carry-over of min(balance, cap).
 
+Other apps run it through ``points.services``; its results are read through ``points.selectors``.
+
 Everything for a township is written in one transaction holding every village's chain head, so no
 posting can slip between reading a balance and settling it. A second run for the same year returns
 the first settlement. The balance settled is the year's leftover: the balance on the day the
@@ -22,14 +24,14 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.bulk import bulk_insert
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.inputs import require
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
 from xiangzhi.points.errors import PointsError
@@ -43,19 +45,11 @@ from xiangzhi.points.models import (
     ReviewDecision,
     SettlementPolicy,
 )
-from xiangzhi.points.rules import can_install_rulebook
+from xiangzhi.points.rules import can_administer_points
+from xiangzhi.points.selectors import policy_for, year_points
 from xiangzhi.regions.models import Region, RegionLevel
 
-YEAR_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION, EntryKind.REVERSAL)
 HONOUR_TITLE = "积分之星"
-
-
-def year_points(village_ids: list[int], year: int) -> dict[int, int]:
-    """household id → the year's approved points of conduct, one grouped query."""
-    rows = (PointsEntry.objects.filter(village_id__in=village_ids, review__decision=ReviewDecision.APPROVED,
-                                       kind__in=YEAR_KINDS, occurred_on__year=year)
-            .values("household_id").order_by().annotate(p=Sum("points")).values_list("household_id", "p"))
-    return dict(rows)
 
 
 def _honours(points: dict[int, int], village_of: dict[int, int], households_in: dict[int, int],
@@ -84,15 +78,12 @@ def settlement_run(*, township: Region, year: int, actor=None, cycle: PointsCycl
                    now: dt.datetime | None = None) -> PointsSettlement:
     """Settle the township's ``year`` once (the worker runs it as the settlement cycle opens; county
     or township staff may run it by hand after the year has ended)."""
-    from xiangzhi.points.cycles import policy_for
-
     if township.level != RegionLevel.TOWNSHIP:
         raise PointsError("年度核算按乡镇（街道）进行")
     if actor is not None:
-        if not can_install_rulebook(actor):
-            raise PermissionDenied("只有乡镇（街道）和区县管理人员可以进行年度核算")
+        require(can_administer_points(actor), "只有乡镇（街道）和区县管理人员可以进行年度核算")
         if not scope_of(actor).covers_path(township.path):
-            raise Http404("不存在或无权查看")
+            raise NotFound()
     now = now or timezone.now()
     if timezone.localdate(now) <= dt.date(year, 12, 31):
         raise PointsError(f"{year}年尚未结束，不能核算")
@@ -105,7 +96,7 @@ def settlement_run(*, township: Region, year: int, actor=None, cycle: PointsCycl
     try:
         with transaction.atomic():
             for vid in village_ids:
-                ledger.lock_head(vid)
+                ledger.head_lock(vid)
             settlement = PointsSettlement.objects.create(
                 township=township, year=year, cycle=cycle, ran_at=now, ran_by=actor,
                 policy=policy.settlement_policy, carry_over_cap=policy.carry_over_cap)
@@ -160,21 +151,9 @@ def _settle(settlement: PointsSettlement, village_ids: list[int], policy, actor,
                                     note=f"{year}年度结余结转 {keep} 分"))
         carried += keep
         expired += balance - keep
-    ledger.post_bulk(rows, now=now, insert=bulk_insert)
+    ledger.entry_post_bulk(rows, now=now, insert=bulk_insert)
     PointsSettlement.objects.filter(pk=settlement.pk).update(
         households=len(village_of), year_points=sum(points.values()),
         balance_points=carried + expired, carried_points=carried, expired_points=expired,
         honours=len(honours))
     settlement.refresh_from_db()
-
-
-def settlement_list_for_user(user):
-    scope = scope_of(user)
-    qs = PointsSettlement.objects.select_related("township").defer("township__boundary")
-    if scope.everything:
-        return qs
-    return qs.filter(scope.q("township__path"))
-
-
-def honours_of_household(household: Household):
-    return PointsHonour.objects.filter(household=household).select_related("settlement").order_by("-settlement__year")

@@ -5,32 +5,27 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.inputs import form_int, require
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.people.selectors import household_get_for_user
 from xiangzhi.points import selectors, services
-from xiangzhi.points.errors import BadNumber, PointsError
+from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import PointsRule, ReviewDecision
 from xiangzhi.points.rules import can_record, can_review, can_see_rankings, why_not_decide
-from xiangzhi.points.settlement import honours_of_household
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import region_get_for_user, township_of
+from xiangzhi.regions.selectors import township_of
 
 HISTORY_PAGE = 30
 QUEUE_PAGE = 50
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 @login_required
@@ -43,7 +38,7 @@ def index(request):
         return redirect("points:record")
     if can_review(user):
         return redirect("points:review")
-    _require(can_see_rankings(user))
+    require(can_see_rankings(user))
     return redirect("points:rankings")
 
 
@@ -52,8 +47,7 @@ def index(request):
 
 @login_required
 def my_book(request):
-    if not request.user.household_id:
-        raise PermissionDenied
+    require(bool(request.user.household_id))
     return _book(request, request.user.household_id, own=True)
 
 
@@ -74,20 +68,11 @@ def _book(request, household_id: int, *, own: bool):
         "household": household, "standing": standing, "own": own,
         "entries": Paginator(entries, HISTORY_PAGE).get_page(request.GET.get("page")),
         "by_category": [row for row in by_category if row["points"]],
-        "honours": honours_of_household(household),
+        "honours": selectors.honour_list_for_household(household),
     })
 
 
 # --- 记积分 -----------------------------------------------------------------------------------
-
-
-def _village_for_recorder(user, household) -> Region | None:
-    if household is not None:
-        return household.grid.region
-    if user.region_id and user.region.level == RegionLevel.VILLAGE:
-        return user.region
-    a = user.grid_assignments.filter(ended_on__isnull=True).select_related("grid__region").first()
-    return a.grid.region if a else None
 
 
 def _photo(request):
@@ -102,34 +87,27 @@ def _photo(request):
         raise PointsError(f"照片：{exc}") from None
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        raise BadNumber("数字格式不正确") from None
-
-
 @login_required
 def record(request):
     """The recorder's quick entry on a phone: a household of one's own grid or village, an item, an
     optional photo. Each form carries a fresh submission id, so a double tap records once."""
     user = request.user
-    _require(can_record(user))
+    require(can_record(user))
     form = request.POST if request.method == "POST" else request.GET
     household = None
-    if household_id := _int(form.get("household")):
+    if household_id := form_int(form.get("household")):
         household = household_get_for_user(user, household_id)
     if request.method == "POST":
         try:
             if household is None:
                 raise PointsError("请选择户")
-            rule = PointsRule.objects.select_related("category").filter(pk=_int(request.POST.get("rule"))).first()
+            rule = PointsRule.objects.select_related("category").filter(pk=form_int(request.POST.get("rule"))).first()
             if rule is None:
                 raise PointsError("请选择细则条目")
             occurred_on = _date(request.POST.get("occurred_on"))
             result = services.entry_record(
                 actor=user, household=household, rule=rule, occurred_on=occurred_on,
-                count=_int(request.POST.get("count")) or 1, points=_int(request.POST.get("points")),
+                count=form_int(request.POST.get("count")) or 1, points=form_int(request.POST.get("points")),
                 note=request.POST.get("note", ""), evidence=_photo(request),
                 idempotency_key=request.POST.get("submission_id", ""),
             )
@@ -139,13 +117,13 @@ def record(request):
             e = result.entry
             messages.success(request, f"已记录：{household.head_name}户 {e.rule_name} {e.points:+d} 分（待审核）")
             return redirect(f"{reverse('points:record')}?household={household.pk}")
-    village = _village_for_recorder(user, household)
-    rules = selectors.rules_for_village(village, recordable_by=user) if village else []
+    village = household.grid.region if household is not None else selectors.village_stood_on(user)
+    rules = selectors.rule_list_for_village(village, recordable_by=user) if village else []
     today = timezone.localdate()
     mine = (selectors.entry_list_for_user(user).filter(recorder=user, recorded_at__date__gte=today)
             .order_by("-recorded_at")[:10])
     return render(request, "points/record.html", {
-        "household": household, "households": selectors.recordable_households_for_user(user),
+        "household": household, "households": selectors.household_choice_list_for_user(user),
         "rules": rules, "village": village, "today": today, "submission_id": uuid.uuid4().hex,
         "form": form if request.method == "POST" else {}, "mine": mine,
         "earliest": today - dt.timedelta(days=services.BACKFILL_DAYS),
@@ -165,8 +143,8 @@ def _date(value: str | None) -> dt.date:
 @login_required
 def record_households(request):
     """htmx: the household picker's options for a search."""
-    _require(can_record(request.user))
-    households = selectors.recordable_households_for_user(request.user, search=request.GET.get("q", ""))
+    require(can_record(request.user))
+    households = selectors.household_choice_list_for_user(request.user, search=request.GET.get("q", ""))
     return render(request, "points/_household_options.html", {"households": households})
 
 
@@ -177,7 +155,7 @@ def record_households(request):
 def review(request):
     """The supervisor's queue: oldest first; approve or reject one, or many at once."""
     user = request.user
-    _require(can_review(user))
+    require(can_review(user))
     if request.method == "POST":
         return _review_post(request)
     queue = selectors.review_queue_for_user(user)
@@ -193,7 +171,7 @@ def _review_post(request):
     back = redirect(f"{reverse('points:review')}?page={post.get('page', '1')}")
     single = post.get("approve_one") or post.get("reject_one")
     if single:
-        entry = selectors.entry_get_for_user(user, _int(single))
+        entry = selectors.entry_get_for_user(user, form_int(single))
         approve = bool(post.get("approve_one"))
         try:
             services.entry_review(actor=user, entry=entry, approve=approve,
@@ -204,7 +182,7 @@ def _review_post(request):
             messages.success(request, f"已{'通过' if approve else '驳回'}：{entry.household.head_name}户 "
                                       f"{entry.rule_name} {entry.points:+d} 分")
         return back
-    ids = [i for i in (_int(v) for v in post.getlist("ids")) if i]
+    ids = [i for i in (form_int(v) for v in post.getlist("ids")) if i]
     if not ids:
         messages.error(request, "请先勾选要审核的记录")
         return back
@@ -237,7 +215,7 @@ def entry_detail(request, entry_id: int):
         and (why_not_decide(user, entry) is None
              or (status == "pending" and entry.recorder_id == user.pk and can_record(user)))
     )
-    requesters = selectors.requesters_for_entry(entry) if may_reverse and status != "pending" else []
+    requesters = selectors.requester_list_for_entry(entry) if may_reverse and status != "pending" else []
     return render(request, "points/entry.html", {"entry": entry, "status": status, "may_reverse": may_reverse,
                                                  "requesters": requesters})
 
@@ -247,7 +225,7 @@ def entry_detail(request, entry_id: int):
 def entry_reverse(request, entry_id: int):
     entry = selectors.entry_get_for_user(request.user, entry_id)
     try:
-        requester_id = _int(request.POST.get("requester"))
+        requester_id = form_int(request.POST.get("requester"))
         requester = get_user_model().objects.filter(pk=requester_id).first() if requester_id else None
         result = services.entry_reverse(actor=request.user, entry=entry, reason=request.POST.get("reason", ""),
                                         requester=requester)
@@ -263,7 +241,7 @@ def entry_photo(request, entry_id: int, thumb: bool = False):
     """Evidence photos show people's homes: served only to those who may see the entry."""
     entry = selectors.entry_get_for_user(request.user, entry_id)
     if not entry.evidence:
-        raise Http404
+        raise NotFound()
     return FileResponse((entry.evidence_thumbnail if thumb else entry.evidence).open("rb"), content_type="image/jpeg")
 
 
@@ -276,38 +254,28 @@ def rule_list(request):
     village = None
     if code := request.GET.get("village"):
         village = selectors.village_get_for_user(user, code)
-    elif user.household_id:
-        village = user.household.grid.region
     else:
-        village = _village_for_recorder(user, None)
+        village = selectors.village_default_for_user(user)
         if village is None:
-            roots = selectors.ranking_regions_for_user(user)
+            roots = selectors.ranking_region_list_for_user(user)
             village = (Region.objects.filter(level=RegionLevel.VILLAGE, path__startswith=roots[0].path)
                        .order_by("code").first() if roots else None)
-    if village is None:
-        raise PermissionDenied
+    require(village is not None)
     book = selectors.rulebook_in_force(township_of(village))
     return render(request, "points/rules.html", {
-        "village": village, "book": book, "rules": selectors.rules_for_village(village, active_only=False),
+        "village": village, "book": book, "rules": selectors.rule_list_for_village(village, active_only=False),
     })
 
 
 @login_required
 def rankings(request):
     user = request.user
-    _require(can_see_rankings(user))
-    roots = selectors.ranking_regions_for_user(user)
-    if code := request.GET.get("region"):
-        region = region_get_for_user(user, code)
-    elif roots:
-        region = roots[0]
-    else:
-        raise Http404
+    require(can_see_rankings(user))
+    place = selectors.comparison_place_for_user(user, request.GET.get("region"),
+                                                selectors.ranking_region_list_for_user(user))
+    region = place.region
     villages = selectors.village_table(region)
     households = selectors.household_ranking(region, limit=50)
-    children = []
-    if region.level != RegionLevel.VILLAGE:
-        children = list(Region.objects.filter(parent=region).order_by("code"))
     chart = {
         "names": [r.village.name for r in villages],
         "rate": [r.participation_rate or 0 for r in villages],
@@ -318,10 +286,8 @@ def rankings(request):
         "participating": sum(r.participating for r in villages),
         "points": sum(r.points for r in villages),
     }
-    totals["rate"] = round(100 * totals["participating"] / totals["households"], 1) if totals["households"] else None
+    totals["rate"] = selectors.participation_rate(totals["participating"], totals["households"])
     return render(request, "points/rankings.html", {
-        "region": region, "villages": villages, "households": households, "children": children,
-        "parent": region.parent if region.parent_id and any(region.parent.path.startswith(r.path)
-                                                            for r in roots) else None,
-        "chart": chart, "totals": totals,
+        "region": region, "villages": villages, "households": households, "children": place.children,
+        "parent": place.parent, "chart": chart, "totals": totals,
     })

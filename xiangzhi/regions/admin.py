@@ -4,6 +4,7 @@ from django.contrib import admin
 from xiangzhi.accounts.admin_scope import ScopedAdmin
 from xiangzhi.lib.geometry import BoundaryError, parse_boundary
 from xiangzhi.regions.models import Department, Grid, GridAssignment, Liaison, Region
+from xiangzhi.regions.services import boundary_center, grid_path
 
 
 @admin.register(Region)
@@ -26,8 +27,7 @@ class GridForm(forms.ModelForm):
                 geom = parse_boundary(boundary)
             except BoundaryError as exc:
                 raise forms.ValidationError(str(exc)) from None
-            point = geom.representative_point()
-            self.instance.center_lon, self.instance.center_lat = round(point.x, 6), round(point.y, 6)
+            self.instance.center_lon, self.instance.center_lat = boundary_center(geom)
         return boundary
 
     def clean(self):
@@ -36,7 +36,7 @@ class GridForm(forms.ModelForm):
         if parent and region and parent.region_id != region.id:
             raise forms.ValidationError("上级网格不属于同一区域")
         if region and data.get("code"):
-            self.instance.path = f"{parent.path if parent else region.path}{data['code']}/"
+            self.instance.path = grid_path(region, parent, data["code"])
         return data
 
 

@@ -1,9 +1,10 @@
-from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from xiangzhi.accounts.rules import can_manage_grids
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.errors import NotFound
+from xiangzhi.core.inputs import require
 from xiangzhi.lib.geometry import check_point
 from xiangzhi.regions import selectors, services
 
@@ -81,7 +82,7 @@ def grid_locate(request, point: Query[LocateIn]):
     check_point(point.lon, point.lat)
     grid = selectors.locate(point.lon, point.lat)
     if grid is None or not scope_of(request.user).covers_path(grid.path):
-        raise Http404
+        raise NotFound()
     return grid
 
 
@@ -93,8 +94,9 @@ def grid_unstaffed(request):
 @router.get("/grids", response=list[GridOut], summary="可见的网格")
 @paginate(PageNumberPagination, page_size=100)
 def grid_list(request, region: str | None = None):
-    region_obj = selectors.region_get_for_user(request.user, region) if region else None
-    return selectors.grid_list_for_user(request.user, region=region_obj).select_related("parent")
+    return selectors.grid_list_for_user(
+        request.user, region=selectors.region_filter_for_user(request.user, region)
+    ).select_related("parent")
 
 
 @router.get("/grids/{code}", response=GridDetailOut, summary="网格（含边界）")
@@ -105,10 +107,7 @@ def grid_get(request, code: str):
 @router.put("/grids/{code}/boundary", response=GridDetailOut, summary="设置网格边界（GeoJSON）")
 def grid_set_boundary(request, code: str, payload: BoundaryIn):
     grid = selectors.grid_get_for_user(request.user, code)
-    if not can_manage_grids(request.user):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("只有县、乡镇管理人员可以修改网格边界")
+    require(can_manage_grids(request.user), "只有县、乡镇管理人员可以修改网格边界")
     return services.grid_set_boundary(grid=grid, boundary=payload.boundary)
 
 

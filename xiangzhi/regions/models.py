@@ -24,6 +24,9 @@ class Region(models.Model):
     center_lon = models.FloatField(null=True, blank=True)
     center_lat = models.FloatField(null=True, blank=True)
 
+    # Not a column: counted onto the rows ``regions.selectors.child_region_summaries`` returns.
+    grid_count: int
+
     class Meta:
         ordering = ["code"]
         verbose_name = "行政区域"

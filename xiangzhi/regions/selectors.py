@@ -1,9 +1,11 @@
 import threading
 import time
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
 from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region, RegionLevel
@@ -39,15 +41,20 @@ def township_ids(village_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
-def region_list_for_user(user) -> QuerySet[Region]:
+def region_list_for_user(user: User) -> QuerySet[Region]:
     return Region.objects.filter(scope_of(user).q("path"))
 
 
-def region_get_for_user(user, code: str) -> Region:
+def region_get_for_user(user: User, code: str) -> Region:
     return get_in_scope_or_404(Region.objects.select_related("parent"), scope_of(user).q("path"), code=code)
 
 
-def region_roots_for_user(user) -> QuerySet[Region]:
+def region_filter_for_user(user: User, code: str | None) -> Region | None:
+    """The region a list is narrowed to: none without a code, 404 for one outside the scope."""
+    return region_get_for_user(user, code) if code else None
+
+
+def region_roots_for_user(user: User) -> QuerySet[Region]:
     """The topmost regions a user sees (their scope nodes)."""
     scope = scope_of(user)
     if scope.everything:
@@ -55,22 +62,27 @@ def region_roots_for_user(user) -> QuerySet[Region]:
     return Region.objects.filter(path__in=scope.paths)
 
 
-def grid_list_for_user(user, *, region: Region | None = None) -> QuerySet[Grid]:
+def grid_list_for_user(user: User, *, region: Region | None = None) -> QuerySet[Grid]:
     qs = Grid.objects.filter(scope_of(user).q("path")).select_related("region").defer("region__boundary")
     if region is not None:
         qs = qs.filter(path__startswith=region.path)
     return qs
 
 
-def grid_get_for_user(user, code: str) -> Grid:
+def grid_get_for_user(user: User, code: str) -> Grid:
     return get_in_scope_or_404(Grid.objects.select_related("region", "parent"), scope_of(user).q("path"), code=code)
+
+
+def grid_filter_for_user(user: User, code: str | None) -> Grid | None:
+    """The grid a list is narrowed to: none without a code, 404 for one outside the scope."""
+    return grid_get_for_user(user, code) if code else None
 
 
 def grid_staff(grid: Grid) -> QuerySet[GridAssignment]:
     return grid.assignments.filter(ended_on__isnull=True).select_related("user").order_by("duty", "id")
 
 
-def grids_without_worker(user) -> QuerySet[Grid]:
+def grids_without_worker(user: User) -> QuerySet[Grid]:
     """一格一人: active basic grids (not micro-grids, which share their grid's staff) in scope with no
     active chief or worker. A grid guide does not count: guides assist, they do not staff a grid."""
     staffed = GridAssignment.objects.filter(grid=OuterRef("pk"), ended_on__isnull=True, duty__in=WORKER_DUTIES)
@@ -83,25 +95,30 @@ def grids_without_worker(user) -> QuerySet[Grid]:
     )
 
 
-def department_list_for_user(user) -> QuerySet[Department]:
+def department_list_for_user(user: User) -> QuerySet[Department]:
     scope = scope_of(user)
     if scope.department_id:
         return Department.objects.filter(pk=scope.department_id)
     return Department.objects.filter(scope.q("region__path")).select_related("region")
 
 
-def region_counts(region: Region) -> dict:
-    """Headline figures for a region page: counted, never stored."""
-    from xiangzhi.people.models import Household, KeyPerson, Resident
+def region_ancestors_for_user(user: User, region: Region) -> list[Region]:
+    """The regions above ``region``, top first, that lie inside the user's scope (a breadcrumb)."""
+    scope_paths = region_roots_for_user(user).values_list("path", flat=True)
+    chain = []
+    node = region.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    return [a for a in reversed(chain) if any(a.path.startswith(p) for p in scope_paths)]
 
-    grids = Grid.objects.filter(path__startswith=region.path)
-    grid_ids = grids.values("id")
+
+def grid_counts(region: Region) -> dict[str, int]:
+    """Active grids below a region, basic and micro: counted, never stored."""
+    grids = Grid.objects.filter(path__startswith=region.path, is_active=True)
     return {
-        "grids": grids.filter(is_active=True, parent__isnull=True).count(),
-        "micro_grids": grids.filter(is_active=True, parent__isnull=False).count(),
-        "households": Household.objects.filter(grid_id__in=grid_ids).count(),
-        "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
-        "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
+        "grids": grids.filter(parent__isnull=True).count(),
+        "micro_grids": grids.filter(parent__isnull=False).count(),
     }
 
 
@@ -126,14 +143,22 @@ def child_region_summaries(region: Region) -> list[Region]:
 
 _INDEX_TTL_SECONDS = 30
 _index_lock = threading.Lock()
-_index_state: dict = {"version": None, "checked": 0.0, "index": None}
 
 
-def _grid_version():
+class _IndexState(TypedDict):
+    version: tuple[object, ...] | None
+    checked: float
+    index: PointIndex[int] | None
+
+
+_index_state: _IndexState = {"version": None, "checked": 0.0, "index": None}
+
+
+def _grid_version() -> tuple[object, ...]:
     return tuple(Grid.objects.filter(is_active=True).aggregate(n=Count("id"), m=Max("updated_at")).values())
 
 
-def _build_index() -> PointIndex:
+def _build_index() -> PointIndex[int]:
     areas = []
     for grid_id, boundary, level in Grid.objects.filter(is_active=True, boundary__isnull=False).values_list(
         "id", "boundary", "level"
@@ -142,7 +167,7 @@ def _build_index() -> PointIndex:
     return PointIndex(areas)
 
 
-def grid_index() -> PointIndex:
+def grid_index() -> PointIndex[int]:
     """The process's point index over every active grid; rebuilt when grids change (checked at most
     every 30 s, and at once in the process that changed them)."""
     now = time.monotonic()
@@ -151,11 +176,12 @@ def grid_index() -> PointIndex:
         return state["index"]
     with _index_lock:
         version = _grid_version()
-        if state["index"] is None or version != state["version"]:
-            state["index"] = _build_index()
+        index = state["index"]
+        if index is None or version != state["version"]:
+            index = state["index"] = _build_index()
             state["version"] = version
         state["checked"] = now
-        return state["index"]
+        return index
 
 
 def grid_index_invalidate() -> None:

@@ -1,8 +1,11 @@
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from shapely.geometry import MultiPolygon, Polygon
 
+from xiangzhi.accounts.models import User
 from xiangzhi.core.errors import Invalid
 from xiangzhi.lib.geometry import parse_boundary
 from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region
@@ -17,7 +20,13 @@ def region_path(parent: Region | None, code: str) -> str:
     return f"{parent.path if parent else '/'}{code}/"
 
 
-def _center(geom) -> tuple[float, float]:
+def grid_path(region: Region, parent: Grid | None, code: str) -> str:
+    """A grid's place in the tree: below its parent grid, or directly below its region."""
+    return f"{parent.path if parent else region.path}{code}/"
+
+
+def boundary_center(geom: Polygon | MultiPolygon) -> tuple[float, float]:
+    """(lon, lat) of a point inside the boundary, where the map puts the grid's label."""
     point = geom.representative_point()
     return round(point.x, 6), round(point.y, 6)
 
@@ -35,7 +44,7 @@ def grid_next_code(*, region: Region, parent: Grid | None) -> str:
 
 @transaction.atomic
 def grid_create(
-    *, region: Region, name: str, level: int = 3, parent: Grid | None = None, boundary: dict | None = None,
+    *, region: Region, name: str, level: int = 3, parent: Grid | None = None, boundary: dict[str, Any] | None = None,
     code: str | None = None,
 ) -> Grid:
     if parent is not None and parent.region_id != region.id:
@@ -44,28 +53,28 @@ def grid_create(
     grid.code = code or grid_next_code(region=region, parent=parent)
     if Grid.objects.filter(code=grid.code).exists():
         raise GridError(f"网格编码 {grid.code} 已存在")
-    grid.path = f"{parent.path if parent else region.path}{grid.code}/"
+    grid.path = grid_path(region, parent, grid.code)
     if boundary is not None:
         geom = parse_boundary(boundary)
         grid.boundary = boundary
-        grid.center_lon, grid.center_lat = _center(geom)
+        grid.center_lon, grid.center_lat = boundary_center(geom)
     grid.save()
     transaction.on_commit(grid_index_invalidate)
     return grid
 
 
 @transaction.atomic
-def grid_set_boundary(*, grid: Grid, boundary: dict) -> Grid:
+def grid_set_boundary(*, grid: Grid, boundary: dict[str, Any]) -> Grid:
     geom = parse_boundary(boundary)  # raises BoundaryError before anything is written
     grid.boundary = boundary
-    grid.center_lon, grid.center_lat = _center(geom)
+    grid.center_lon, grid.center_lat = boundary_center(geom)
     grid.save(update_fields=["boundary", "center_lon", "center_lat", "updated_at"])
     transaction.on_commit(grid_index_invalidate)
     return grid
 
 
 @transaction.atomic
-def grid_assign(*, grid: Grid, user, duty: str, started_on: dt.date | None = None) -> GridAssignment:
+def grid_assign(*, grid: Grid, user: User, duty: str, started_on: dt.date | None = None) -> GridAssignment:
     if duty not in GridDuty.values:
         raise GridError(f"未知的网格职责：{duty}")
     existing = GridAssignment.objects.filter(grid=grid, user=user, duty=duty, ended_on__isnull=True).first()

@@ -1,13 +1,15 @@
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.errors import field_error
+from xiangzhi.core.inputs import require
 from xiangzhi.people.selectors import household_get_for_user
+from xiangzhi.points.selectors import redemption_window_list
 from xiangzhi.regions.models import Region
 from xiangzhi.shop import selectors, services
 from xiangzhi.shop.errors import ShopError
@@ -15,11 +17,6 @@ from xiangzhi.shop.models import ShopItem, ShopOrder
 from xiangzhi.shop.rules import can_run_shop, can_use_shop
 
 router = Router(tags=["积分超市"])
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -150,9 +147,9 @@ class WindowOut(Schema):
 def _village(user, code: str | None) -> Region:
     if code:
         return selectors.shop_village_get_for_user(user, code)
-    village = selectors.own_village(user) or selectors.shop_villages_for_user(user).first()
+    village = selectors.shop_village_get_own(user) or selectors.shop_village_list_for_user(user).first()
     if village is None:
-        raise ShopError("请用 village 参数指定村/社区", fields=[{"field": "village", "message": "必填"}])
+        raise ShopError("请用 village 参数指定村/社区", fields=field_error("village", "必填"))
     return village
 
 
@@ -170,7 +167,7 @@ def _order(request, order_id: int) -> ShopOrder:
 @router.get("/items", response=list[ItemOut], summary="某村积分超市的商品（村民只见上架的）")
 def item_list(request, village: str | None = None):
     user = request.user
-    _require(can_use_shop(user), "无权查看积分超市")
+    require(can_use_shop(user), "无权查看积分超市")
     node = _village(user, village)
     staff = can_run_shop(user) and scope_of(user).covers_path(node.path)
     return selectors.shop_item_list(node, active_only=not staff).select_related("village")
@@ -178,7 +175,7 @@ def item_list(request, village: str | None = None):
 
 @router.post("/items", response={201: ItemOut}, summary="上架商品（初始库存记为入库）")
 def item_create(request, payload: ItemIn):
-    _require(can_run_shop(request.user), services.STAFF_ONLY)
+    require(can_run_shop(request.user), services.STAFF_ONLY)
     village = selectors.shop_village_get_for_user(request.user, payload.village)
     data = payload.dict(exclude={"village"})
     item = services.shop_item_create(actor=request.user, village=village, **data)
@@ -209,10 +206,10 @@ def item_restock(request, item_id: int, payload: StockIn):
              summary="预订兑换（兑换期内；支持 Idempotency-Key，重放返回第一次的兑换单）")
 def order_create(request, payload: OrderIn):
     user = request.user
-    _require(can_use_shop(user), "无权使用积分超市")
+    require(can_use_shop(user), "无权使用积分超市")
     household_id = payload.household or user.household_id
     if not household_id:
-        raise ShopError("请指定户", fields=[{"field": "household", "message": "必填"}])
+        raise ShopError("请指定户", fields=field_error("household", "必填"))
     household = household_get_for_user(user, household_id)
     result = services.shop_order_reserve(actor=user, household=household, item=_item(request, payload.item),
                                          quantity=payload.quantity,
@@ -225,7 +222,7 @@ def order_create(request, payload: OrderIn):
 def order_list(request, village: str | None = None, status: str | None = None, household: int | None = None,
                q: str = ""):
     user = request.user
-    _require(can_use_shop(user), "无权查看兑换单")
+    require(can_use_shop(user), "无权查看兑换单")
     node = Region.objects.filter(code=village).first() if village else None
     if village and node is None:
         return ShopOrder.objects.none()
@@ -255,8 +252,8 @@ def order_cancel(request, order_id: int, payload: CancelIn):
 # --- redemption windows -----------------------------------------------------------------------
 
 
-# Windows are arranged through POST /points/redemption-windows (points.cycles.redemption_window_add).
+# Windows are arranged through POST /points/redemption-windows (points.services.redemption_window_add).
 @router.get("/windows", response=list[WindowOut], summary="兑换期（近期结束的、进行中的和将来的）")
 def window_list(request, village: str | None = None):
-    _require(can_use_shop(request.user), "无权查看积分超市")
-    return selectors.shop_windows(_village(request.user, village))
+    require(can_use_shop(request.user), "无权查看积分超市")
+    return redemption_window_list(_village(request.user, village))

@@ -1,10 +1,7 @@
 """Refusals of the supermarket, as kernel errors (``xiangzhi.core.errors``). A household short of
 points meets the points ledger's own ``InsufficientPoints`` (409 ``insufficient_points``)."""
 
-from xiangzhi.core.errors import Conflict, IdempotencyConflict, Invalid
-
-__all__ = ["IdempotencyConflict", "LimitExceeded", "OrderDone", "OutOfStock", "ShopConflict", "ShopError",
-           "WindowClosed"]
+from xiangzhi.core.errors import Conflict, Invalid
 
 
 class ShopError(Invalid):

@@ -1,19 +1,17 @@
 """Every read of the supermarket, scoped: staff see the villages under them, a villager their own
-village's shelf and their own household's orders. Out of scope and missing answer the same 404."""
+village's shelf and their own household's orders. Out of scope and missing answer the same 404.
+The redemption windows are the points cycle's (``points.selectors.redemption_window_list``)."""
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.utils import timezone
 
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.core.errors import NotFound
 from xiangzhi.people.models import Household
-from xiangzhi.points.models import CycleKind, PointsCycle
 from xiangzhi.regions.models import Region, RegionLevel
-from xiangzhi.regions.selectors import township_of
 from xiangzhi.shop.models import OrderStatus, ShopItem, ShopOrder, ShopOrderEvent
 from xiangzhi.shop.rules import can_run_shop
 
@@ -24,7 +22,7 @@ NO_BOUNDARIES = ("village__boundary",)
 # --- villages -------------------------------------------------------------------------------------
 
 
-def shop_villages_for_user(user) -> QuerySet[Region]:
+def shop_village_list_for_user(user: User) -> QuerySet[Region]:
     """The villages whose counter the user may run, by code."""
     if not can_run_shop(user):
         return Region.objects.none()
@@ -32,7 +30,7 @@ def shop_villages_for_user(user) -> QuerySet[Region]:
             .defer("boundary").order_by("code"))
 
 
-def own_village(user) -> Region | None:
+def shop_village_get_own(user: User) -> Region | None:
     """The village of the user's household, if they have one."""
     if not user.household_id:
         return None
@@ -40,28 +38,36 @@ def own_village(user) -> Region | None:
             .get(pk=user.household_id).grid.region)
 
 
-def shop_village_get_for_user(user, code: str) -> Region:
+def shop_village_get_for_user(user: User, code: str) -> Region:
     """A village whose shelf the user may see: one under their counter, or their household's."""
     village = Region.objects.filter(code=code, level=RegionLevel.VILLAGE).defer("boundary").first()
     if village is not None:
         if can_run_shop(user) and scope_of(user).covers_path(village.path):
             return village
-        mine = own_village(user)
+        mine = shop_village_get_own(user)
         if mine is not None and mine.pk == village.pk:
             return village
-    raise Http404("不存在或无权查看")
+    raise NotFound()
 
 
-def _item_scope(user) -> Q:
+def _counter_or_own(user: User, own: Q | None) -> Q:
+    """Rows of the villages whose counter the user runs, or ``own``: what their household may see."""
     q = Q(pk__in=[])
     if can_run_shop(user):
         if scope_of(user).everything:
             return Q()  # (an empty Q would vanish in the | below)
         q = scope_of(user).q("village__path")
+    if own is not None:
+        q |= own
+    return q
+
+
+def _item_scope(user: User) -> Q:
+    own = None
     if user.household_id:
         mine = Household.objects.filter(pk=user.household_id).values("grid__region_id")
-        q |= Q(village_id__in=mine, is_active=True)
-    return q
+        own = Q(village_id__in=mine, is_active=True)
+    return _counter_or_own(user, own)
 
 
 # --- items ----------------------------------------------------------------------------------------
@@ -74,7 +80,7 @@ def shop_item_list(village: Region, *, active_only: bool = True) -> QuerySet[Sho
     return qs.order_by("sort", "id")
 
 
-def shop_item_get_for_user(user, item_id: int) -> ShopItem:
+def shop_item_get_for_user(user: User, item_id: int) -> ShopItem:
     return get_in_scope_or_404(ShopItem.objects.select_related("village").defer(*NO_BOUNDARIES), _item_scope(user),
                                pk=item_id)
 
@@ -82,18 +88,11 @@ def shop_item_get_for_user(user, item_id: int) -> ShopItem:
 # --- orders ---------------------------------------------------------------------------------------
 
 
-def _order_scope(user) -> Q:
-    q = Q(pk__in=[])
-    if can_run_shop(user):
-        if scope_of(user).everything:
-            return Q()
-        q = scope_of(user).q("village__path")
-    if user.household_id:
-        q |= Q(household_id=user.household_id)
-    return q
+def _order_scope(user: User) -> Q:
+    return _counter_or_own(user, Q(household_id=user.household_id) if user.household_id else None)
 
 
-def shop_order_list_for_user(user, *, village: Region | None = None, household_id: int | None = None,
+def shop_order_list_for_user(user: User, *, village: Region | None = None, household_id: int | None = None,
                              status: str | None = None, search: str = "") -> QuerySet[ShopOrder]:
     """Orders the user may see, newest first; ``search`` matches an order number, a household
     number or the head of the household's name."""
@@ -111,31 +110,16 @@ def shop_order_list_for_user(user, *, village: Region | None = None, household_i
     return qs.order_by("-reserved_at", "-id")
 
 
-def shop_order_get_for_user(user, order_id: int) -> ShopOrder:
+def shop_order_get_for_user(user: User, order_id: int) -> ShopOrder:
     return get_in_scope_or_404(ShopOrder.objects.select_related(*ORDER_RELATED).defer(*NO_BOUNDARIES),
                                _order_scope(user), pk=order_id)
 
 
-def household_window_quantity(household_id: int, item_id: int, window_id: int) -> int:
+def order_quantity_in_window(household_id: int, item_id: int, window_id: int) -> int:
     """How many of the item the household has ordered in the window, cancelled orders left out."""
-    return (ShopOrder.objects.filter(household_id=household_id, item_id=item_id, window_id=window_id)
-            .exclude(status=OrderStatus.CANCELLED).aggregate(n=Coalesce(Sum("quantity"), 0))["n"])
-
-
-# --- redemption windows ---------------------------------------------------------------------------
-
-
-def shop_windows(village: Region, on: dt.date | None = None, *, past: int = 2) -> list[PointsCycle]:
-    """The redemption windows of the village's township: the last ``past`` that closed, the open
-    one and those to come, by date."""
-    on = on or timezone.localdate()
-    township = township_of(village)
-    if township is None:
-        return []
-    qs = PointsCycle.objects.filter(township=township, kind=CycleKind.REDEMPTION).select_related("township").defer(
-        "township__boundary")
-    done = list(qs.filter(closes_on__lt=on).order_by("-opens_on")[:past])
-    return [*reversed(done), *qs.filter(closes_on__gte=on).order_by("opens_on")]
+    ordered: int = (ShopOrder.objects.filter(household_id=household_id, item_id=item_id, window_id=window_id)
+                    .exclude(status=OrderStatus.CANCELLED).aggregate(n=Coalesce(Sum("quantity"), 0))["n"])
+    return ordered
 
 
 # --- proofs ---------------------------------------------------------------------------------------
@@ -148,7 +132,7 @@ class StockMismatch:
     moves: int
 
 
-def stock_check(village: Region | None = None) -> list[StockMismatch]:
+def stock_mismatch_list(village: Region | None = None) -> list[StockMismatch]:
     """Every item's stock against the sum of its moves (an unlimited item has none); empty when
     they agree. One grouped query."""
     qs = ShopItem.objects.all()
@@ -159,7 +143,7 @@ def stock_check(village: Region | None = None) -> list[StockMismatch]:
             if (stock if stock is not None else 0) != moved or (stock is not None and stock < 0)]
 
 
-def order_history_check(village: Region | None = None) -> list[int]:
+def order_history_mismatch_list(village: Region | None = None) -> list[int]:
     """Orders whose status is not where their events lead (the last event's ``to_status``), or that
     lack their reserve event; empty when every order agrees with its history."""
     last = ShopOrderEvent.objects.filter(order=OuterRef("pk")).order_by("-at", "-id").values("to_status")[:1]

@@ -3,45 +3,36 @@ posts to one view that calls one service; a refusal comes back as a message on t
 service being one transaction, nothing of it is written."""
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.core.errors import BadNumber, Invalid
+from xiangzhi.core.errors import Invalid, NotFound
+from xiangzhi.core.inputs import form_int, require
 from xiangzhi.people.models import Household
 from xiangzhi.people.selectors import household_get_for_user
-from xiangzhi.points.models import PointsBalance
-from xiangzhi.points.selectors import next_redemption_window, redemption_window_for
+from xiangzhi.points.rules import can_administer_points
+from xiangzhi.points.selectors import (
+    household_balance,
+    redemption_window_for,
+    redemption_window_list,
+    redemption_window_next,
+)
 from xiangzhi.regions.models import Region
 from xiangzhi.regions.selectors import township_of
 from xiangzhi.shop import selectors, services
 from xiangzhi.shop.errors import ShopError
-from xiangzhi.shop.models import ItemKind, OrderStatus
-from xiangzhi.shop.rules import can_arrange_windows, can_run_shop, can_use_shop
+from xiangzhi.shop.models import ItemKind, OrderStatus, ShopOrder
+from xiangzhi.shop.rules import can_run_shop, can_use_shop
 
 MY_ORDERS = 30
 AWAITING = 100
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _int(value, label: str = "数量", *, blank=None) -> int | None:
-    if value in (None, ""):
-        return blank
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadNumber(f"{label}应为整数") from None
 
 
 def _back(request, village: Region | None = None):
@@ -53,7 +44,7 @@ def _back(request, village: Region | None = None):
 
 def _window_context(village: Region) -> dict:
     window = redemption_window_for(village)
-    return {"window": window, "next_window": None if window else next_redemption_window(village)}
+    return {"window": window, "next_window": None if window else redemption_window_next(village)}
 
 
 # --- the villager's shelf ---------------------------------------------------------------------
@@ -63,13 +54,12 @@ def _window_context(village: Region) -> dict:
 def index(request):
     user = request.user
     if not user.household_id:
-        _require(can_run_shop(user))
+        require(can_run_shop(user))
         return redirect("shop:manage")
-    village = selectors.own_village(user)
-    balance = PointsBalance.objects.filter(pk=user.household_id).values_list("approved_total", flat=True).first()
+    village = selectors.shop_village_get_own(user)
     token = uuid.uuid4().hex
     return render(request, "shop/index.html", {
-        "village": village, "balance": balance or 0, "token": token,
+        "village": village, "balance": household_balance(user.household_id), "token": token,
         "items": selectors.shop_item_list(village), **_window_context(village),
         "orders": selectors.shop_order_list_for_user(user, household_id=user.household_id)[:MY_ORDERS],
     })
@@ -94,8 +84,8 @@ def _counter_household(user, village: Region, text: str) -> Household:
 @require_POST
 def order_reserve(request):
     user = request.user
-    _require(can_use_shop(user))
-    item = selectors.shop_item_get_for_user(user, _int(request.POST.get("item"), "商品") or 0)
+    require(can_use_shop(user))
+    item = selectors.shop_item_get_for_user(user, form_int(request.POST.get("item"), "商品") or 0)
     try:
         if request.POST.get("household"):
             household = _counter_household(user, item.village, request.POST["household"])
@@ -104,7 +94,8 @@ def order_reserve(request):
         else:
             raise ShopError("请填写户编号或户主姓名")
         result = services.shop_order_reserve(
-            actor=user, household=household, item=item, quantity=_int(request.POST.get("quantity"), blank=1),
+            actor=user, household=household, item=item,
+            quantity=form_int(request.POST.get("quantity"), "数量", blank=1),
             idempotency_key=request.POST.get("submission_id", ""),
         )
     except Invalid as exc:
@@ -116,31 +107,38 @@ def order_reserve(request):
     return _back(request, item.village)
 
 
-@login_required
-@require_POST
-def order_cancel(request, order_id: int):
+def _order_act(request, order_id: int, work: Callable[[ShopOrder], object], done: Callable[[ShopOrder], str]):
+    """Run one service on an order for a POSTed form and come back with its outcome."""
     order = selectors.shop_order_get_for_user(request.user, order_id)
     try:
-        services.shop_order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", ""))
+        work(order)
     except Invalid as exc:
         messages.error(request, f"兑换单 {order.number}：{exc}")
     else:
-        messages.success(request, f"已取消兑换单 {order.number}，退还 {order.points} 分")
+        messages.success(request, done(order))
     return _back(request, order.village)
+
+
+@login_required
+@require_POST
+def order_cancel(request, order_id: int):
+    return _order_act(
+        request, order_id,
+        lambda order: services.shop_order_cancel(actor=request.user, order=order,
+                                                 reason=request.POST.get("reason", "")),
+        lambda order: f"已取消兑换单 {order.number}，退还 {order.points} 分",
+    )
 
 
 @login_required
 @require_POST
 def order_hand_over(request, order_id: int):
-    order = selectors.shop_order_get_for_user(request.user, order_id)
-    try:
-        services.shop_order_hand_over(actor=request.user, order=order, note=request.POST.get("note", ""))
-    except Invalid as exc:
-        messages.error(request, f"兑换单 {order.number}：{exc}")
-    else:
-        messages.success(request, f"已领取：{order.number} {order.household.head_name}户 "
-                                  f"{order.item_name}×{order.quantity}")
-    return _back(request, order.village)
+    return _order_act(
+        request, order_id,
+        lambda order: services.shop_order_hand_over(actor=request.user, order=order,
+                                                    note=request.POST.get("note", "")),
+        lambda order: f"已领取：{order.number} {order.household.head_name}户 {order.item_name}×{order.quantity}",
+    )
 
 
 # --- the counter --------------------------------------------------------------------------------
@@ -148,12 +146,12 @@ def order_hand_over(request, order_id: int):
 
 def _managed_village(request) -> Region:
     user = request.user
-    _require(can_run_shop(user))
-    villages = selectors.shop_villages_for_user(user)
+    require(can_run_shop(user))
+    villages = selectors.shop_village_list_for_user(user)
     code = request.GET.get("village") or request.POST.get("village")
     village = villages.filter(code=code).first() if code else villages.first()
     if village is None:
-        raise Http404("不存在或无权查看")
+        raise NotFound()
     return village
 
 
@@ -169,13 +167,13 @@ def manage(request):
     search = request.GET.get("q", "")
     township = township_of(village)
     return render(request, "shop/manage.html", {
-        "village": village, "villages": selectors.shop_villages_for_user(user).only("code", "name"),
+        "village": village, "villages": selectors.shop_village_list_for_user(user).only("code", "name"),
         "items": selectors.shop_item_list(village, active_only=False), "kinds": ItemKind.choices,
         "awaiting": _awaiting(user, village, search), "q": search, "limit": AWAITING,
         "recent": selectors.shop_order_list_for_user(user, village=village).exclude(
             status=OrderStatus.RESERVED)[:10],
-        "windows": selectors.shop_windows(village), "township": township,
-        "may_arrange": can_arrange_windows(user) and township is not None
+        "windows": redemption_window_list(village), "township": township,
+        "may_arrange": can_administer_points(user) and township is not None
         and scope_of(user).covers_path(township.path),
         "token": uuid.uuid4().hex, **_window_context(village),
     })
@@ -195,9 +193,9 @@ def _item_fields(post) -> dict:
     kind = post.get("kind", ItemKind.GOODS)
     return {
         "name": post.get("name", ""), "kind": kind, "unit": post.get("unit", "") or "件",
-        "price": _int(post.get("price"), "所需积分"),
-        "limit_per_household": _int(post.get("limit_per_household"), "每户每期限兑"),
-        "sort": _int(post.get("sort"), "排序", blank=0), "note": post.get("note", ""),
+        "price": form_int(post.get("price"), "所需积分"),
+        "limit_per_household": form_int(post.get("limit_per_household"), "每户每期限兑"),
+        "sort": form_int(post.get("sort"), "排序", blank=0), "note": post.get("note", ""),
     }
 
 
@@ -207,7 +205,7 @@ def item_create(request):
     village = _managed_village(request)
     try:
         fields = _item_fields(request.POST)
-        stock = _int(request.POST.get("stock"), "库存")
+        stock = form_int(request.POST.get("stock"), "库存")
         if stock is None and fields["kind"] == ItemKind.GOODS:
             stock = 0
         item = services.shop_item_create(actor=request.user, village=village, stock=stock, **fields)
@@ -238,7 +236,7 @@ def item_stock(request, item_id: int):
     item = selectors.shop_item_get_for_user(request.user, item_id)
     note = request.POST.get("note", "")
     try:
-        quantity = _int(request.POST.get("quantity"))
+        quantity = form_int(request.POST.get("quantity"), "数量")
         if request.POST.get("reason") == "adjust":
             services.shop_item_adjust(actor=request.user, item=item, delta=quantity, note=note)
         else:

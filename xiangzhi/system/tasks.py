@@ -3,7 +3,9 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from xiangzhi.cases.sweeps import deadline_sweep
+from xiangzhi.cases.services import case_deadline_sweep
+from xiangzhi.gridwork.services import patrol_close_stale
+from xiangzhi.points.services import cycles_advance
 from xiangzhi.system.services import worker_beat
 
 
@@ -15,14 +17,12 @@ def heartbeat():
 @db_periodic_task(crontab(minute="*"))
 def case_deadlines():
     """Warn before due, mark overdue, escalate by rule, archive after the evaluation window."""
-    deadline_sweep()
+    case_deadline_sweep()
 
 
 @db_periodic_task(crontab(minute="*/15"))
 def patrols_close_stale():
     """Patrols nobody stopped (phone died, page closed) end after 12 hours at their last fix."""
-    from xiangzhi.gridwork.services import patrol_close_stale
-
     patrol_close_stale()
 
 
@@ -30,6 +30,4 @@ def patrols_close_stale():
 def points_cycles():
     """The five-step points cycle: plan the years, open and close reviews, notices, redemption
     windows and settlements as their days come (catching up after downtime)."""
-    from xiangzhi.points.cycles import cycles_advance
-
     cycles_advance()

@@ -2,7 +2,7 @@ import pytest
 
 from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
 from xiangzhi.demo.activities import write_activities
-from xiangzhi.points import services as points
+from xiangzhi.points import selectors
 from xiangzhi.points.models import EntryKind, PointsEntry
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +20,8 @@ def test_the_demo_runs_villages_activities_through_the_services(county, rules):
     assert awards.count() == report.awarded and report.awarded > 0
     assert all(e.source.startswith("activity:") for e in awards)
     assert 0 < report.reviewed == awards.filter(review__decision="approved").count()  # the older ones, decided
-    assert points.balances_check() == []
-    assert points.ledger_verify(county.village_a1) is None
+    assert selectors.balance_mismatch_list() == []
+    assert selectors.ledger_verify(county.village_a1) is None
     assert {a.title for a in Activity.objects.all()} <= {
         "清扫村道", "关爱孤寡老人", "义务植树", "防汛巡河", "人居环境集中整治", "移风易俗宣传"}
     again = write_activities(seed=7, per_village=4, villages=[county.village_a2])

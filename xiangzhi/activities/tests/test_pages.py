@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
 from xiangzhi.activities.tests.conftest import make_activity
-from xiangzhi.points import services as points
+from xiangzhi.points import selectors
 from xiangzhi.points.models import PointsEntry
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_check_in_by_tapping_rows_then_award_in_one_go(client, county, rules):
     assert "已记分：2 户各 +2 分，待月度审核后计入" in done and "+2 分 · 待审核" in done
     again = c.post(f"/activities/{a.pk}/award/", follow=True).content.decode()
     assert "本活动已记分，不能重复记分" in again
-    assert PointsEntry.objects.count() == 2 and points.balances_check() == []
+    assert PointsEntry.objects.count() == 2 and selectors.balance_mismatch_list() == []
     mine = login(client, county, "resident").get(f"/activities/{a.pk}/").content.decode()
     assert 'data-testid="my-award">本户 +2 分（待审核）' in mine and "李秀英户" not in mine  # own row only
     c = login(client, county, "points_recorder")

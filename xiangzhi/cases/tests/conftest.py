@@ -1,6 +1,7 @@
 import pytest
 
 from xiangzhi.cases.models import Category
+from xiangzhi.cases.tests.figures_story import story  # noqa: F401 (a fixture, for the figures' tests)
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from tests.spreadsheets import RowCounter, million_rows, truncated
+from tests.spreadsheets import RowCounter, million_rows, truncated, workbook_upload
 from xiangzhi.cases.hotline import COLUMNS, hotline_import
 from xiangzhi.cases.models import Case, Channel, HandlingLevel, IdempotencyRecord, Transition
 from xiangzhi.lib import crypto
@@ -28,14 +28,7 @@ def ticket(number, *, when=None, category="road_light", title="村口路灯不�
 
 
 def xlsx(rows, header=COLUMNS) -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for r in rows:
-        sheet.append(r)
-    out = io.BytesIO()
-    book.save(out)
-    return SimpleUploadedFile("12345.xlsx", out.getvalue())
+    return workbook_upload("12345.xlsx", header, rows)
 
 
 def csv_file(rows, encoding="utf-8", header=COLUMNS, delimiter=",") -> SimpleUploadedFile:

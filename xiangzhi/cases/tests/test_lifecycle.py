@@ -1,11 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from xiangzhi.cases import services
+from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import HandlingLevel, Status
-from xiangzhi.cases.workflow import TransitionError
+from xiangzhi.core.errors import Forbidden, IdempotencyConflict
 
 IN_A1_MICRO = (118.005, 37.705)
 IN_A1 = (118.015, 37.715)
@@ -60,11 +60,11 @@ def test_an_illegal_transition_is_refused_in_chinese(county, street_light):
 @pytest.mark.django_db
 def test_acting_outside_ones_level_or_scope_is_refused(county, street_light):
     case = report(county, street_light)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_accept(case=case, actor=county.users["grid_worker_b"])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_accept(case=case, actor=county.users["township_staff_b"])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_supervise(case=case, actor=county.users["grid_worker"], note="快点")
 
 
@@ -78,7 +78,7 @@ def test_failed_verification_means_rework_and_nobody_checks_their_own_work(count
     services.case_verify(case=case, actor=u["village_cadre"], passed=False, note="灯仍不亮")
     assert case.status == Status.IN_PROGRESS and case.rework_count == 1
     services.case_handle(case=case, actor=u["grid_worker"], note="已更换")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_verify(case=case, actor=u["grid_worker"], passed=True)
 
     from xiangzhi.cases.models import Category
@@ -86,7 +86,7 @@ def test_failed_verification_means_rework_and_nobody_checks_their_own_work(count
     sewage = report(county, Category.objects.get(code="env_sewage"))  # a village-level category
     services.case_accept(case=sewage, actor=u["village_cadre"], handle_myself=True)
     services.case_handle(case=sewage, actor=u["village_cadre"], note="已疏通")
-    with pytest.raises(PermissionDenied, match="不能核查自己处置的事件"):
+    with pytest.raises(Forbidden, match="不能核查自己处置的事件"):
         services.case_verify(case=sewage, actor=u["village_cadre"], passed=True)
     services.case_verify(case=sewage, actor=u["township_staff"], passed=True, close=True)
     assert sewage.status == Status.CLOSED
@@ -110,7 +110,7 @@ def test_only_the_reporter_evaluates(county, street_light):
     services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
     services.case_handle(case=case, actor=u["grid_worker"], note="已修")
     services.case_verify(case=case, actor=u["village_cadre"], passed=True, close=True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_evaluate(case=case, actor=u["village_cadre"], evaluation="satisfied")
 
 
@@ -119,7 +119,7 @@ def test_suspend_needs_a_reason_and_resume_restores_the_step(county, street_ligh
     u = county.users
     case = report(county, street_light)
     services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
-    with pytest.raises(services.CaseError, match="缓办理由"):
+    with pytest.raises(CaseError, match="缓办理由"):
         services.case_suspend(case=case, actor=u["grid_worker"], reason="")
     due_before = case.close_due_at
     services.case_suspend(case=case, actor=u["grid_worker"], reason="等待灯杆到货")
@@ -155,7 +155,7 @@ def test_idempotency_key_replays_and_conflicts(county, street_light):
     again = services.case_report(category=street_light, title="路灯不亮", channel="api", lon=118.005, lat=37.705,
                                  reporter=county.users["resident"], **kw)
     assert again.case.pk == first.case.pk and not again.created
-    with pytest.raises(services.IdempotencyConflict):
+    with pytest.raises(IdempotencyConflict):
         services.case_report(category=street_light, title="别的", channel="api", reporter=county.users["resident"],
                              idempotency_key="abc-1", fingerprint="different")
 
@@ -212,10 +212,10 @@ def test_reassign_goes_only_to_staff_who_handle_the_cases_level_where_it_is(coun
     services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
     refused = [u["resident"], u["grid_worker_b"], u["village_cadre"], u["department_staff"]]
     for person in refused:
-        with pytest.raises(services.CaseError, match="只能改派给在该事件所在地负责本级办理的在岗工作人员"):
+        with pytest.raises(CaseError, match="只能改派给在该事件所在地负责本级办理的在岗工作人员"):
             services.case_reassign(case=case, actor=u["grid_worker"], assignee=person)
     u["grid_chief"].is_active = False
-    with pytest.raises(services.CaseError):
+    with pytest.raises(CaseError):
         services.case_reassign(case=case, actor=u["grid_worker"], assignee=u["grid_chief"])
     case.refresh_from_db()
     assert case.assignee_user == u["grid_worker"] and not case.transitions.filter(action="reassign").exists()
@@ -231,5 +231,5 @@ def test_a_villager_made_assignee_behind_the_rules_still_cannot_handle_his_repor
     services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
     type(case).objects.filter(pk=case.pk).update(assignee_user=u["resident"])
     case.refresh_from_db()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.case_handle(case=case, actor=u["resident"], note="我自己修好了")

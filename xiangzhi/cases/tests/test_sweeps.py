@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from xiangzhi.cases import services
 from xiangzhi.cases.models import Case, Category, HandlingLevel, Status, Transition
-from xiangzhi.cases.sweeps import deadline_sweep
+from xiangzhi.cases.selectors import case_owner_list
+from xiangzhi.cases.services import case_deadline_sweep
 
 
 def report(county, code="road_light", when=None):
@@ -18,13 +19,13 @@ def report(county, code="road_light", when=None):
 @pytest.mark.django_db
 def test_warn_then_overdue_each_exactly_once(county):
     case = report(county)
-    assert deadline_sweep(now=case.warn_at - dt.timedelta(minutes=1)).warned == []
-    first = deadline_sweep(now=case.warn_at + dt.timedelta(minutes=1))
+    assert case_deadline_sweep(now=case.warn_at - dt.timedelta(minutes=1)).warned == []
+    first = case_deadline_sweep(now=case.warn_at + dt.timedelta(minutes=1))
     assert first.warned == [case.pk]
-    assert deadline_sweep(now=case.warn_at + dt.timedelta(minutes=2)).warned == []
-    late = deadline_sweep(now=case.due_at + dt.timedelta(minutes=1))
+    assert case_deadline_sweep(now=case.warn_at + dt.timedelta(minutes=2)).warned == []
+    late = case_deadline_sweep(now=case.due_at + dt.timedelta(minutes=1))
     assert late.overdue == [case.pk] and late.escalated == []  # road_light: notify only
-    assert deadline_sweep(now=case.due_at + dt.timedelta(minutes=5)).overdue == []
+    assert case_deadline_sweep(now=case.due_at + dt.timedelta(minutes=5)).overdue == []
     case.refresh_from_db()
     assert case.ever_overdue and case.overdue_at is not None
     assert list(case.transitions.values_list("action", flat=True)) == ["report", "warn", "overdue"]
@@ -35,9 +36,9 @@ def test_a_worker_down_for_an_hour_catches_up_once_per_case(county):
     start = timezone.now()
     cases = [report(county, when=start + dt.timedelta(minutes=i)) for i in range(5)]
     latest_due = max(c.due_at for c in cases)
-    result = deadline_sweep(now=latest_due + dt.timedelta(hours=1))
+    result = case_deadline_sweep(now=latest_due + dt.timedelta(hours=1))
     assert sorted(result.overdue) == sorted(c.pk for c in cases)
-    assert deadline_sweep(now=latest_due + dt.timedelta(hours=1, minutes=1)).overdue == []
+    assert case_deadline_sweep(now=latest_due + dt.timedelta(hours=1, minutes=1)).overdue == []
     assert Transition.objects.filter(action="overdue").count() == 5
 
 
@@ -46,7 +47,7 @@ def test_overdue_cases_of_escalating_categories_go_up_a_level(county):
     case = report(county, code="dispute_neighbour")  # notifies when overdue
     fire = report(county, code="livelihood_power")  # goes to the power department; escalates when overdue
     assert fire.handling_level == HandlingLevel.DEPARTMENT
-    result = deadline_sweep(now=max(case.due_at, fire.due_at) + dt.timedelta(minutes=1))
+    result = case_deadline_sweep(now=max(case.due_at, fire.due_at) + dt.timedelta(minutes=1))
     assert result.escalated == [fire.pk]
     fire.refresh_from_db()
     assert fire.handling_level == HandlingLevel.COUNTY and fire.escalation_count == 1
@@ -66,7 +67,7 @@ def test_the_sweeps_escalation_leaves_what_case_escalate_leaves(county):
     now = by_sweep.due_at + dt.timedelta(minutes=1)
     Case.objects.filter(pk=by_service.pk).update(due_at=now + dt.timedelta(days=30),
                                                  warn_at=now + dt.timedelta(days=29))
-    assert deadline_sweep(now=now).escalated == [by_sweep.pk]
+    assert case_deadline_sweep(now=now).escalated == [by_sweep.pk]
     by_service.refresh_from_db()
     services.case_escalate(case=by_service, actor=None, note="超时自动上报", system=True)
     Case.objects.filter(pk=by_service.pk).update(step_started_at=now)
@@ -91,11 +92,9 @@ def test_overdue_notices_reach_the_owners_of_each_case(county):
     from xiangzhi.notifications.models import Notification
 
     case = report(county)  # road_light: the grid's workers are told
-    deadline_sweep(now=case.due_at + dt.timedelta(minutes=1))
+    case_deadline_sweep(now=case.due_at + dt.timedelta(minutes=1))
     told = set(Notification.objects.filter(kind="case_overdue").values_list("recipient_id", flat=True))
-    from xiangzhi.cases.selectors import owners_of
-
-    assert told == {u.pk for u in owners_of(case)} and told
+    assert told == {u.pk for u in case_owner_list(case)} and told
 
 
 @pytest.mark.django_db
@@ -105,8 +104,8 @@ def test_closed_cases_are_archived_after_the_evaluation_window(county, settings)
     services.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
     services.case_handle(case=case, actor=u["grid_worker"], note="已修")
     services.case_verify(case=case, actor=u["village_cadre"], passed=True, close=True)
-    assert deadline_sweep(now=case.closed_at + dt.timedelta(days=1)).archived == []
-    result = deadline_sweep(now=case.closed_at + dt.timedelta(days=settings.CASE_EVALUATION_DAYS, minutes=1))
+    assert case_deadline_sweep(now=case.closed_at + dt.timedelta(days=1)).archived == []
+    result = case_deadline_sweep(now=case.closed_at + dt.timedelta(days=settings.CASE_EVALUATION_DAYS, minutes=1))
     assert result.archived == [case.pk]
     case.refresh_from_db()
     assert case.status == Status.ARCHIVED
@@ -122,7 +121,7 @@ def test_two_workers_sweeping_at_once_never_act_twice(county):
 
     def sweep():
         try:
-            results.append(deadline_sweep(now=when))
+            results.append(case_deadline_sweep(now=when))
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from xiangzhi.cases.figures import case_figures
 from xiangzhi.cases.models import Case, Status, Transition
-from xiangzhi.cases.workflow import TRANSITIONS
+from xiangzhi.cases.rules import TRANSITIONS
 from xiangzhi.demo.case_history import write_case_history
 from xiangzhi.regions.selectors import locate
 

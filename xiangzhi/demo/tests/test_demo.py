@@ -15,6 +15,7 @@ from xiangzhi.demo.plan import load_divisions, short_village_name
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.geometry import parse_boundary
 from xiangzhi.people.models import Household, KeyPerson, MemberHouseholdLink, Organisation, Place, Resident
+from xiangzhi.points import selectors as points_selectors
 from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Liaison, Region
 from xiangzhi.regions.selectors import grids_without_worker, locate
 
@@ -252,7 +253,6 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
     from django.utils import timezone
 
     from xiangzhi.demo.points import RATE_DAYS, adoption_day
-    from xiangzhi.points import services
     from xiangzhi.points.models import PointsBalance, PointsEntry, PointsRulebook
 
     assert PointsRulebook.objects.filter(region__code="370114010").count() == 1
@@ -273,8 +273,8 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
             assert e.review.reviewer.role == "points_supervisor" and e.review.reviewer_id != e.recorder_id
             assert e.review.reviewed_at >= e.recorded_at
     for village in Region.objects.filter(level="village"):
-        assert services.ledger_verify(village) is None, village
-    assert services.balances_check() == []
+        assert points_selectors.ledger_verify(village) is None, village
+    assert points_selectors.balance_mismatch_list() == []
     assert not PointsBalance.objects.filter(approved_total__lt=0).exists()
     # Each demo villager's household has a book worth opening.
     resident = User.objects.filter(role="resident").first()
@@ -286,7 +286,6 @@ def test_a_month_of_points_recorded_and_reviewed_by_the_rules(built):
 def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_is_open(built):
     from django.utils import timezone
 
-    from xiangzhi.points import notices
     from xiangzhi.points.models import ObjectionState, PointsCycle, PointsNotice
     from xiangzhi.points.selectors import redemption_window_for
 
@@ -298,7 +297,7 @@ def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_
                                                                         ObjectionState.UPHELD]
     upheld = notice.objections.get(state=ObjectionState.UPHELD)
     assert upheld.correction.points == 3 and upheld.correction.kind == "correction"
-    assert notices.notice_verify(notice).ok
+    assert points_selectors.notice_verify(notice).ok
     assert sum(len(r["by_category"]) > 0 for r in notice.rows) > 0.5 * len(notice.rows)
     today = timezone.localdate()
     for village in villages:
@@ -310,24 +309,22 @@ def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_
 
 def test_volunteer_activities_were_run_and_awarded_through_the_ledger(built):
     from xiangzhi.activities.models import Activity
-    from xiangzhi.points import services
     from xiangzhi.points.models import PointsEntry
 
     assert Activity.objects.filter(state="awarded").count() >= Region.objects.filter(level="village").count()
     assert Activity.objects.filter(state="open").exists()
     awards = PointsEntry.objects.filter(kind="award", source__startswith="activity:")
     assert awards.count() > 100
-    assert services.balances_check() == []
+    assert points_selectors.balance_mismatch_list() == []
 
 
 def test_the_supermarkets_are_stocked_and_a_villager_took_home_washing_powder(built):
-    from xiangzhi.points import services
     from xiangzhi.shop.models import ShopItem, ShopOrder
-    from xiangzhi.shop.selectors import stock_check
+    from xiangzhi.shop.selectors import stock_mismatch_list
 
     assert ShopItem.objects.values("village").distinct().count() == Region.objects.filter(level="village").count()
     assert ShopItem.objects.filter(village__name="文祖北村").count() == 17
     order = ShopOrder.objects.get()
     assert order.item.name == "洗衣粉" and order.status == "handed_over" and order.redemption.points == -20
-    assert stock_check() == [] and services.balances_check() == []
-    assert services.ledger_verify(order.village) is None
+    assert stock_mismatch_list() == [] and points_selectors.balance_mismatch_list() == []
+    assert points_selectors.ledger_verify(order.village) is None

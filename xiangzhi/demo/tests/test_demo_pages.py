@@ -14,7 +14,6 @@ from django.db.models import Count
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.cases import selectors as cases
 from xiangzhi.cases.models import Transition
-from xiangzhi.points import notices
 from xiangzhi.points import selectors as points
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.system.crawl import SLOW_SECONDS, crawl, shape_of
@@ -36,7 +35,7 @@ def _history_urls(user) -> list[str]:
     if award:
         urls.append(f"/points/entries/{award}/")
     notice = (
-        notices.notice_list_for_user(user).annotate(n=Count("objections")).order_by("-n", "id")
+        points.notice_list_for_user(user).annotate(n=Count("objections")).order_by("-n", "id")
         .values_list("id", flat=True).first()
     )
     if notice:

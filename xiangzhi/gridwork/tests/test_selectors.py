@@ -67,9 +67,9 @@ def test_overdue_counts_roll_micro_grids_up_to_their_grid(county):
     key_person(county.households["a1_micro"], registered_days_ago=40)
     key_person(county.households["a2"], registered_days_ago=10)
     key_person(county.households["b1"], registered_days_ago=40)
-    rows = selectors.overdue_visits_by_grid(county.users["township_staff"])
+    rows = selectors.grid_overdue_list_for_user(county.users["township_staff"])
     assert [(r.grid, r.key_people, r.overdue) for r in rows] == [(county.grid_a1, 2, 2), (county.grid_a2, 1, 0)]
-    rows = selectors.overdue_visits_by_grid(county.users["grid_chief"])
+    rows = selectors.grid_overdue_list_for_user(county.users["grid_chief"])
     assert [(r.grid, r.overdue) for r in rows] == [(county.grid_a1, 2)]
 
 

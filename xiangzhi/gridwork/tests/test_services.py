@@ -2,11 +2,9 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 
-from xiangzhi.core.errors import status_of
+from xiangzhi.core.errors import Forbidden, NotFound, status_of
 from xiangzhi.gridwork import services
 from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.gridwork.services import GridworkError, TrackFix
@@ -31,11 +29,11 @@ def test_a_worker_has_one_open_patrol_at_a_time(county):
 
 
 def test_a_patrol_needs_a_grid_in_scope_and_a_patrolling_role(county):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.patrol_start(worker=county.users["grid_worker"], grid=county.grid_b1)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.patrol_start(worker=county.users["township_staff"], grid=county.grid_a1)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.patrol_start(worker=county.users["grid_guide"], grid=county.grid_a2)
     assert not Patrol.objects.exists()
 
@@ -85,7 +83,7 @@ def test_at_most_500_points_a_call_and_only_by_the_patrols_worker(county):
     many = fixes(patrol.started_at, [(118.001, 37.701)] * 501, step_s=0.5)
     with pytest.raises(GridworkError):
         services.patrol_record_points(patrol=patrol, actor=worker, points=many)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.patrol_record_points(patrol=patrol, actor=county.users["grid_chief"], points=many[:1])
     assert services.patrol_record_points(patrol=patrol, actor=worker, points=many[:500]).accepted == 500
 
@@ -97,7 +95,7 @@ def test_stopping_computes_the_distance_from_the_precise_fixes(county):
     # A vague fix far off the route stays on the track but not in the distance.
     batch.insert(2, TrackFix(batch[1].recorded_at + dt.timedelta(seconds=5), 118.05, 37.75, 900.0))
     services.patrol_record_points(patrol=patrol, actor=worker, points=batch)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.patrol_stop(patrol=patrol, actor=county.users["grid_chief"])
     services.patrol_stop(patrol=patrol, actor=worker, note="村北路段")
     expected = sum(haversine_m(*a, *b) for a, b in itertools.pairwise(WALK))
@@ -147,7 +145,7 @@ def test_the_daily_log_is_one_per_day_and_editable_that_day_only(county):
         services.daily_log_save(worker=worker, date=today - dt.timedelta(days=1), text="补写昨天")
     with pytest.raises(GridworkError):
         services.daily_log_save(worker=worker, date=today, text="  ")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.daily_log_save(worker=county.users["village_cadre"], date=today, text="不是网格员")
 
 
@@ -167,11 +165,11 @@ def test_a_visit_is_recorded_in_scope_with_the_due_date_then_in_force(county):
 def test_a_visit_outside_scope_or_by_the_wrong_role_is_refused(county):
     person = key_person(county.households["a1"])
     args = {"key_person": person, "visited_at": timezone.now(), "notes": "", "outcome": VisitOutcome.NORMAL}
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.visit_record(visitor=county.users["grid_worker_b"], **args)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.visit_record(visitor=county.users["township_staff"], **args)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.visit_record(visitor=county.users["grid_guide"], **args)
     assert not Visit.objects.exists()
 

@@ -2,10 +2,10 @@ import logging
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from tests.factories import UserFactory
+from xiangzhi.core.errors import Forbidden
 from xiangzhi.notifications.channels import Channel, DeliveryError
 from xiangzhi.notifications.checks import notify_channels_check
 from xiangzhi.notifications.models import Notification
@@ -187,7 +187,7 @@ def test_a_long_title_is_shortened_not_refused(county):
 def test_marking_read_is_for_the_recipient_and_keeps_the_first_time(county):
     worker, other = county.users["grid_worker"], county.users["grid_worker_b"]
     (row,) = notify(recipients=[worker], kind="case_assigned", title="新派遣事件")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         notification_mark_read(user=other, notification=row)
     first = notification_mark_read(user=worker, notification=row).read_at
     assert first is not None

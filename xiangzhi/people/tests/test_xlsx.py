@@ -3,10 +3,10 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from tests.factories import grant_reveal, next_id_number
-from tests.spreadsheets import RowCounter, million_rows, truncated
+from tests.spreadsheets import RowCounter, million_rows, truncated, workbook_upload
 from xiangzhi.lib import crypto
 from xiangzhi.people.models import Household, IdentitySearch, Resident
 from xiangzhi.people.services import ResidentInput, household_create
@@ -21,14 +21,7 @@ from xiangzhi.people.xlsx import (
 
 
 def workbook(rows, header=COLUMNS) -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return SimpleUploadedFile("households.xlsx", out.getvalue())
+    return workbook_upload("households.xlsx", header, rows)
 
 
 def row(grid, number, name, relation, id_number=None, phone="", tags="", away="否"):

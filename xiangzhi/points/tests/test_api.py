@@ -5,18 +5,10 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from tests.web import as_user, post
 from xiangzhi.points.models import PointsEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def post(client, url, body, **headers):
-    return client.post(url, body, content_type="application/json", headers=headers)
-
-
-def as_user(client, county, role):
-    client.force_login(county.users[role])
-    return client
 
 
 def jpeg_b64():

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from xiangzhi.lib.periods import period_bounds
-from xiangzhi.points import notices, services
+from xiangzhi.points import selectors, services
 from xiangzhi.points.models import ObjectionState, PointsCycle, PointsEntry, PointsNotice
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def notice(county, rules):
                                   rule=rules["neighbour_help"], occurred_on=timezone.localdate()).entry
         services.entry_review(actor=county.users["points_supervisor"], entry=e, approve=True)
     start, end = period_bounds("quarter", timezone.localdate())
-    return notices.notice_publish(village=county.village_a1, period_start=start, period_end=end, objection_days=7)
+    return services.notice_publish(village=county.village_a1, period_start=start, period_end=end, objection_days=7)
 
 
 def login(client, county, role):
@@ -54,7 +54,7 @@ def test_a_villager_reads_the_notice_and_files_an_objection_that_staff_uphold(cl
 
 
 def test_the_public_notice_needs_no_login_and_shows_outcomes_not_names(client, county, notice):
-    notices.objection_file(actor=county.users["resident"], notice=notice, household=county.households["a1_micro"],
+    services.objection_file(actor=county.users["resident"], notice=notice, household=county.households["a1_micro"],
                            text="该户记分偏高请核实")
     page = client.get(f"/points/public/{county.village_a1.code}/")
     assert page.status_code == 200
@@ -107,7 +107,7 @@ def test_notices_and_objections_over_the_api(client, county, notice):
     again = client.post(f"/api/v1/points/objections/{oid}/resolve", {"upheld": False, "resolution": "不采纳"},
                         content_type="application/json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
-    assert services.balances_check() == []
+    assert selectors.balance_mismatch_list() == []
 
 
 def test_the_calendar_and_redemption_windows(client, county, rules):
@@ -144,7 +144,7 @@ def test_the_calendar_and_redemption_windows(client, county, rules):
 
 def test_villagers_see_objections_but_not_who_filed_them(client, county, notice):
     cadre = county.users["village_cadre"]
-    notices.objection_file(actor=cadre, notice=notice, household=county.households["a1_micro"],
+    services.objection_file(actor=cadre, notice=notice, household=county.households["a1_micro"],
                            text="村民来电反映该户记分有误")
     seen = login(client, county, "resident").get(f"/points/notices/{notice.pk}/").content.decode()
     assert "村民来电反映该户记分有误" in seen and "李*英户" in seen

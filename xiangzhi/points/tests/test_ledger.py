@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tests.concurrency import run_threads
 from xiangzhi.core.models import AppendOnlyError
-from xiangzhi.points import ledger, services
+from xiangzhi.points import ledger, selectors, services
 from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import (
     EntryKind,
@@ -92,9 +92,9 @@ def test_postgresql_refuses_a_raw_update_or_delete(county, rules, sql):
 @pytest.mark.django_db
 def test_verify_names_the_first_row_changed_behind_the_applications_back(county, rules):
     b = some_history(county, rules)[1]
-    assert services.ledger_verify(county.village_a1) is None
+    assert selectors.ledger_verify(county.village_a1) is None
     smuggle("UPDATE points_pointsentry SET points = 30 WHERE id = %s", [b.pk])
-    broken = services.ledger_verify(county.village_a1)
+    broken = selectors.ledger_verify(county.village_a1)
     assert (broken.table, broken.seq, broken.row_id, broken.code) == ("entry", b.seq, b.pk, "hash_mismatch")
     assert broken.message == f"积分记录第 {b.seq} 条（id {b.pk}）：内容与哈希不符：该行被改动"
     out = StringIO()
@@ -107,7 +107,7 @@ def test_verify_names_the_first_row_changed_behind_the_applications_back(county,
 def test_verify_catches_a_changed_review(county, rules):
     a = some_history(county, rules)[0]
     smuggle("UPDATE points_pointsreview SET decision = 'rejected' WHERE entry_id = %s", [a.pk])
-    broken = services.ledger_verify(county.village_a1)
+    broken = selectors.ledger_verify(county.village_a1)
     assert (broken.table, broken.row_id, broken.code) == ("review", a.review.pk, "hash_mismatch")
 
 
@@ -115,7 +115,7 @@ def test_verify_catches_a_changed_review(county, rules):
 def test_a_deleted_last_row_shows_against_the_head(county, rules):
     c = some_history(county, rules)[2]
     smuggle("DELETE FROM points_pointsentry WHERE id = %s", [c.pk])
-    broken = services.ledger_verify(county.village_a1)
+    broken = selectors.ledger_verify(county.village_a1)
     assert (broken.table, broken.code, broken.seq) == ("entry", "head_mismatch", c.seq)
 
 
@@ -124,7 +124,7 @@ def test_a_deleted_middle_row_shows_as_a_gap(county, rules):
     _, b, c = some_history(county, rules)
     smuggle("DELETE FROM points_pointsreview WHERE entry_id = %s", [b.pk])
     smuggle("DELETE FROM points_pointsentry WHERE id = %s", [b.pk])
-    broken = services.ledger_verify(county.village_a1)
+    broken = selectors.ledger_verify(county.village_a1)
     assert (broken.table, broken.code, broken.row_id) == ("entry", "seq_gap", c.pk)
 
 
@@ -136,7 +136,7 @@ def test_check_proves_balances_equal_the_ledger_and_names_a_tampered_one(county,
     assert "一致" in out.getvalue()
     a1 = county.households["a1"]
     PointsBalance.objects.filter(pk=a1.pk).update(approved_total=100)
-    assert [(m.household_id, m.field, m.stored, m.ledger) for m in services.balances_check()] == [
+    assert [(m.household_id, m.field, m.stored, m.ledger) for m in selectors.balance_mismatch_list()] == [
         (a1.pk, "approved_total", 100, 3)]
     with pytest.raises(CommandError, match="1 处余额与台账不一致"):
         call_command("points_check", stdout=StringIO())
@@ -155,20 +155,20 @@ def test_the_bulk_path_extends_the_chain_exactly_as_single_postings_would(county
         h = county.households[key]
         e = PointsEntry(village_id=h.grid.region_id, household_id=h.pk, kind=EntryKind.RECORD, points=2,
                         occurred_on=timezone.localdate(), recorded_at=now, recorder=county.users["village_cadre"])
-        ledger.snapshot(e, rules["volunteer_activity"])
+        e.copy_rule(rules["volunteer_activity"])
         rows.append(e)
     decisions = [ledger.Decision("approved", county.users["points_supervisor"].pk, now), None,
                  ledger.Decision("rejected", county.users["points_supervisor"].pk, now, "不属实")]
     with transaction.atomic():
-        written = ledger.post_bulk(rows, decisions)
+        written = ledger.entry_post_bulk(rows, decisions)
     assert [e.seq for e in written] == [2, 3, 1]  # a2 is another village: its own chain
     assert written[0].prev_hash == first.hash
     head = PointsChainHead.objects.get(pk=county.village_a1.pk)
     assert (head.entry_seq, head.entry_hash, head.review_seq) == (3, written[1].hash, 1)
     record(county, rules)  # single postings carry on after the bulk ones
     for v in (county.village_a1, county.village_a2):
-        assert services.ledger_verify(v) is None
-    assert services.balances_check() == []
+        assert selectors.ledger_verify(v) is None
+    assert selectors.balance_mismatch_list() == []
     assert PointsBalance.objects.get(pk=county.households["a1"].pk).approved_total == 2
 
 
@@ -178,7 +178,7 @@ def test_a_bulk_posting_that_would_overdraw_writes_nothing(county, rules):
     e = PointsEntry(village_id=h.grid.region_id, household_id=h.pk, kind=EntryKind.REDEMPTION, points=-5,
                     occurred_on=timezone.localdate(), recorded_at=timezone.now())
     with pytest.raises(InsufficientPoints), transaction.atomic():
-        ledger.post_bulk([e])
+        ledger.entry_post_bulk([e])
     assert not PointsEntry.objects.exists() and not PointsReview.objects.exists()
     assert PointsChainHead.objects.filter(entry_seq__gt=0).count() == 0
 
@@ -205,7 +205,7 @@ def test_the_same_idempotency_key_replayed_20_times_at_once_records_once(county,
     assert sum(created for _, created, _ in results) == 1
     assert {points for _, _, points in results} == {3}
     assert PointsEntry.objects.count() == 1
-    assert services.balances_check() == []
+    assert selectors.balance_mismatch_list() == []
 
 
 @postgres_only
@@ -221,8 +221,8 @@ def test_concurrent_postings_in_one_village_never_fork_the_chain(county, rules):
     results, errors = run_threads(8, submit)
     assert not errors
     assert sorted(results) == list(range(1, 9))
-    assert services.ledger_verify(county.village_a1) is None
-    assert services.balances_check() == []
+    assert selectors.ledger_verify(county.village_a1) is None
+    assert selectors.balance_mismatch_list() == []
 
 
 @postgres_only
@@ -235,11 +235,11 @@ def test_concurrent_debits_never_overdraw(county, rules):
 
     def spend(i):
         with transaction.atomic():
-            ledger.post(village_id=county.village_a1.pk, household_id=h.pk, kind=EntryKind.REDEMPTION, points=-1,
+            ledger.entry_post(village_id=county.village_a1.pk, household_id=h.pk, kind=EntryKind.REDEMPTION, points=-1,
                         occurred_on=timezone.localdate(), source=f"order:{i}")
 
     results, errors = run_threads(15, spend)
     assert len(results) == 9 and len(errors) == 6
     assert all(isinstance(e, InsufficientPoints) for e in errors)
     assert PointsBalance.objects.get(pk=h.pk).approved_total == 0
-    assert services.balances_check() == [] and services.ledger_verify(county.village_a1) is None
+    assert selectors.balance_mismatch_list() == [] and selectors.ledger_verify(county.village_a1) is None

@@ -1,15 +1,14 @@
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from tests.factories import jpeg_photo
-from xiangzhi.core.errors import status_of
-from xiangzhi.points import ledger, services
-from xiangzhi.points.errors import AlreadyDone, IdempotencyConflict, InsufficientPoints, PointsError
+from xiangzhi.core.errors import Forbidden, IdempotencyConflict, NotFound, status_of
+from xiangzhi.points import ledger, selectors, services
+from xiangzhi.points.errors import AlreadyDone, InsufficientPoints, PointsError
 from xiangzhi.points.models import (
     EntryKind,
     EntryStatus,
@@ -46,8 +45,8 @@ def balance(household):
 
 def assert_ledger_holds(county):
     for village in (county.village_a1, county.village_a2, county.village_b1):
-        assert services.ledger_verify(village) is None
-    assert services.balances_check() == []
+        assert selectors.ledger_verify(village) is None
+    assert selectors.balance_mismatch_list() == []
 
 
 # --- the rulebook ---------------------------------------------------------------------------------
@@ -73,10 +72,10 @@ def test_install_copies_the_template_for_a_township_only(county):
         services.rulebook_install(township=county.town_a)
     with pytest.raises(PointsError, match="按乡镇"):
         services.rulebook_install(township=county.village_a1)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.rulebook_install(township=county.town_a, actor=county.users["township_staff_b"],
                                   effective_from=today() + dt.timedelta(days=1))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.rulebook_install(township=county.town_b, actor=county.users["points_recorder"])
 
 
@@ -145,20 +144,20 @@ def test_less_than_the_rule_may_be_recorded_never_more(county, rules):
 
 
 def test_a_household_outside_the_recorders_scope_is_not_found(county, rules):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         record(county, rules, who="grid_worker_b", household="a1")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         record(county, rules, who="points_recorder", household="b1")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         record(county, rules, who="grid_worker", household="a2")
     assert record(county, rules, who="grid_worker", household="a1_micro").recorder == county.users["grid_worker"]
 
 
 def test_roles_that_may_not_record(county, rules):
     for who in ("points_supervisor", "resident", "township_staff", "department_staff", "grid_guide"):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
             record(county, rules, who=who)
-    with pytest.raises(PermissionDenied, match="只能由积分管理员、村两委记录"):
+    with pytest.raises(Forbidden, match="只能由积分管理员、村两委记录"):
         record(county, rules, "stability_fight", who="grid_worker")
     with pytest.raises(PointsError, match="由系统自动记分") as exc:
         record(county, rules, "report_valid")
@@ -273,7 +272,7 @@ def test_a_batch_is_all_or_nothing(county, rules):
         batch(county, rules, code="affairs_meeting")
     assert exc.value.fields[0]["field"] == "households[1]" and "李秀英户" in exc.value.fields[0]["message"]
     assert PointsEntry.objects.count() == 2
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         batch(county, rules, keys=("a1", "b1"))
     with pytest.raises(PointsError, match="出现了两次"):
         batch(county, rules, keys=("a1", "a1"))
@@ -286,16 +285,16 @@ def test_a_batch_is_all_or_nothing(county, rules):
 def test_nobody_approves_their_own_entry_or_their_own_household(county, rules):
     cadre = county.users["village_cadre"]
     mine = record(county, rules, who="village_cadre")
-    with pytest.raises(PermissionDenied, match="不能审核自己记录的积分"):
+    with pytest.raises(Forbidden, match="不能审核自己记录的积分"):
         services.entry_review(actor=cadre, entry=mine, approve=True)
     cadre.household = county.households["a1_micro"]
     cadre.save(update_fields=["household"])
     ours = record(county, rules, household="a1_micro")
-    with pytest.raises(PermissionDenied, match="不能审核本户的积分"):
+    with pytest.raises(Forbidden, match="不能审核本户的积分"):
         services.entry_review(actor=cadre, entry=ours, approve=True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.entry_review(actor=county.users["points_recorder"], entry=mine, approve=True)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.entry_review(actor=county.users["township_staff_b"], entry=mine, approve=True)
     approve(county, mine)
     approve(county, ours, who="township_staff")
@@ -345,9 +344,9 @@ def test_an_approved_deduction_never_takes_a_balance_below_zero(county, rules):
 def test_an_approved_entry_is_reversed_once_by_a_reviewer(county, rules):
     entry = record(county, rules, who="village_cadre")
     approve(county, entry)
-    with pytest.raises(PermissionDenied, match="不能冲正自己记录的积分"):
+    with pytest.raises(Forbidden, match="不能冲正自己记录的积分"):
         services.entry_reverse(actor=county.users["village_cadre"], entry=entry, reason="记错户了")
-    with pytest.raises(PermissionDenied, match="可以冲正积分"):
+    with pytest.raises(Forbidden, match="可以冲正积分"):
         services.entry_reverse(actor=county.users["points_recorder"], entry=entry, reason="记错户了")
     result = services.entry_reverse(actor=county.users["township_staff"], entry=entry, reason="记错户了",
                                     requester=county.users["village_cadre"])
@@ -375,7 +374,7 @@ def test_reversing_a_pending_entry_withdraws_it(county, rules):
     with pytest.raises(PointsError, match="已驳回"):
         services.entry_reverse(actor=county.users["points_supervisor"], entry=entry, reason="再撤一次")
     other = record(county, rules, who="village_cadre")
-    with pytest.raises(PermissionDenied):  # not theirs, and a recorder does not review
+    with pytest.raises(Forbidden):  # not theirs, and a recorder does not review
         services.entry_reverse(actor=county.users["points_recorder"], entry=other, reason="撤回")
     assert balance(county.households["a1"]) == (0, 3, 0)
 
@@ -384,7 +383,7 @@ def test_a_reversal_cannot_overdraw_points_already_spent(county, rules):
     entry = record(county, rules)
     approve(county, entry)
     with transaction.atomic():
-        ledger.post(village_id=county.village_a1.pk, household_id=county.households["a1"].pk,
+        ledger.entry_post(village_id=county.village_a1.pk, household_id=county.households["a1"].pk,
                     kind=EntryKind.REDEMPTION, points=-3, occurred_on=today(), source="order:1")
     with pytest.raises(InsufficientPoints):
         services.entry_reverse(actor=county.users["points_supervisor"], entry=entry, reason="记错了",
@@ -397,59 +396,62 @@ def test_a_reversal_cannot_overdraw_points_already_spent(county, rules):
 
 
 # --- a valid case earns points --------------------------------------------------------------------
+# The cases app calls ``entry_award_for_case`` as it closes a case; here a stand-in for the case.
 
 
-def close_a_villagers_case(county, code="road_light"):
-    from xiangzhi.cases import services as cases
-    from xiangzhi.cases.models import Category
-
-    u = county.users
-    case = cases.case_report(category=Category.objects.get(code=code), title="路灯不亮", channel="resident",
-                             lon=118.005, lat=37.705, reporter=u["resident"]).case
-    cases.case_accept(case=case, actor=u["grid_worker"], handle_myself=True)
-    cases.case_handle(case=case, actor=u["grid_worker"], note="已修")
-    cases.case_verify(case=case, actor=u["village_cadre"], passed=True, close=True)
-    return case
+def a_villagers_case(county, pk=1):
+    return SimpleNamespace(pk=pk, number=f"C-{pk:04d}", title="路灯不亮", reporter=county.users["resident"],
+                           is_proactive=False)
 
 
-def test_closing_a_villagers_case_awards_the_report_valid_points_once(county, rules):
-    from xiangzhi.cases import services as cases
+def award_for(county, case):
+    return services.entry_award_for_case(case=case, actor=county.users["village_cadre"])
 
-    case = close_a_villagers_case(county)
-    award = PointsEntry.objects.get(kind=EntryKind.AWARD)
+
+def test_a_villagers_valid_case_earns_the_report_valid_points_once(county, rules):
+    case = a_villagers_case(county)
+    award = award_for(county, case)
     assert (award.household, award.points, award.rule_code, award.source, award.status) == (
         county.households["a1"], 2, "report_valid", f"case:{case.pk}", EntryStatus.PENDING)
     assert award.recorder == county.users["village_cadre"] and case.number in award.note
-    # 不满意 reopens the case; closing it again awards nothing more.
-    cases.case_evaluate(case=case, actor=county.users["resident"], evaluation="dissatisfied", comment="又坏了")
-    cases.case_verify(case=case, actor=county.users["township_staff"], passed=True, close=True)
+    # A case reopened and closed again awards nothing more.
+    assert award_for(county, case) is None
     assert PointsEntry.objects.filter(kind=EntryKind.AWARD).count() == 1
     approve(county, award)
     assert balance(county.households["a1"]) == (2, 0, 2)
 
 
+def test_no_award_for_a_workers_own_finding_or_a_reporter_without_household(county, rules):
+    own_finding = a_villagers_case(county)
+    own_finding.is_proactive = True
+    assert award_for(county, own_finding) is None
+    by_staff = a_villagers_case(county, pk=2)
+    by_staff.reporter = county.users["grid_worker"]
+    assert award_for(county, by_staff) is None
+    assert not PointsEntry.objects.exists()
+
+
 def test_no_award_without_a_rulebook_or_when_the_village_turned_it_off(county):
-    case = close_a_villagers_case(county)
-    assert case.status == "closed" and not PointsEntry.objects.exists()
+    assert award_for(county, a_villagers_case(county)) is None
+    assert not PointsEntry.objects.exists()
     from tests.factories import install_points_rulebooks
 
     rules = install_points_rulebooks(county.town_a)[county.town_a.code]
     PointsRuleOverride.objects.create(village=county.village_a1, rule=rules["report_valid"], is_active=False)
-    assert close_a_villagers_case(county).status == "closed"
+    assert award_for(county, a_villagers_case(county, pk=2)) is None
     assert not PointsEntry.objects.exists()
 
 
 def test_the_award_respects_its_monthly_cap(county, rules):
     PointsRuleOverride.objects.create(village=county.village_a1, rule=rules["report_valid"], cap_count=1)
-    close_a_villagers_case(county)
-    second = close_a_villagers_case(county)
-    assert second.status == "closed"
+    assert award_for(county, a_villagers_case(county, pk=1)) is not None
+    assert award_for(county, a_villagers_case(county, pk=2)) is None
     assert PointsEntry.objects.filter(kind=EntryKind.AWARD).count() == 1
 
 
 def test_proofs_find_nothing_on_an_empty_ledger(county, rules):
-    assert services.ledger_verify(Region.objects.get(pk=county.village_b1.pk)) is None
-    assert services.balances_check() == []
+    assert selectors.ledger_verify(Region.objects.get(pk=county.village_b1.pk)) is None
+    assert selectors.balance_mismatch_list() == []
 
 
 # --- who asked, who approved ----------------------------------------------------------------------
@@ -506,5 +508,5 @@ def test_who_asked_is_hashed_and_rows_without_it_hash_as_they_always_did(county,
     with connection.cursor() as cur:
         cur.execute("UPDATE points_pointsentry SET requested_by_id = %s WHERE id = %s",
                     [county.users["village_cadre"].pk, r.pk])
-    broken = services.ledger_verify(county.village_a1)
+    broken = selectors.ledger_verify(county.village_a1)
     assert (broken.table, broken.seq, broken.code) == ("entry", r.seq, "hash_mismatch")

@@ -82,7 +82,8 @@ def test_unstaffed_grids_are_listed_for_managers(client, county):
 
 @pytest.mark.django_db
 def test_region_summaries_count_basic_grids_below_each_child(county):
-    from xiangzhi.regions.selectors import child_region_summaries, region_counts
+    from xiangzhi.people.selectors import region_counts
+    from xiangzhi.regions.selectors import child_region_summaries
 
     towns = {t.code: t.grid_count for t in child_region_summaries(county.county)}
     assert towns == {"371603101": 2, "371603102": 2}

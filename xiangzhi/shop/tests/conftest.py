@@ -5,11 +5,11 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import install_points_rulebooks
+from xiangzhi.points import selectors
 from xiangzhi.points import services as points
-from xiangzhi.points.cycles import redemption_window_add
 from xiangzhi.points.models import PointsRule
 from xiangzhi.shop import services
-from xiangzhi.shop.selectors import order_history_check, stock_check
+from xiangzhi.shop.selectors import order_history_mismatch_list, stock_mismatch_list
 
 EARN = "shop_test_earn"
 # Who records and who reviews points for each household of the small county.
@@ -47,7 +47,7 @@ def shop(county, rules):
     """An open window in 下洼镇 (none in 古城镇), and shelves: 东村 has washing powder, cooking oil
     (one per household per window) and a haircut voucher (unlimited, two per window); 南村 salt."""
     today = timezone.localdate()
-    window = redemption_window_add(actor=county.users["township_staff"], township=county.town_a, opens_on=today,
+    window = points.redemption_window_add(actor=county.users["township_staff"], township=county.town_a, opens_on=today,
                                    closes_on=today + dt.timedelta(days=14))
     cadre = county.users["village_cadre"]
     return SimpleNamespace(
@@ -65,11 +65,11 @@ def shop(county, rules):
 
 def assert_shop_holds(county) -> None:
     """Stock equals its moves, orders agree with their events, balances with the ledger, chains hold."""
-    assert stock_check() == []
-    assert order_history_check() == []
-    assert points.balances_check() == []
+    assert stock_mismatch_list() == []
+    assert order_history_mismatch_list() == []
+    assert selectors.balance_mismatch_list() == []
     for village in (county.village_a1, county.village_a2, county.village_b1):
-        assert points.ledger_verify(village) is None
+        assert selectors.ledger_verify(village) is None
 
 
 @pytest.fixture(autouse=True)

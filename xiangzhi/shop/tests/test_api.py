@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import UserFactory
+from tests.web import as_user, post
 from xiangzhi.accounts.models import Role
 from xiangzhi.points.models import PointsBalance
 from xiangzhi.shop import services
@@ -8,15 +9,6 @@ from xiangzhi.shop.models import ShopItem, ShopOrder
 from xiangzhi.shop.tests.conftest import fund
 
 pytestmark = pytest.mark.django_db
-
-
-def post(client, url, body, **headers):
-    return client.post(url, body, content_type="application/json", headers=headers)
-
-
-def as_user(client, county, role):
-    client.force_login(county.users[role])
-    return client
 
 
 def error(response) -> tuple[int, str]:

@@ -6,13 +6,13 @@ import pytest
 from django.db import connection
 
 from tests.concurrency import run_threads
-from xiangzhi.points import services as points
+from xiangzhi.points import selectors
 from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry
 from xiangzhi.shop import services
 from xiangzhi.shop.errors import OutOfStock
 from xiangzhi.shop.models import ShopItem, ShopOrder
-from xiangzhi.shop.selectors import stock_check
+from xiangzhi.shop.selectors import stock_mismatch_list
 from xiangzhi.shop.tests.conftest import fund
 
 pytestmark = [
@@ -40,7 +40,7 @@ def test_100_one_point_redemptions_against_10_points_take_exactly_10(county, sho
     assert PointsBalance.objects.get(pk=household.pk).approved_total == 0
     assert ShopOrder.objects.count() == 10
     assert PointsEntry.objects.filter(kind=EntryKind.REDEMPTION).count() == 10
-    assert points.balances_check() == [] and points.ledger_verify(county.village_a1) is None
+    assert selectors.balance_mismatch_list() == [] and selectors.ledger_verify(county.village_a1) is None
 
 
 def test_50_orders_for_the_last_5_in_stock_take_exactly_5(county, shop):
@@ -59,10 +59,10 @@ def test_50_orders_for_the_last_5_in_stock_take_exactly_5(county, shop):
     assert len(results) == 5 and len(errors) == 45
     assert all(isinstance(e, OutOfStock) for e in errors), {type(e) for e in errors}
     assert ShopItem.objects.get(pk=shop.powder.pk).stock == 0
-    assert stock_check() == []
+    assert stock_mismatch_list() == []
     spent = 1000 - sum(PointsBalance.objects.filter(
         pk__in=[county.households["a1"].pk, county.households["a1_micro"].pk]).values_list("approved_total", flat=True))
-    assert spent == 5 * 20 and points.balances_check() == []
+    assert spent == 5 * 20 and selectors.balance_mismatch_list() == []
 
 
 def test_the_same_key_replayed_20_times_at_once_makes_one_order(county, shop):

@@ -3,7 +3,7 @@ import pytest
 from tests.factories import RegionFactory
 from xiangzhi.demo.shop import SHELF, write_shops
 from xiangzhi.shop.models import ShopItem
-from xiangzhi.shop.selectors import stock_check
+from xiangzhi.shop.selectors import stock_mismatch_list
 
 pytestmark = pytest.mark.django_db
 
@@ -19,5 +19,5 @@ def test_every_village_gets_a_shelf_and_wenzu_north_its_seventeen_kinds(county):
         shelf = dict(ShopItem.objects.filter(village=village).values_list("name", "price"))
         assert 10 <= len(shelf) < 17 and shelf["洗衣粉"] == 20 and shelf["食盐"] == 5
     assert ShopItem.objects.get(village=wenzu, name="理发券").stock is None
-    assert stock_check() == []
+    assert stock_mismatch_list() == []
     assert write_shops(seed=3).items == 0  # a village with a shelf is left alone

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from xiangzhi.accounts.models import Role
-from xiangzhi.points.cycles import redemption_window_add
 from xiangzhi.points.models import PointsBalance
+from xiangzhi.points.services import redemption_window_add
 from xiangzhi.shop import services
 from xiangzhi.shop.models import ShopItem, ShopOrder
 from xiangzhi.shop.tests.conftest import fund

@@ -1,19 +1,16 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404
 from django.utils import timezone
 
-from xiangzhi.core.errors import status_of
+from xiangzhi.core.errors import Forbidden, IdempotencyConflict, NotFound, status_of
 from xiangzhi.core.models import AppendOnlyError
-from xiangzhi.points.cycles import redemption_window_add
 from xiangzhi.points.errors import InsufficientPoints
 from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry
+from xiangzhi.points.services import redemption_window_add
 from xiangzhi.shop import services
 from xiangzhi.shop.errors import (
-    IdempotencyConflict,
     LimitExceeded,
     OrderDone,
     OutOfStock,
@@ -21,7 +18,7 @@ from xiangzhi.shop.errors import (
     WindowClosed,
 )
 from xiangzhi.shop.models import OrderStatus, ShopItem, ShopOrder, ShopOrderEvent, ShopStockMove
-from xiangzhi.shop.selectors import order_history_check, stock_check
+from xiangzhi.shop.selectors import order_history_mismatch_list, stock_mismatch_list
 from xiangzhi.shop.tests.conftest import assert_shop_holds, fund
 
 pytestmark = pytest.mark.django_db
@@ -105,9 +102,9 @@ def test_staff_cancel_with_a_reason_only_and_in_their_scope(county, shop):
     order = reserve(county, shop.powder).order
     with pytest.raises(ShopError, match="请填写取消原因"):
         services.shop_order_cancel(actor=county.users["village_cadre"], order=order)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.shop_order_cancel(actor=county.users["township_staff_b"], order=order, reason="不在本镇")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.shop_order_cancel(actor=county.users["points_supervisor"], order=order, reason="监督员")
     done = services.shop_order_cancel(actor=county.users["township_staff"], order=order, reason="村民未来领取")
     assert done.cancel_reason == "村民未来领取" and done.cancelled_by == county.users["township_staff"]
@@ -189,12 +186,12 @@ def test_inactive_items_and_other_villages_items_are_refused(county, shop):
 def test_who_may_order_for_which_household(county, shop):
     fund(county, "a1", 100)
     fund(county, "a1_micro", 100)
-    with pytest.raises(PermissionDenied, match="只能为本户兑换"):
+    with pytest.raises(Forbidden, match="只能为本户兑换"):
         reserve(county, shop.powder, household="a1_micro")  # the villager, for a neighbour
     for role in ("grid_worker", "points_supervisor", "grid_chief"):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
             reserve(county, shop.powder, who=role)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         reserve(county, shop.powder, who="township_staff_b")
     for role in ("village_cadre", "points_recorder", "township_staff", "county_admin"):
         assert reserve(county, shop.powder, who=role, household="a1_micro").created
@@ -227,8 +224,8 @@ def test_items_are_created_edited_and_restocked_by_staff_in_scope(county, shop):
         services.shop_item_create(actor=cadre, village=county.village_a1, name="酱油", price=0)
     with pytest.raises(ShopError, match="按村"):
         services.shop_item_create(actor=cadre, village=county.town_a, name="酱油", price=5)
-    for role, error in (("points_supervisor", PermissionDenied), ("resident", PermissionDenied),
-                        ("grid_chief", PermissionDenied), ("township_staff_b", Http404)):
+    for role, error in (("points_supervisor", Forbidden), ("resident", Forbidden),
+                        ("grid_chief", Forbidden), ("township_staff_b", NotFound)):
         with pytest.raises(error):
             services.shop_item_create(actor=county.users[role], village=county.village_a1, name="酱油", price=5)
         with pytest.raises(error):
@@ -250,7 +247,7 @@ def test_items_are_created_edited_and_restocked_by_staff_in_scope(county, shop):
         services.shop_item_adjust(actor=cadre, item=shop.powder, delta=-16, note="盘点")
     services.shop_item_adjust(actor=cadre, item=shop.powder, delta=-2, note="受潮 2 袋")
     assert stock(shop.powder) == 13
-    assert stock_check() == []
+    assert stock_mismatch_list() == []
 
 
 def test_a_price_change_never_touches_past_orders(county, shop):
@@ -287,9 +284,9 @@ def test_the_checks_name_a_stock_or_status_changed_behind_the_services_back(coun
     order = reserve(county, shop.powder).order
     ShopItem.objects.filter(pk=shop.powder.pk).update(stock=50)
     ShopOrder.objects.filter(pk=order.pk).update(status=OrderStatus.HANDED_OVER, handed_over_at=timezone.now())
-    (mismatch,) = stock_check()
+    (mismatch,) = stock_mismatch_list()
     assert (mismatch.item_id, mismatch.stock, mismatch.moves) == (shop.powder.pk, 50, 9)
-    assert order_history_check() == [order.pk]
+    assert order_history_mismatch_list() == [order.pk]
     ShopItem.objects.filter(pk=shop.powder.pk).update(stock=9)
     ShopOrder.objects.filter(pk=order.pk).update(status=OrderStatus.RESERVED, handed_over_at=None)
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from xiangzhi.points.models import PointsBalance
-from xiangzhi.points.services import balances_check
+from xiangzhi.points.selectors import balance_mismatch_list
 
 FIELD_NAMES = {"approved_total": "积分", "pending_total": "待审核", "earned_total": "累计获得"}
 SHOWN = 50
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "核对每户的积分余额与台账合计是否一致"
 
     def handle(self, *args, **options):
-        mismatches = balances_check()
+        mismatches = balance_mismatch_list()
         for m in mismatches[:SHOWN]:
             self.stdout.write(self.style.ERROR(
                 f"户 {m.household_id}：{FIELD_NAMES[m.field]} 记为 {m.stored}，台账合计 {m.ledger}"))

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from xiangzhi.points.models import PointsChainHead, PointsEntry
-from xiangzhi.points.services import ledger_verify
+from xiangzhi.points.selectors import ledger_verify
 from xiangzhi.regions.models import Region
 
 

@@ -19,14 +19,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from xiangzhi.points import ledger, services
-from xiangzhi.points.cycles import redemption_window_add
+from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import AlreadyDone, InsufficientPoints
-from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry, PointsRule
+from xiangzhi.points.models import PointsBalance, PointsEntry, PointsRule
 from xiangzhi.shop import services as shop
 from xiangzhi.shop.errors import LimitExceeded, OrderDone, OutOfStock
 from xiangzhi.shop.models import ShopItem, ShopOrder
-from xiangzhi.shop.selectors import order_history_check, stock_check
+from xiangzhi.shop.selectors import order_history_mismatch_list, stock_mismatch_list
 
 HOUSEHOLDS = ("a1", "a1_micro")
 # The supermarket: goods with stock, and a service without stock but with a limit per household.
@@ -49,8 +48,8 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
     households = {k: county.households[k] for k in HOUSEHOLDS}
     village = county.village_a1
     today = timezone.localdate()
-    redemption_window_add(actor=u["township_staff"], township=county.town_a, opens_on=today,
-                          closes_on=today + dt.timedelta(days=7))
+    services.redemption_window_add(actor=u["township_staff"], township=county.town_a, opens_on=today,
+                                   closes_on=today + dt.timedelta(days=7))
     items = {
         "goods": shop.shop_item_create(actor=u["village_cadre"], village=village, name="测试商品", price=GOODS_PRICE,
                                        stock=GOODS_STOCK),
@@ -150,14 +149,14 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
         @rule(h=st.sampled_from(HOUSEHOLDS), n=st.integers(1, 12))
         def debit(self, h, n):
             self.orders += 1
-            post = dict(village_id=village.pk, household_id=households[h].pk, kind=EntryKind.REDEMPTION,
-                        points=-n, occurred_on=timezone.localdate(), source=f"debit:{self.orders}")
+            redeem = dict(village_id=village.pk, household_id=households[h].pk, points=n, actor=None,
+                          source=f"debit:{self.orders}", note="")
             if self.balance[h] < n:
                 with pytest.raises(InsufficientPoints), transaction.atomic():
-                    ledger.post(**post)
+                    services.entry_redeem(**redeem)
                 return
             with transaction.atomic():
-                ledger.post(**post)
+                services.entry_redeem(**redeem)
             self.balance[h] -= n
 
         def _orders(self, status):
@@ -214,7 +213,7 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
         @invariant()
         def stock_matches_the_model_and_its_moves(self):
             assert ShopItem.objects.get(pk=items["goods"].pk).stock == self.stock >= 0
-            assert stock_check() == [] and order_history_check() == []
+            assert stock_mismatch_list() == [] and order_history_mismatch_list() == []
 
         @invariant()
         def balances_match_the_model_and_never_go_negative(self):
@@ -226,8 +225,8 @@ def test_the_ledger_keeps_its_promises_under_any_sequence(county, rules):
 
         @invariant()
         def balances_equal_the_ledger_and_the_chains_hold(self):
-            assert services.balances_check() == []
-            assert services.ledger_verify(village) is None
+            assert selectors.balance_mismatch_list() == []
+            assert selectors.ledger_verify(village) is None
 
     run_state_machine_as_test(Ledger, settings=settings(
         max_examples=20, stateful_step_count=20, deadline=None,

@@ -21,7 +21,7 @@ def small_county(transactional_db):
 
     from django.utils import timezone
 
-    from xiangzhi.points import cycles, services
+    from xiangzhi.points import services
     from xiangzhi.shop.services import shop_item_create
 
     county = build_small_county()
@@ -34,8 +34,8 @@ def small_county(transactional_db):
                                   note="义务整修村东河道").entry
         services.entry_review(actor=u["points_supervisor"], entry=e, approve=True)
     today = timezone.localdate()
-    cycles.redemption_window_add(actor=u["township_staff"], township=county.town_a, opens_on=today,
-                                 closes_on=today + dt.timedelta(days=14), note="岁末积分兑换")
+    services.redemption_window_add(actor=u["township_staff"], township=county.town_a, opens_on=today,
+                                   closes_on=today + dt.timedelta(days=14), note="岁末积分兑换")
     shop_item_create(actor=u["points_recorder"], village=county.village_a1, name="洗衣粉", price=20, unit="袋",
                      stock=5, limit_per_household=2)
     return county
@@ -46,7 +46,7 @@ def publish_quarter(county):
     from django.utils import timezone
 
     from xiangzhi.lib.periods import period_bounds
-    from xiangzhi.points.notices import notice_publish
+    from xiangzhi.points.services import notice_publish
 
     start, end = period_bounds("quarter", timezone.localdate())
     return notice_publish(village=county.village_a1, period_start=start, period_end=end, objection_days=7)
@@ -154,11 +154,11 @@ def test_a_quarter_of_points_from_recording_to_the_supermarket_on_phones(live_se
     # 21 + 3 = 24 points; a bag of washing powder costs 20.
     assert (seen["shop_balance_before"], seen["shop_balance_after"]) == ("24", "4")
     assert "洗衣粉×1，扣除 20 分" in seen["reserved"] and "已领取" in seen["handed_over"]
-    from xiangzhi.points import services
+    from xiangzhi.points import selectors
     from xiangzhi.shop.models import ShopItem, ShopOrder
 
     order = ShopOrder.objects.get()
     assert order.status == "handed_over" and order.redemption.points == -20
     assert ShopItem.objects.get().stock == 4
     assert PointsBalance.objects.get(pk=small_county.households["a1"].pk).approved_total == 4
-    assert services.balances_check() == [] and services.ledger_verify(small_county.village_a1) is None
+    assert selectors.balance_mismatch_list() == [] and selectors.ledger_verify(small_county.village_a1) is None

@@ -5,43 +5,27 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.cases.figures import (
+from xiangzhi.cases.models import Category
+from xiangzhi.cases.rules import figures_allowed
+from xiangzhi.cases.selectors import (
     FORMULAS,
     Figures,
-    case_figures,
     department_figures,
-    figures_allowed,
-    figures_grid_for_user,
-    figures_region_for_user,
+    figures_grid_get_for_user,
+    figures_region_get_for_user,
 )
-from xiangzhi.cases.models import Category
+from xiangzhi.core.inputs import require
+from xiangzhi.front.figures import figures_for_user, preset_period
 from xiangzhi.regions.models import Department, Grid, Region
 from xiangzhi.regions.selectors import department_list_for_user
 
 WALL_REFRESH_SECONDS = 60
 PRESETS = [("month", "本月"), ("quarter", "本季度"), ("year", "本年"), ("12m", "近12个月"), ("24m", "近两年")]
-
-
-def preset_period(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """(first day, last day) of a named period that ends today."""
-    if name == "month":
-        return today.replace(day=1), today
-    if name == "quarter":
-        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
-    if name == "year":
-        return today.replace(month=1, day=1), today
-    months = 24 if name == "24m" else 12
-    year, month = today.year, today.month - (months - 1)
-    while month < 1:
-        year, month = year - 1, month + 12
-    return dt.date(year, month, 1), today
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -136,8 +120,7 @@ def _grid_choices(user) -> list[tuple[str, str]]:
 @login_required
 def figures(request):
     user = request.user
-    if not figures_allowed(user):
-        raise PermissionDenied("无权查看统计")
+    require(figures_allowed(user), "无权查看统计")
     today = timezone.localdate()
     preset = request.GET.get("period") or ""
     start, last = _date(request.GET.get("start")), _date(request.GET.get("end"))
@@ -146,8 +129,8 @@ def figures(request):
         start, last = preset_period(preset, today)
     else:
         preset = ""
-    region = figures_region_for_user(user, code) if (code := request.GET.get("region")) else None
-    grid = figures_grid_for_user(user, code) if (code := request.GET.get("grid")) else None
+    region = figures_region_get_for_user(user, code) if (code := request.GET.get("region")) else None
+    grid = figures_grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
     departments = department_list_for_user(user) if user.role in (Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN) else \
         Department.objects.none()
     department = departments.filter(code=request.GET.get("department")).first() if request.GET.get(
@@ -155,8 +138,8 @@ def figures(request):
     category = Category.objects.filter(code=request.GET.get("category")).first() if request.GET.get(
         "category") else None
 
-    f = case_figures(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
-                     department=department, category=category)
+    f = figures_for_user(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
+                         department=department, category=category)
     wall = request.GET.get("wall") == "1"
     period = {"period": preset} if preset else {"start": start.isoformat(), "end": last.isoformat()}
     keep = {k: v for k, v in {**period, "department": department.code if department else "",
@@ -165,7 +148,7 @@ def figures(request):
     by_dept = []
     if not wall and departments.exists():
         by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region))
-    return render(request, "cases/figures.html", {
+    return render(request, "front/figures.html", {
         "f": f, "cards": _headline(f), "charts": _charts(f), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
         "start": start, "last": last, "preset": preset, "presets": PRESETS,
         "children": _table(f.by_child), "groups": _table(f.by_group), "months": _table(f.by_month),
@@ -179,7 +162,3 @@ def figures(request):
                                  **({"grid": grid.code} if grid else {}), "wall": "1"}),
         "title": f"事件统计 · {f.node_name}",
     })
-
-
-# Included from xiangzhi/cases/urls.py as ``figures/`` (so the URL names stay in the ``cases`` namespace).
-urlpatterns = [path("", figures, name="figures")]
