@@ -114,7 +114,7 @@ def _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, s
     """One household's history in time order: (entry, decision) pairs. ``books`` is the township's
     [(effective from, rules, cumulative weights)], oldest first; each entry follows the one in force."""
     from xiangzhi.accounts.models import Role
-    from xiangzhi.demo.points import NOTES, REJECT_REASONS
+    from xiangzhi.demo.points import NOTES, REJECT_REASONS, caps_count, within_caps
     from xiangzhi.lib.periods import period_bounds
     from xiangzhi.points.models import EntryKind, ReviewDecision
     from xiangzhi.points.services import Decision
@@ -150,17 +150,13 @@ def _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, s
             if rule.points < 0 and (stale or rejected or plus + minus + rule.points < 0):
                 continue  # a deduction only where the household's points cover it
             period = period_bounds(rule.cap_period, day)[0] if rule.cap_period else None
-            if rule.cap_count is not None and used[(hid, rule.code, period)] + 1 > rule.cap_count:
-                continue
-            if rule.cap_points is not None and used[(hid, rule.code, period, "p")] + abs(rule.points) > rule.cap_points:
-                continue
-            break
+            if within_caps(rule, used, (hid,), period):
+                break
         else:
             continue
         if rule.points < 0:
             review_at = max(review_at, last_approval + dt.timedelta(minutes=10))
-        used[(hid, rule.code, period)] += 1
-        used[(hid, rule.code, period, "p")] += abs(rule.points)
+        caps_count(rule, used, (hid,), period)
         by_worker = worker is not None and Role.GRID_WORKER in rule.role_list and rng.random() < 0.4
         entry = make(village_id=vid, household_id=hid, kind=EntryKind.RECORD, points=rule.points,
                      occurred_on=day, recorded_at=at, recorder_id=worker if by_worker else recorder,
@@ -188,7 +184,8 @@ def ensure_ledger() -> str:
     from django.db.models import Min
     from django.utils import timezone
 
-    from xiangzhi.demo.points import WEIGHTS, _poisson, _village_staff
+    from xiangzhi.demo.geography import poisson
+    from xiangzhi.demo.points import WEIGHTS, _village_staff
     from xiangzhi.lib.periods import period_bounds
     from xiangzhi.people.models import Household
     from xiangzhi.points.models import EntryKind, PointsEntry, PointsRule, PointsRulebook, ReviewDecision
@@ -285,7 +282,7 @@ def ensure_ledger() -> str:
         for hid, grid_id in households[vid]:
             worker = worker_of_grid.get(grid_id) or worker_of_grid.get(parent_grid.get(grid_id))
             activity = rng.gammavariate(2.0, 0.5)  # some households take part far more than others
-            n = _poisson(rng, rate * activity)
+            n = poisson(rng, rate * activity)
             if n:
                 village_rows += _household(rng, factory, books, vid, hid, n, recorder, worker, supervisor, start, span,
                                            windows, used, tz)

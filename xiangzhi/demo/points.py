@@ -168,19 +168,15 @@ def _household(rng, rules: tuple[list[PointsRule], list[int]], vid: int, hid: in
             if rule.points < 0 and not (reviewed and not rejected and approved_total + rule.points >= 0):
                 continue  # a deduction is only shown where the household's points cover it
             start = period_bounds(rule.cap_period, day)[0] if rule.cap_period else None
-            if rule.cap_count is not None and used[(rule.code, start)] + 1 > rule.cap_count:
-                continue
-            if rule.cap_points is not None and (used[(rule.code, start, "p")] + abs(rule.points) > rule.cap_points):
-                continue
-            break
+            if within_caps(rule, used, (), start):
+                break
         else:
             continue
         if rule.points < 0:
             # Decided after every addition it draws on, so the balance covered it at that moment.
             review_at = max(review_at, last_approval + dt.timedelta(minutes=10))
             reviewed = review_at <= now - dt.timedelta(hours=1)
-        used[(rule.code, start)] += 1
-        used[(rule.code, start, "p")] += abs(rule.points)
+        caps_count(rule, used, (), start)
         by_worker = worker is not None and Role.GRID_WORKER in rule.role_list and rng.random() < 0.4
         entry = PointsEntry(village_id=vid, household_id=hid, kind=EntryKind.RECORD, points=rule.points,
                             occurred_on=day, recorded_at=at, recorder_id=worker if by_worker else recorder,
@@ -196,3 +192,16 @@ def _household(rng, rules: tuple[list[PointsRule], list[int]], vid: int, hid: in
                 last_approval = max(last_approval or review_at, review_at)
         out.append((entry, decision))
     return out
+
+
+def within_caps(rule: PointsRule, used: Counter, key: tuple, start: dt.date | None) -> bool:
+    """Whether one more of ``rule`` stays inside its caps (times and points per period), counted in
+    ``used`` under ``key`` (a household, or nothing when ``used`` is one household's)."""
+    if rule.cap_count is not None and used[(*key, rule.code, start)] + 1 > rule.cap_count:
+        return False
+    return rule.cap_points is None or used[(*key, rule.code, start, "p")] + abs(rule.points) <= rule.cap_points
+
+
+def caps_count(rule: PointsRule, used: Counter, key: tuple, start: dt.date | None) -> None:
+    used[(*key, rule.code, start)] += 1
+    used[(*key, rule.code, start, "p")] += abs(rule.points)
