@@ -135,6 +135,7 @@ def cases(c):
         ("get", f"/grids/{c.grid_a1.code}/", None, in_a1),
         ("get", "/map/", None, REGISTER),
         ("get", "/map/grids.geojson", None, REGISTER),
+        ("get", "/map/report-grids.geojson", None, set(ALL_ROLES)),
         ("get", "/alerts/unstaffed/", None, {"county_admin", "township_staff", "township_staff_b"}),
         ("get", "/people/households/", None, REGISTER),
         ("get", f"/people/households/{a1.id}/", None, in_a1 | {"resident"}),

@@ -1,5 +1,7 @@
 import pytest
 
+from xiangzhi.regions.models import Grid
+
 
 @pytest.mark.django_db
 def test_a_household_page_shows_masked_ids_and_the_reveal_button_only_with_permission(client, county):
@@ -31,6 +33,20 @@ def test_the_reveal_fragment_returns_the_plain_number(client, county):
 def test_the_grid_map_geojson_holds_only_the_scope(client, county):
     client.force_login(county.users["grid_worker"])
     features = client.get("/map/grids.geojson").json()["features"]
+    assert {f["properties"]["code"] for f in features} == {county.grid_a1.code, county.grid_a1_micro.code}
+
+
+@pytest.mark.django_db
+def test_the_report_map_shows_a_villager_the_grids_of_his_village_by_name_only(client, county):
+    client.force_login(county.users["resident"])
+    response = client.get("/map/report-grids.geojson")
+    assert response.status_code == 200
+    features = response.json()["features"]
+    village_grids = {g.code for g in Grid.objects.filter(region=county.village_a1, is_active=True)}
+    assert village_grids and {f["properties"]["code"] for f in features} == village_grids
+    assert all(set(f["properties"]) == {"code", "name", "region", "level"} for f in features)
+    client.force_login(county.users["grid_worker"])
+    features = client.get("/map/report-grids.geojson").json()["features"]
     assert {f["properties"]["code"] for f in features} == {county.grid_a1.code, county.grid_a1_micro.code}
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, build_small_county
 from xiangzhi.open311.services import open311_client_create
@@ -29,9 +30,9 @@ def photo(tmp_path):
     return path
 
 
-def as_user(browser, base, username, phone=True):
+def as_user(browser, base, username, phone=True, **context_options):
     context = browser.new_context(viewport={"width": 412, "height": 915} if phone else {"width": 1280, "height": 900},
-                                  locale="zh-CN")
+                                  locale="zh-CN", **context_options)
     page = context.new_page()
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -91,14 +92,23 @@ def test_a_street_light_goes_round_the_whole_loop(browser, live_server, small_co
     town = as_user(browser, base, "town_a", phone=False)
     before = read_figures(town, base)
 
-    villager = as_user(browser, base, "villager")
+    # The villager's phone knows where it is: the map finds it, names the grid and shows no coordinates.
+    villager = as_user(browser, base, "villager", geolocation={"latitude": 37.705, "longitude": 118.005,
+                                                                 "accuracy": 8}, permissions=["geolocation"])
     villager.goto(f"{base}/cases/new/")
+    expect(villager.locator("#pick-where")).to_contain_text("位置：东村")
+    assert villager.locator("#lon").input_value() == "118.005000"
+    assert villager.locator("input:visible[name=lon], input:visible[name=lat]").count() == 0
+    # The pin is Leaflet's own marker image, served from our static files (it was a 404 and the word "Marker").
+    villager.wait_for_function("() => { const i = document.querySelector('.leaflet-marker-icon');"
+                               " return i !== null && i.complete && i.naturalWidth > 0; }", timeout=10_000)
+    assert villager.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
+    villager.screenshot(path=str(artifacts / "case-report-located.png"))
     villager.select_option("#category", "road_light")
     villager.fill("#title", "村口路灯不亮")
     villager.fill("#description", "东村一组路口的路灯连续三晚不亮")
     villager.set_input_files("#photos", str(photo))
-    villager.fill("#lon", "118.005")
-    villager.fill("#lat", "37.705")
+    expect(villager.locator("#photos-picked")).to_have_text("已选 1 张照片")
     villager.click("button[type=submit]")
     villager.wait_for_url(f"{base}/cases/*/")
     assert villager.get_by_test_id("case-status").inner_text() == "待受理"

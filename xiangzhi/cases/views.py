@@ -88,7 +88,8 @@ def case_new(request):
                 messages.info(request, f"附近已有 {len(result.duplicates)} 件相同类别的事件，工作人员会合并处理")
             return redirect("cases:detail", case_id=result.case.pk)
     return render(request, "cases/new.html", {"categories": categories, "form": form,
-                                              "submission_id": uuid.uuid4().hex, "center": _center_for(request.user)})
+                                              "submission_id": uuid.uuid4().hex, "center": _center_for(request.user),
+                                              "max_photos": settings.CASE_PHOTO_MAX_COUNT})
 
 
 def _center_for(user) -> tuple[float, float] | None:

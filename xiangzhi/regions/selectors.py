@@ -69,6 +69,16 @@ def grid_list_for_user(user: User, *, region: Region | None = None) -> QuerySet[
     return qs
 
 
+def grid_list_for_report_map(user: User) -> QuerySet[Grid]:
+    """The grids a report's location map shows, with their names: the user's scope, or for a villager
+    the grids of their own village (boundaries and names only: where a report will go, nothing of
+    the people in them)."""
+    household = user.household
+    if household is not None:
+        return Grid.objects.filter(region_id=household.grid.region_id, is_active=True)
+    return grid_list_for_user(user).filter(is_active=True)
+
+
 def grid_get_for_user(user: User, code: str) -> Grid:
     return get_in_scope_or_404(Grid.objects.select_related("region", "parent"), scope_of(user).q("path"), code=code)
 

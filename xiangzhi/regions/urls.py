@@ -9,5 +9,6 @@ urlpatterns = [
     path("regions/", views.browse, name="browse"),
     path("map/", views.grid_map, name="map"),
     path("map/grids.geojson", views.geojson, name="geojson"),
+    path("map/report-grids.geojson", views.report_geojson, name="report_geojson"),
     path("alerts/unstaffed/", views.unstaffed, name="unstaffed"),
 ]

@@ -34,17 +34,25 @@ def geojson(request):
         grids = grids.filter(path__startswith=selectors.region_get_for_user(request.user, code).path)
     if code := request.GET.get("grid"):
         grids = grids.filter(path__startswith=selectors.grid_get_for_user(request.user, code).path)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": boundary,
-            "properties": {"code": g_code, "name": name, "region": region_name, "level": level,
-                           "url": f"/grids/{g_code}/"},
-        }
-        for g_code, name, region_name, level, boundary in grids.values_list(
-            "code", "name", "region__name", "level", "boundary"
-        )
-    ]
+    return _feature_collection(grids, links=True)
+
+
+@login_required
+def report_geojson(request):
+    """The grids a report's location map shows, for everyone who may report: the scope's grids, or a
+    villager's own village's. Names only, no links: a villager does not open grid pages."""
+    return _feature_collection(selectors.grid_list_for_report_map(request.user).filter(boundary__isnull=False),
+                               links=False)
+
+
+def _feature_collection(grids, *, links: bool) -> JsonResponse:
+    features = []
+    for g_code, name, region_name, level, boundary in grids.values_list(
+            "code", "name", "region__name", "level", "boundary"):
+        properties = {"code": g_code, "name": name, "region": region_name, "level": level}
+        if links:
+            properties["url"] = f"/grids/{g_code}/"
+        features.append({"type": "Feature", "geometry": boundary, "properties": properties})
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 

@@ -1,6 +1,7 @@
 // Grid polygons on a Leaflet map with no tile server: county intranets are offline.
 (function () {
   function draw(el) {
+    L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });  // Leaflet says "Zoom in"
     var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
     var palette = ["#2e7d32", "#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#4e342e"];
     fetch(el.dataset.geojson, { credentials: "same-origin" })

@@ -1,35 +1,86 @@
-// Pick a report's location: tap the offline grid map, or take the phone's position.
+// Pick a report's location: the phone's position first, then a pin one can drag or move by tapping
+// the offline grid map. The coordinates travel in hidden fields; people see the grid's name.
 (function () {
   var el = document.getElementById("pick-map");
   var lon = document.getElementById("lon"), lat = document.getElementById("lat");
-  var msg = document.getElementById("locate-msg");
+  var where = document.getElementById("pick-where"), msg = document.getElementById("locate-msg");
+  L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });  // Leaflet says "Zoom in"
   var map = L.map(el, { attributionControl: false });
+  var icon = L.icon({
+    iconUrl: el.dataset.icon, iconRetinaUrl: el.dataset.icon2x, shadowUrl: el.dataset.shadow,
+    iconSize: [25, 41], iconAnchor: [12, 41], shadowSize: [41, 41],
+  });
+  var grids = [];
   var marker = null;
+
+  // Ray casting over a GeoJSON polygon's rings (the first is the outline, the others holes).
+  function inRing(x, y, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { inside = !inside; }
+    }
+    return inside;
+  }
+  function inPolygon(x, y, rings) {
+    if (!inRing(x, y, rings[0])) { return false; }
+    for (var k = 1; k < rings.length; k++) { if (inRing(x, y, rings[k])) { return false; } }
+    return true;
+  }
+  function gridAt(la, lo) {
+    var found = null;
+    grids.forEach(function (f) {
+      var g = f.geometry, polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+      for (var p = 0; p < polys.length; p++) {
+        // A micro-grid lies inside its grid: the smaller one (listed after) names the place better.
+        if (inPolygon(lo, la, polys[p])) { found = f.properties; }
+      }
+    });
+    return found;
+  }
   function put(la, lo) {
     lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
-    if (marker) { marker.setLatLng([la, lo]); } else { marker = L.marker([la, lo]).addTo(map); }
+    if (marker) { marker.setLatLng([la, lo]); }
+    else {
+      marker = L.marker([la, lo], { icon: icon, draggable: true, title: "拖动改正位置" }).addTo(map);
+      marker.on("dragend", function () { var p = marker.getLatLng(); put(p.lat, p.lng); });
+    }
+    var g = gridAt(la, lo);
+    where.textContent = g ? "位置：" + g.region + " " + g.name
+                          : (grids.length ? "位置不在已划分的网格内，将由乡镇（街道）分派" : "已选位置");
+  }
+  function locate(quiet) {
+    if (!navigator.geolocation) { if (!quiet) { msg.textContent = "此设备不支持定位，请在地图上点选位置。"; } return; }
+    msg.textContent = "正在定位…";
+    navigator.geolocation.getCurrentPosition(function (p) {
+      put(p.coords.latitude, p.coords.longitude); map.setView([p.coords.latitude, p.coords.longitude], 16);
+      msg.textContent = "已定位，精度约 " + Math.round(p.coords.accuracy) + " 米；不准可拖动图钉。";
+    }, function () { msg.textContent = "无法获取位置（可能未允许定位），请在地图上点选位置。"; },
+    { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   }
   fetch(el.dataset.geojson, { credentials: "same-origin" }).then(function (r) {
     return r.ok ? r.json() : { features: [] };
-  }).then(function (data) {
+  }).catch(function () { return { features: [] }; }).then(function (data) {
+    grids = data.features;
     var layer = L.geoJSON(data, { style: { color: "#2e7d32", weight: 1, fillOpacity: 0.1 } }).addTo(map);
-    if (data.features.length) {
-      map.fitBounds(layer.getBounds());
+    if (lat.value && lon.value) {
+      map.setView([parseFloat(lat.value), parseFloat(lon.value)], 16);
+      put(parseFloat(lat.value), parseFloat(lon.value));
     } else if (el.dataset.center) {
       map.setView(el.dataset.center.split(",").map(parseFloat), 15);
+    } else if (grids.length) {
+      map.fitBounds(layer.getBounds());
     } else {
       map.setView([36.6, 117.5], 11);
     }
-    if (lat.value && lon.value) { put(parseFloat(lat.value), parseFloat(lon.value)); }
+    if (!lat.value) { locate(true); }
   });
   map.on("click", function (e) { put(e.latlng.lat, e.latlng.lng); });
-  document.getElementById("locate-me").addEventListener("click", function () {
-    if (!navigator.geolocation) { msg.textContent = "此设备不支持定位，请在地图上选点。"; return; }
-    msg.textContent = "正在定位…";
-    navigator.geolocation.getCurrentPosition(function (p) {
-      put(p.coords.latitude, p.coords.longitude); map.setView([p.coords.latitude, p.coords.longitude], 15);
-      msg.textContent = "已定位，精度约 " + Math.round(p.coords.accuracy) + " 米。";
-    }, function () { msg.textContent = "无法获取位置（可能未授权定位），请在地图上选点。"; },
-    { enableHighAccuracy: true, timeout: 10000 });
-  });
+  document.getElementById("locate-me").addEventListener("click", function () { locate(false); });
+  var photos = document.getElementById("photos"), picked = document.getElementById("photos-picked");
+  if (photos && picked) {
+    photos.addEventListener("change", function () {
+      picked.textContent = photos.files.length ? "已选 " + photos.files.length + " 张照片" : "";
+    });
+  }
 })();

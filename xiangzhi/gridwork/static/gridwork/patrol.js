@@ -12,6 +12,7 @@
   var track = JSON.parse(document.getElementById("patrol-track").textContent) || []; // [[lat, lon, acc], …]
   var boundary = JSON.parse(document.getElementById("patrol-boundary").textContent);
 
+  L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });  // Leaflet says "Zoom in"
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
   var area = boundary ? L.geoJSON(boundary, { style: { color: "#2e7d32", weight: 2, fillOpacity: 0.12 } }) : null;
   var line = L.polyline(track.map(function (p) { return [p[0], p[1]]; }), { color: "#d84315", weight: 4 });
