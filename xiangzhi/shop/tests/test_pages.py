@@ -35,6 +35,16 @@ def test_the_villager_sees_the_shelf_their_points_and_the_open_window(client, co
     assert "积分超市" in nav and "积分超市管理" not in nav
 
 
+def test_only_what_the_household_can_afford_offers_a_button(client, county, shop):
+    fund(county, "a1", 30)  # powder 20, oil 50
+    c = login(client, county, "resident")
+    rows = {row.split("</div>")[0]: row for row in text(c.get("/shop/")).split('data-testid="item-row"')[1:]}
+    powder = next(row for name, row in rows.items() if "洗衣粉" in name)
+    oil = next(row for name, row in rows.items() if "食用油" in name)
+    assert ">兑换</button>" in powder and 'data-testid="short"' not in powder
+    assert ">兑换</button>" not in oil and "我家积分不够兑换这一项" in oil
+
+
 def test_the_villager_reserves_once_per_form_and_cancels(client, county, shop):
     fund(county, "a1", 120)
     c = login(client, county, "resident")
