@@ -169,6 +169,8 @@ def cases(c):
         ("post", f"/work/visits/new/{key_person.id}/", visit_form, a1_visitors),
         ("get", "/work/patrols/", None, patrollers | supervisors),
         ("get", f"/work/patrols/{patrol.id}/", None, a1_supervisors | {"grid_worker"}),
+        ("get", f"/work/patrols/{patrol.id}/activity/", None, a1_supervisors | {"grid_worker"}),
+        ("get", f"/work/patrols/{patrol.id}/due/", None, {"grid_worker"}),
         ("get", f"/api/v1/work/patrols/{patrol.id}", None, a1_supervisors | {"grid_worker"}),
         ("post", f"/api/v1/work/patrols/{patrol.id}/points", {"points": [fix]}, {"grid_worker"}),
         ("post", f"/api/v1/work/patrols/{patrol.id}/stop", {}, {"grid_worker"}),

@@ -47,6 +47,7 @@ DATA_KEY = env("XIANGZHI_DATA_KEY") or _key_from_var("data", 32)
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+CSRF_FAILURE_VIEW = "xiangzhi.front.errors.csrf_failure"  # the refused form in Chinese, in the site's layout
 
 # HTTPS is the production default; the local demo turns it off explicitly.
 HTTPS = env_bool("XIANGZHI_HTTPS", not DEBUG)
@@ -123,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xiangzhi.front.embed.EmbedMiddleware",  # after the framing headers' middlewares: it loosens them for sheets
     "django_htmx.middleware.HtmxMiddleware",
     "xiangzhi.accounts.middleware.PasswordChangeRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -144,7 +146,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "xiangzhi.front.context.navigation",
             ],
-            "builtins": ["xiangzhi.accounts.templatetags.people_names"],
+            "builtins": ["xiangzhi.accounts.templatetags.people_names", "xiangzhi.core.display"],
         },
     },
 ]
@@ -264,6 +266,22 @@ SMS_GATEWAY_SECRET = env("SMS_GATEWAY_SECRET")
 WECHAT_GATEWAY_URL = env("WECHAT_GATEWAY_URL")
 WECHAT_GATEWAY_SECRET = env("WECHAT_GATEWAY_SECRET")
 WECHAT_OPENID_ATTR = env("WECHAT_OPENID_ATTR", "wechat_openid")
+# Residents sign themselves up (xiangzhi/accounts): a code by SMS, then the village confirms. SMS_BACKEND
+# names the class that sends texts (xiangzhi/core/sms.py): the county's signed SMS gateway once
+# SMS_GATEWAY_URL is set, otherwise the console, which only writes the text to the log (and, with DEBUG,
+# shows a code on the page). A code lasts SMS_CODE_MINUTES and takes SMS_CODE_ATTEMPTS wrong tries;
+# a phone gets one every SMS_CODE_INTERVAL_SECONDS and SMS_CODES_PER_PHONE_HOUR an hour, an address
+# SMS_CODES_PER_ADDRESS_HOUR. A resident types his phone number where the login page asks for a username.
+SMS_BACKEND = env("SMS_BACKEND", "xiangzhi.core.sms.GatewaySmsBackend" if SMS_GATEWAY_URL
+                  else "xiangzhi.core.sms.ConsoleSmsBackend")
+SMS_CODE_MINUTES = env_int("SMS_CODE_MINUTES", 5)
+SMS_CODE_ATTEMPTS = env_int("SMS_CODE_ATTEMPTS", 5)
+SMS_CODE_INTERVAL_SECONDS = env_int("SMS_CODE_INTERVAL_SECONDS", 60)
+SMS_CODES_PER_PHONE_HOUR = env_int("SMS_CODES_PER_PHONE_HOUR", 5)
+SMS_CODES_PER_ADDRESS_HOUR = env_int("SMS_CODES_PER_ADDRESS_HOUR", 30)
+AUTHENTICATION_BACKENDS.append("xiangzhi.accounts.backends.PhonePasswordBackend")
+MIDDLEWARE.insert(MIDDLEWARE.index("xiangzhi.accounts.middleware.PasswordChangeRequiredMiddleware") + 1,
+                  "xiangzhi.accounts.middleware.SignupPendingMiddleware")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

@@ -1,8 +1,11 @@
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PHONE, require_chromium
+from tests.factories import build_small_county
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +31,19 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def small_county(transactional_db):
+    """The small county, committed: the live server's thread reads it."""
+    return build_small_county()
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A dark 800×600 JPEG on disk, for a file input."""
+    path = tmp_path / "light.jpg"
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 30, 30)).save(out, "JPEG")
+    path.write_bytes(out.getvalue())
+    return path

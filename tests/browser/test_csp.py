@@ -2,11 +2,13 @@
 and the browser reports it, a grid named like an HTML tag shows as text on the map, and every page
 that draws, swaps or asks still does under the policy."""
 
+import re
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.helpers import PHONE, log_in
-from tests.factories import build_small_county, grant_reveal, install_points_rulebooks, square
+from tests.factories import grant_reveal, install_points_rulebooks, square
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +21,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__violations.push(e.effectiveDirective + " " + e.blockedURI);
 });
 """
-
-
-@pytest.fixture
-def small_county(transactional_db):
-    return build_small_county()
 
 
 def open_as(browser, base: str, username: str, **context):
@@ -62,8 +59,9 @@ def test_injected_scripts_do_not_run_and_the_map_shows_names_as_text(browser, li
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert violations(page) == []  # the map page itself needs nothing the policy refuses
 
-    # The figures page charts the village's grids: plotly.js shows the name as typed, not as markup.
-    page.goto(f"{live_server.url}/cases/figures/?region={c.village_a1.code}")
+    # The figures page's interactive view charts the village's grids: plotly.js shows the name as
+    # typed, not as markup.
+    page.goto(f"{live_server.url}/cases/figures/?charts=interactive&region={c.village_a1.code}")
     page.wait_for_selector("#chart-overdue .xtick text")
     ticks = page.locator("#chart-overdue .xtick text").all_text_contents()
     assert {XSS_NAME, LINK_NAME, "东村第一网格"} <= set(ticks)
@@ -82,7 +80,7 @@ def test_injected_scripts_do_not_run_and_the_map_shows_names_as_text(browser, li
     assert any("Content Security Policy" in text for text in console)
 
 
-def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_server, small_county):
+def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_server, small_county, artifacts):
     from xiangzhi.activities.models import ActivitySignup
     from xiangzhi.activities.tests.conftest import make_activity
     from xiangzhi.points.models import EntryKind, PointsEntry
@@ -97,12 +95,29 @@ def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_
     begun, _ = make_activity(c, rules, started=True, signups=["a1", "a1_micro"], checked_in=["a1", "a1_micro"])
     order = _villager_order(c, rules)
 
-    # plotly.js draws under the policy (no eval needed for these charts); the nonce lets the page's
-    # own script run.
+    # On a phone the figures page draws its charts on the server: no plotly.js, nothing wider than
+    # the screen, and the desktop's 「交互图表」 button is not offered.
+    page = open_as(browser, base, "admin")
+    page.goto(f"{base}/cases/figures/")
+    page.get_by_test_id("svg-months").wait_for()
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    assert not any("plotly" in url for url in page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"))
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert not page.get_by_test_id("interactive-link").is_visible()
+    page.screenshot(path=str(artifacts / "figures-phone-light-charts.png"), full_page=True)
+    assert violations(page) == []
+    # plotly.js draws the interactive view under the policy (no eval needed for these charts); the
+    # nonce lets the page's own script run; its mode bar speaks Chinese.
     page = open_as(browser, base, "admin", viewport={"width": 1280, "height": 900})
     page.goto(f"{base}/cases/figures/")
+    page.get_by_test_id("interactive-link").click()
     page.wait_for_selector("#chart-months .main-svg")
     assert page.locator(".js-plotly-plot").count() == 5
+    titles = page.locator("#chart-months .modebar-btn").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-title'))")
+    assert "下载为图片" in titles and "缩放" in titles and "平移" in titles, titles
+    assert all(re.search("[\u4e00-\u9fff]", t) and not re.search("[A-Za-z]{3}", t) for t in titles), titles
     assert violations(page) == []
     # htmx runs without eval and inserts no <style> of its own (the indicator rule is in site.css).
     assert page.evaluate("() => [htmx.config.allowEval, htmx.config.includeIndicatorStyles]") == [False, False]
@@ -152,7 +167,7 @@ def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_
     assert not PointsEntry.objects.filter(kind=EntryKind.AWARD, source=f"activity:{begun.pk}").exists()
     answer["accept"] = True
     page.get_by_test_id("award-button").click()
-    page.wait_for_selector(".alert-success")
+    page.wait_for_selector(".alert-success:visible")
     assert PointsEntry.objects.filter(kind=EntryKind.AWARD, source=f"activity:{begun.pk}").count() == 2
     assert ActivitySignup.objects.filter(activity=begun, checked_in_at__isnull=False).count() == 2
     assert violations(page) == []

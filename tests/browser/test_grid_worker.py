@@ -1,14 +1,8 @@
 import pytest
 
 from tests.browser.helpers import log_in
-from tests.factories import build_small_county
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def small_county(transactional_db):
-    return build_small_county()
 
 
 def test_a_grid_worker_sees_only_their_grid_on_a_phone(page, live_server, small_county, artifacts):

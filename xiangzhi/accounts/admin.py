@@ -107,6 +107,7 @@ class UserAdmin(BaseUserAdmin, ScopedAdmin):
         *BaseUserAdmin.fieldsets,
         ("角色与范围", {"fields": ("full_name", "phone", "phone_clear", "role", "region", "department", "household",
                                    "must_change_password")}),
+        ("微信", {"fields": ("wechat_openid",)}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),

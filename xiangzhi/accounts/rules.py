@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 
-from xiangzhi.accounts.models import AnyUser, Role
+from xiangzhi.accounts.models import AnyUser, Role, Signup
+from xiangzhi.accounts.scope import scope_of
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
 HOUSEHOLD_EDITORS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE, Role.GRID_CHIEF,
@@ -32,3 +33,16 @@ is_staff_member = has_role(*STAFF_ROLES)
 
 def can_reveal_identity(user: AnyUser) -> bool:
     return user.is_authenticated and can_read_register(user) and user.has_perm("people.reveal_identity")
+
+
+# The village cadre confirms or refuses the sign-ups of his own village.
+can_decide_signups = has_role(Role.VILLAGE_CADRE)
+
+
+def can_decide_signup(user: AnyUser, signup: Signup) -> bool:
+    return can_decide_signups(user) and scope_of(user).covers_path(signup.village.path)
+
+
+def can_add_family_member(user: AnyUser) -> bool:
+    """A resident whose account the village confirmed (it has a household)."""
+    return user.is_authenticated and user.role == Role.RESIDENT and user.household_id is not None

@@ -75,6 +75,11 @@ class Activity(models.Model):
         return max(self.capacity - (getattr(self, "signed_up_people", 0) or 0), 0)
 
     @property
+    def is_full(self) -> bool:
+        """Every place taken (needs the selectors' ``signed_up_people``): 已满, not 报名中."""
+        return self.state == ActivityState.OPEN and self.places_left == 0
+
+    @property
     def is_signup_open(self) -> bool:
         return (self.state == ActivityState.OPEN and timezone.now() < self.starts_at
                 and self.places_left != 0)

@@ -111,8 +111,8 @@ class CaseDetailOut(CaseOut):
 
 
 class CaseIn(Schema):
-    category: str = Field(..., description="事件类别代码，见 GET /categories")
-    title: str = Field(..., min_length=1, max_length=100)
+    category: str = Field("", description="事件类别代码，见 GET /categories；不填则归入“其他”")
+    title: str = Field("", max_length=100, description="不填则由类别和地点生成")
     description: str = Field("", max_length=5000)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -153,13 +153,13 @@ def decode_photos(items: list[str]):
 
 @router.get("/categories", response=list[CategoryOut], summary="事件类别目录")
 def category_list(request):
-    return list(Category.objects.filter(is_active=True))
+    return list(selectors.category_list())
 
 
 @router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="上报事件（支持 Idempotency-Key）")
 def case_create(request, payload: CaseIn):
-    category = category_get_active(payload.category)
-    if category is None:
+    category = category_get_active(payload.category) if payload.category else None
+    if payload.category and category is None:
         raise CaseError(f"未知的事件类别：{payload.category}")
     user = request.user
     proactive = payload.proactive and user.role in ("grid_chief", "grid_worker")

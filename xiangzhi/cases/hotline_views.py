@@ -6,15 +6,15 @@ from django.shortcuts import render
 from django.urls import path
 
 from xiangzhi.cases import hotline
-from xiangzhi.cases.models import Category
 from xiangzhi.cases.rules import can_import_hotline
+from xiangzhi.cases.selectors import category_list
 from xiangzhi.core.imports import file_response, upload_import
 from xiangzhi.core.inputs import require
 
 
 def _imported(result: hotline.ImportResult) -> str:
-    skipped = f"，{result.skipped} 条此前已导入（未重复创建）" if result.skipped else ""
-    return f"导入成功：新建 {result.created} 件事件{skipped}"
+    skipped = f"，{result.skipped:,} 条此前已导入（未重复创建）" if result.skipped else ""
+    return f"导入成功：新建 {result.created:,} 件事件{skipped}"
 
 
 @login_required
@@ -24,7 +24,7 @@ def hotline_page(request):
                            accept=".xlsx 或 .csv", nothing="工单", done=_imported)
     return render(request, "cases/hotline.html", {
         "result": result, "columns": hotline.COLUMNS, "required": hotline.REQUIRED, "max_rows": hotline.max_rows(),
-        "categories": Category.objects.filter(is_active=True).order_by("group", "code"),
+        "categories": category_list(),
     })
 
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from xiangzhi.core.models import StoredPhoto
+
 
 class HandlingLevel(models.TextChoices):
     GRID = "grid", "网格"
@@ -30,6 +32,10 @@ class OverdueAction(models.TextChoices):
     ESCALATE = "escalate", "自动上报上一级"
 
 
+# The catch-all category: a report whose reporter chose none (随手拍 in three taps) files under it.
+OTHER_CATEGORY = "other"
+
+
 class Category(models.Model):
     """What kind of case; carries routing and deadlines. Data, edited by the county."""
 
@@ -49,9 +55,10 @@ class Category(models.Model):
     overdue_action = models.CharField("超时处理", max_length=10, choices=OverdueAction.choices,
                                       default=OverdueAction.NOTIFY)
     is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=0, help_text="小的在前；「其他」排在最后")
 
     class Meta:
-        ordering = ["group", "code"]
+        ordering = ["sort", "group", "code"]
         verbose_name = "事件类别"
         verbose_name_plural = "事件类别"
 
@@ -199,7 +206,7 @@ class Transition(models.Model):
         raise ValueError("处置记录不可删除")
 
 
-class Photo(models.Model):
+class Photo(StoredPhoto):
     """A re-encoded photo with its EXIF (and GPS) stripped, and a thumbnail."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="photos")
@@ -207,18 +214,11 @@ class Photo(models.Model):
                                    related_name="photos")
     image = models.FileField(upload_to="cases/%Y/%m/")
     thumbnail = models.FileField(upload_to="cases/%Y/%m/thumbs/")
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size_bytes = models.PositiveIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = "照片"
         verbose_name_plural = "照片"
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class IdempotencyRecord(models.Model):

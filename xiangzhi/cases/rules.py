@@ -82,6 +82,14 @@ def can_be_assigned(user: User | None, case: Case, *, level: str | None = None,
     return user.role in LEVEL_ROLES.get(level, set()) and covers(user, case)
 
 
+def takes_own_report(user: User | None, case: Case) -> bool:
+    """能办则办 (C3): a grid worker or chief who reports a grid-level case in a grid he staffs takes it
+    himself at once (自办自结) instead of finding it back in his inbox as 待受理. A case that belongs to
+    another level, or a grid he does not staff, goes there like anyone's report."""
+    return (user is not None and user.is_active and user.role in LEVEL_ROLES[HandlingLevel.GRID]
+            and case.handling_level == HandlingLevel.GRID and case.grid_id is not None and covers(user, case))
+
+
 def is_manager(user: User, case: Case) -> bool:
     """Township and county staff steer every case under them (dispatch, escalate, supervise)."""
     return user.role in MANAGERS and covers(user, case)
@@ -166,6 +174,21 @@ def target_of(action: str, status: str) -> str | None:
             f"“{names.get(status, status)}”状态的事件不能{ACTION_NAMES.get(action, action)}"
         )
     return target
+
+
+# A report its own grid worker takes (``takes_own_report``): accepted, dispatched to him, started.
+OWN_REPORT_STEPS = ("accept", "dispatch", "start")
+
+
+def walk(status: str, steps: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The (action, from, to) of each step taken in turn from ``status``, checked like any action."""
+    out = []
+    for action in steps:
+        target = target_of(action, status)
+        assert target is not None  # only actions with a target of their own are walked
+        out.append((action, status, target))
+        status = target
+    return out
 
 
 def level_up(level: str) -> str | None:

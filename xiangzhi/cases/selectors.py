@@ -34,8 +34,8 @@ from xiangzhi.regions.selectors import ancestor_paths
 __all__ = [
     "FORMULAS", "LIST_RELATED", "CaseHistory", "Counts", "Figures", "Row", "case_duplicate_list",
     "case_duplicate_list_for_user", "case_figures", "case_get_for_user", "case_history", "case_list_for_user",
-    "case_owner_ids", "case_owner_list", "case_route_preview", "department_figures", "figures_grid_get_for_user",
-    "figures_region_get_for_user", "figures_visit_days", "inbox_for_user",
+    "case_owner_ids", "case_owner_list", "case_route_preview", "category_list", "department_figures",
+    "figures_grid_get_for_user", "figures_region_get_for_user", "figures_visit_days", "inbox_for_user",
 ]
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
@@ -55,6 +55,11 @@ def case_list_for_user(user: User, *, status: str | None = None, category: Categ
     if search:
         qs = qs.filter(Q(number__startswith=search) | Q(title__contains=search))
     return qs.order_by("-created_at", "-id")
+
+
+def category_list() -> QuerySet[Category]:
+    """The active catalog as every form and filter offers it: by the catalog's own order, 其他 last."""
+    return Category.objects.filter(is_active=True).order_by("sort", "group", "code")
 
 
 def case_get_for_user(user: User, case_id: int) -> Case:

@@ -9,7 +9,6 @@ from functools import cached_property, partial
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +18,7 @@ from xiangzhi.cases import rules, tasks
 from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import (
     OPEN_STATUSES,
+    OTHER_CATEGORY,
     Case,
     Category,
     Evaluation,
@@ -29,9 +29,10 @@ from xiangzhi.cases.models import (
     Status,
     Transition,
 )
-from xiangzhi.cases.routing import department_for, route
+from xiangzhi.cases.routing import Route, category_get_active, department_for, route
 from xiangzhi.cases.rules import LADDER, TRANSITIONS, level_down, level_up, target_of
 from xiangzhi.cases.selectors import case_duplicate_list, case_owner_ids
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden
 from xiangzhi.core.idempotency import check_replay
 from xiangzhi.core.inputs import require
@@ -56,7 +57,8 @@ class ReportResult:
 
 
 def case_report(
-    *, channel: str, category: Category, title: str, description: str = "", lon: float | None = None,
+    *, channel: str, category: Category | None = None, title: str = "", description: str = "",
+    lon: float | None = None,
     lat: float | None = None, address: str = "", reporter: User | None = None, reporter_name: str = "",
     reporter_phone: str = "", is_proactive: bool = False, photos: Sequence[ProcessedPhoto] = (),
     fallback_region: Region | None = None,
@@ -66,15 +68,26 @@ def case_report(
     """One intake for every channel. Routes by location and category; a retried submission with the
     same Idempotency-Key returns the first case.
 
-    Four writes: the case, its number, the report transition and the key (photos add theirs). The
-    key's unique constraint decides a retry, so a first submission pays no lookup for it: a retry's
-    writes are rolled back and the first case is returned. The owners' notices are written by the
-    worker once the report has committed."""
+    A report must say what is wrong: a photo, some words (title or description) or a category that
+    names the problem. Without a category it files under 其他; without a title it gets one made of
+    the category and the place (``_title_for``). A grid worker's report in a grid he staffs is his
+    own to handle (``rules.takes_own_report``): it is accepted, dispatched to him and started at once,
+    each step recorded with his name, and nobody is told of a case that never waits.
+
+    Four writes: the case, its number, the report transition and the key (photos add theirs; a
+    worker's own report one more, its three steps). The key's unique constraint decides a retry, so
+    a first submission pays no lookup for it: a retry's writes are rolled back and the first case is
+    returned. The owners' notices are written by the worker once the report has committed."""
     title = (title or "").strip()
-    if not title:
-        raise CaseError("请填写事件标题")
+    description = (description or "").strip()
+    if not (photos or title or description or (category is not None and category.code != OTHER_CATEGORY)):
+        raise CaseError("请拍一张照片，或写几个字说明情况")
     if len(title) > 100:
         raise CaseError("标题不能超过100字")
+    if category is None:
+        category = category_get_active(OTHER_CATEGORY)
+        if category is None:
+            raise CaseError("请选择事件类别")
     if not category.is_active:
         raise CaseError("该事件类别已停用")
     if (lon is None) != (lat is None):
@@ -91,11 +104,12 @@ def case_report(
     now = now or timezone.now()
     where = route(category=category, lon=lon, lat=lat,
                   fallback_region=fallback_region or (lambda: _reporter_region(reporter)))
+    title = title or _title_for(category, where, now)
     try:
         with transaction.atomic():
             case = Case(
                 number=f"TMP{now:%H%M%S%f}",
-                category=category, channel=channel, title=title, description=description.strip(),
+                category=category, channel=channel, title=title, description=description,
                 lon=lon, lat=lat, address=address.strip()[:200], grid=where.grid, region=where.region,
                 scope_path=where.scope_path, status=Status.REPORTED, handling_level=where.level,
                 assignee_department=where.department, reporter=reporter,
@@ -106,6 +120,10 @@ def case_report(
             if reporter_phone:
                 case.reporter_phone_encrypted = crypto.encrypt(reporter_phone)
                 case.reporter_phone_masked = idnumber.mask_phone(reporter_phone)
+            own_steps = rules.walk(Status.REPORTED, rules.OWN_REPORT_STEPS) if rules.takes_own_report(
+                reporter, case) else []
+            if own_steps:  # the case is saved where its steps end; the steps are written below
+                case.status, case.assignee_user, case.accepted_at = own_steps[-1][2], reporter, now
             rules.set_step_clock(case, started=now)
             case.save()
             if idempotency_key:  # before anything else is written: a retry stops here
@@ -119,7 +137,15 @@ def case_report(
                 actor=reporter, department=where.department, note=note, created_at=now,
             )
             _save_photos(case, report, photos)
-            _notify_owners_after_commit(case, "case_new", f"新事件：{case.title}")
+            if own_steps:
+                Transition.objects.bulk_create([
+                    Transition(case=case, action=action, from_status=before, to_status=after,
+                               from_level=where.level, to_level=where.level, actor=reporter,
+                               note=OWN_REPORT_NOTES.get(action, ""), created_at=now)
+                    for action, before, after in own_steps
+                ])
+            else:
+                _notify_owners_after_commit(case, "case_new", f"新事件：{case.title}")
     except IntegrityError:
         if idempotency_key:
             replay = _idempotent_replay(owner, idempotency_key, fingerprint)
@@ -127,6 +153,17 @@ def case_report(
                 return replay
         raise
     return ReportResult(case=case, created=True)
+
+
+OWN_REPORT_NOTES = {"accept": "本人巡查上报，系统自动受理", "dispatch": "自办自结"}
+
+
+def _title_for(category: Category, where: Route, now: dt.datetime) -> str:
+    """A plain title for a report that came without one: what (the category; 随手拍 for 其他) and
+    where (the village of the grid it lies in; the day when it lies in none), 「路灯损坏 · 文祖村」."""
+    what = "随手拍" if category.code == OTHER_CATEGORY else category.name
+    place = where.region.name if where.grid is not None else day_text(now, today=timezone.localdate(now))
+    return f"{what} · {place}"[:100]
 
 
 def _reporter_region(reporter: User | None) -> Region | None:
@@ -151,10 +188,8 @@ def _idempotent_replay(owner: str, key: str, fingerprint: str) -> ReportResult |
 
 def _save_photos(case: Case, transition: Transition, photos: Iterable[ProcessedPhoto]) -> None:
     for i, photo in enumerate(photos, start=1):
-        row = Photo(case=case, transition=transition, width=photo.width, height=photo.height,
-                    size_bytes=len(photo.image))
-        row.image.save(f"{case.number}-{transition.pk}-{i}.jpg", ContentFile(photo.image), save=False)
-        row.thumbnail.save(f"{case.number}-{transition.pk}-{i}.jpg", ContentFile(photo.thumbnail), save=False)
+        row = Photo(case=case, transition=transition)
+        row.attach(photo, f"{case.number}-{transition.pk}-{i}.jpg")
         row.save()
 
 
@@ -208,6 +243,7 @@ def case_accept(*, case: Case, actor: User, note: str = "", handle_myself: bool 
     require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以受理")
     now = timezone.now()
     _move(case, action="accept", actor=actor, note=note, now=now, accepted_at=now)
+    _notify_reporter_progress(case, actor, "case_accepted", f"您反映的事件已受理：{case.title}")
     if handle_myself:
         _move(case, action="dispatch", actor=actor, note="自办自结", now=now, assignee_user=actor)
         _move(case, action="start", actor=actor, now=now)
@@ -269,6 +305,7 @@ def case_handle(*, case: Case, actor: User, note: str, photos: Sequence[Processe
     note = _reason(note, "处置情况")
     now = timezone.now()
     _move(case, action="handle", actor=actor, note=note, now=now, photos=photos, handled_at=now)
+    _notify_reporter_progress(case, actor, "case_handled", f"您反映的事件已处理，正在核查：{case.title}")
     return case
 
 
@@ -462,6 +499,13 @@ def _owner_notice_enqueue(placed: dict[str, Any], notice: dict[str, str]) -> Non
 def _notify_reporter(case: Case, kind: str, title: str) -> None:
     if case.reporter is not None:
         _notify_users([case.reporter], case, kind, title)
+
+
+def _notify_reporter_progress(case: Case, actor: User | None, kind: str, title: str) -> None:
+    """A step of his report, told to the villager who made it (not to a worker about his own finding,
+    nor to whoever took the step himself)."""
+    if case.reporter_id is not None and not case.is_proactive and case.reporter_id != getattr(actor, "pk", None):
+        _notify_reporter(case, kind, title)
 
 
 # --- the deadline sweep -------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases import actions, progress, selectors, services
 from xiangzhi.cases.errors import CaseError, TransitionError
-from xiangzhi.cases.models import Category, HandlingLevel, Photo, Status
+from xiangzhi.cases.models import Evaluation, HandlingLevel, Photo, Status
 from xiangzhi.cases.rules import ACTION_NAMES
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.regions.models import Department
@@ -21,11 +21,18 @@ from xiangzhi.regions.selectors import ancestor_paths
 @login_required
 def case_list(request):
     status = request.GET.get("status") or None
-    page = Paginator(selectors.case_list_for_user(request.user, status=status,
-                                                  search=request.GET.get("q", "").strip()), 30)
+    search = request.GET.get("q", "").strip()
+    if progress.sees_residents_words(request.user):
+        # A villager filters by his own words (已受理, 处理中 …), each standing for several states.
+        cases = progress.resident_filter(selectors.case_list_for_user(request.user, search=search), status)
+    else:
+        cases = selectors.case_list_for_user(request.user, status=status, search=search)
+    page = Paginator(cases, 30)
     return render(request, "cases/list.html", {
-        "cases": page.get_page(request.GET.get("page")), "statuses": Status.choices, "status": status,
-        "q": request.GET.get("q", ""), "title": "事件列表",
+        "cases": page.get_page(request.GET.get("page")), "statuses": progress.status_choices_for(request.user),
+        "status": status, "q": request.GET.get("q", ""),
+        "title": "我的上报" if progress.sees_residents_words(request.user) else "事件列表",
+        "villager": progress.sees_residents_words(request.user),
     })
 
 
@@ -58,18 +65,31 @@ def _float(value):
         raise CaseError("坐标格式不正确") from None
 
 
+def _start_at(query) -> dict:
+    try:
+        lat, lon = float(query.get("lat", "")), float(query.get("lon", ""))
+    except ValueError:
+        return {}
+    return {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"} if -90 <= lat <= 90 and -180 <= lon <= 180 else {}
+
+
 @login_required
 def case_new(request):
-    """随手拍 for villagers, patrol reports for workers: one form, one intake service."""
-    categories = Category.objects.filter(is_active=True).order_by("group", "code")
-    form = {}
+    """随手拍 for villagers, patrol reports for workers: one form, one intake service. Three taps do:
+    a photo, the place the phone found, 提交; category, title and words are optional. The form's
+    ``submission_id`` is the report's idempotency key: a form sent again (a double tap, or the phone's
+    offline queue replaying it) answers with the case the first one made."""
+    categories = selectors.category_list()
+    form = _start_at(request.GET)  # a page opening the form may say where (a running patrol's last fix)
     if request.method == "POST":
         form = request.POST
         user = request.user
         try:
-            category = categories.filter(code=request.POST.get("category")).first()
-            if category is None:
-                raise CaseError("请选择事件类别")
+            category = None
+            if code := request.POST.get("category"):
+                category = categories.filter(code=code).first()
+                if category is None:
+                    raise CaseError("该事件类别不存在或已停用，请重新选择")
             proactive = user.role in ("grid_chief", "grid_worker")
             result = services.case_report(
                 channel="worker" if proactive else "resident", category=category,
@@ -83,7 +103,8 @@ def case_new(request):
         except CaseError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"已上报，编号 {result.case.number}")
+            done = "已上报" if result.case.status == Status.REPORTED else "已上报并由您本人受理办理"
+            messages.success(request, f"{done}，编号 {result.case.number}")
             if result.duplicates:
                 messages.info(request, f"附近已有 {len(result.duplicates)} 件相同类别的事件，工作人员会合并处理")
             return redirect("cases:detail", case_id=result.case.pk)
@@ -105,6 +126,8 @@ def _center_for(user) -> tuple[float, float] | None:
 @login_required
 def case_detail(request, case_id: int):
     case = selectors.case_get_for_user(request.user, case_id)
+    if progress.sees_residents_words(request.user):
+        return _progress_page(request, case)
     history = case.transitions.select_related("actor", "department").prefetch_related("photos")
     departments = Department.objects.filter(is_active=True, region__path__in=ancestor_paths(case.scope_path))
     return render(request, "cases/detail.html", {
@@ -113,6 +136,25 @@ def case_detail(request, case_id: int):
         "photos": case.photos.filter(transition__action="report"),
         "duplicates": (selectors.case_duplicate_list_for_user(request.user, case)
                        if case.status == Status.REPORTED else []),
+    })
+
+
+def _progress_page(request, case):
+    """The reporter's page: every step of his report in plain words, the result's photos, and the
+    rating form when it is his turn."""
+    transitions = list(case.transitions.select_related("actor__department", "actor__region", "department")
+                       .defer("actor__region__boundary"))
+    by_transition: dict[int | None, list[int]] = {}
+    for pk, transition_id in case.photos.values_list("pk", "transition_id"):
+        by_transition.setdefault(transition_id, []).append(pk)
+    report_ids = {t.pk for t in transitions if t.action == "report"}
+    return render(request, "cases/progress.html", {
+        "case": case, "state": progress.resident_state(case),
+        "steps": progress.step_list(case, transitions, viewer=request.user, photo_ids_by_transition=by_transition),
+        "result_photo_ids": progress.result_photo_ids(transitions, by_transition),
+        "report_photo_ids": [pk for t in report_ids for pk in by_transition.get(t, [])],
+        "may_evaluate": any(a.name == "evaluate" for a in actions.available_actions(request.user, case)),
+        "evaluations": Evaluation.choices,
     })
 
 

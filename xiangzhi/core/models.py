@@ -1,9 +1,12 @@
-"""Abstract models the apps build on: rows that are only ever added."""
+"""Abstract models the apps build on: rows that are only ever added, photos kept with a record."""
 
 from collections.abc import Iterable
 from typing import Any, NoReturn, TypeVar
 
+from django.core.files.base import ContentFile
 from django.db import models
+
+from xiangzhi.lib.photos import ProcessedPhoto
 
 
 class AppendOnlyError(ValueError):
@@ -49,3 +52,28 @@ class AppendOnly(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.append_only_noun}只能追加，不能删除")
+
+
+class StoredPhoto(models.Model):
+    """A photo kept with a record (a case's, a visit's): re-encoded without EXIF or GPS
+    (``lib.photos.process``), with a thumbnail. Each kind declares its ``image`` and ``thumbnail``
+    file fields with its own folder."""
+
+    image: models.FileField
+    thumbnail: models.FileField
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.image.name or ""
+
+    def attach(self, photo: ProcessedPhoto, name: str) -> None:
+        """Take ``photo``'s size and files (saved under ``name``); the caller saves the row."""
+        self.width, self.height, self.size_bytes = photo.width, photo.height, len(photo.image)
+        self.image.save(name, ContentFile(photo.image), save=False)
+        self.thumbnail.save(name, ContentFile(photo.thumbnail), save=False)

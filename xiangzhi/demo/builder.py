@@ -59,6 +59,7 @@ from xiangzhi.demo.plan import (
 )
 from xiangzhi.demo.points import write_points
 from xiangzhi.demo.shop import write_first_redemption, write_shops
+from xiangzhi.demo.signups import write_signups
 from xiangzhi.lib import idnumber
 from xiangzhi.people.models import (
     Household,
@@ -79,6 +80,7 @@ BATCH = 2000
 SEEDING_MIGRATIONS = [
     "xiangzhi.people.migrations.0002_default_key_categories",
     "xiangzhi.cases.migrations.0002_default_catalog",
+    "xiangzhi.cases.migrations.0004_other_category",
     "xiangzhi.points.migrations.0003_default_rulebook",
 ]
 REVEAL_GROUP = "证件查看"
@@ -292,6 +294,16 @@ class _Builder:
         first = write_first_redemption()
         self.say(f"  积分超市：{shops.villages} 个村上架 {shops.items} 种商品和服务"
                  + (f"；{first.username} 兑换洗衣粉一袋（单号 {first.order_number}）" if first.order_number else ""))
+        # Villagers who signed themselves up by phone, waiting for their village cadre (listed with
+        # the other logins: their phone number and the residents' demo password).
+        applicants = write_signups(self.passwords[Role.RESIDENT])
+        self.report.counts[User._meta.label] += len(applicants)
+        self.report.accounts += [
+            {"role": Role.RESIDENT.value, "role_name": "村民（待村里确认）", "username": u.username,
+             "password": self.passwords[Role.RESIDENT], "scope_code": "", "full_name": u.full_name}
+            for u in applicants
+        ]
+        self.say(f"  村民自助注册：{len(applicants)} 份申请等待村里确认")
 
     # regions, grids, departments ----------------------------------------------------------------
 

@@ -2,7 +2,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from xiangzhi.accounts.models import Role
-from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register
+from xiangzhi.accounts.rules import can_decide_signups, can_edit_register, can_manage_grids, can_read_register
 from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
@@ -14,7 +14,7 @@ from xiangzhi.shop.rules import can_run_shop
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
-    "基础信息": ("区域与网格", "网格地图", "户籍", "重点人群", "一格一人预警", "导入导出"),
+    "基础信息": ("区域与网格", "网格地图", "户籍", "重点人群", "一格一人预警", "导入导出", "注册审核"),
     "积分": ("记积分", "积分审核", "积分公示", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
@@ -35,6 +35,49 @@ def menu(items: list[tuple[str, str]]) -> list[tuple[str, str | None, list]]:
             out.append((group, None, groups[group]))
         groups[group].append((label, url))
     return [(c[0][0], c[0][1], []) if url is None and len(c) == 1 else (label, url, c) for label, url, c in out]
+
+
+# The phone's bottom tab bar: each role's 3–5 main tasks (the menu above keeps the rest).
+FIELD_ROLES = (Role.GRID_WORKER, Role.GRID_CHIEF)
+
+
+def tabs(user) -> list[tuple[str, str, str]]:
+    """(label, url, icon) of the role's bottom tabs, the first being its day."""
+    me = ("我的", reverse("accounts:me"), "me")
+    if user.role == Role.RESIDENT:
+        out = [("首页", reverse("front:home"), "home"), ("随手拍", reverse("cases:new"), "camera"),
+               ("我的上报", reverse("cases:list"), "list")]
+        if user.household_id:
+            out.append(("积分", reverse("points:book"), "points"))
+        return [*out, me]
+    if user.role in FIELD_ROLES and can_patrol(user):
+        out = [("今日", reverse("gridwork:day"), "home"), ("上报", reverse("cases:new"), "camera")]
+        if can_visit(user):
+            out.append(("走访", reverse("gridwork:visits"), "visit"))
+        return [*out, ("待办", reverse("cases:inbox"), "list"), me]
+    out = [("首页", reverse("front:home"), "home")]
+    if user.role == Role.POINTS_RECORDER:
+        out += [("记积分", reverse("points:record"), "points"), ("公示", reverse("points:notices"), "list")]
+    elif user.role == Role.POINTS_SUPERVISOR:
+        out += [("审核", reverse("points:review"), "points"), ("公示", reverse("points:notices"), "list")]
+    else:
+        out.append(("待办", reverse("cases:inbox"), "list"))
+        if can_review_points(user) and user.role == Role.VILLAGE_CADRE:
+            out.append(("积分审核", reverse("points:review"), "points"))
+        elif figures_allowed(user):
+            out.append(("统计", reverse("front:figures"), "chart"))
+        if can_read_register(user):
+            out.append(("户籍", reverse("people:household_list"), "people"))
+    return [*out, me]
+
+
+def tab_active(path: str, tab_urls: list[str]) -> str | None:
+    """The tab whose address is the longest prefix of the page's (the home tab only on itself)."""
+    best = None
+    for url in tab_urls:
+        if (path == url or (url != "/" and path.startswith(url))) and (best is None or len(url) > len(best)):
+            best = url
+    return best
 
 
 def navigation(request) -> dict:
@@ -82,6 +125,8 @@ def navigation(request) -> dict:
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_edit_register(user):
         items.append(("导入导出", reverse("people:import")))
+    if can_decide_signups(user):
+        items.append(("注册审核", reverse("accounts:signups")))
     if user.role == Role.RESIDENT and user.household_id:
         items.append(("我的家庭", reverse("people:household_detail", args=[user.household_id])))
     if user.household_id:
@@ -89,7 +134,10 @@ def navigation(request) -> dict:
         items.append(("积分超市", reverse("shop:index")))
     if user.is_staff:
         items.append(("管理后台", reverse("admin:index")))
+    nav_tabs = tabs(user)
     return {
+        "nav_tabs": nav_tabs,
+        "nav_tab_active": tab_active(request.path, [url for _, url, _ in nav_tabs]),
         "nav_items": items,
         "nav_menu": menu(items),
         "nav_inbox_url": reverse("notifications:inbox"),

@@ -12,10 +12,14 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
-PAGES = {
+PAGES: dict[int | str, tuple[str, str]] = {
     400: ("请求有误", "这个请求的内容不完整或格式不对，请返回后重试。"),
     403: ("无权访问", "您的账号没有进行此操作的权限。如需开通，请联系上级管理员。"),
     404: ("页面不存在", "您要找的内容不存在，或不在您的管辖范围内。"),
+    # Django's CSRF check failed: almost always a form left open past its session, or opened before
+    # logging in again. Said as such, with the way back to the form (which issues a fresh token).
+    "csrf": ("页面已过期", "这个页面打开的时间太久，或您已在别处重新登录，提交没有生效。"
+                      "请返回上一页，刷新后再提交一次；已填写的内容需要重新填写。"),
     500: ("服务器出错了",
           "系统处理这个请求时出错，已自动记录。请稍后再试；如果一直出现，请把下面的错误编号告诉管理员。"),
 }
@@ -39,8 +43,8 @@ def _back_url(request) -> str:
     return "/"
 
 
-def _respond(request, status: int, detail: str | None = None) -> HttpResponse:
-    title, text = PAGES[status]
+def _respond(request, status: int, detail: str | None = None, page: int | str | None = None) -> HttpResponse:
+    title, text = PAGES[status if page is None else page]
     text = detail or text
     ref = error_reference(request) if status == 500 else None
     if request.path.startswith(API_PREFIXES):
@@ -75,6 +79,11 @@ def bad_request(request, exception=None):
 
 def permission_denied(request, exception=None):
     return _respond(request, 403)
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: the refused form in the site's own words and layout, not Django's English page."""
+    return _respond(request, 403, page="csrf")
 
 
 def page_not_found(request, exception=None):

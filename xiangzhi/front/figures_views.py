@@ -1,5 +1,6 @@
-"""The figures page (C3 figures, C10 charts): headline numbers with their formulas, charts drawn by
-plotly.js served from our own static files, and a wall-screen variant for the command centre."""
+"""The figures page (C3 figures, C10 charts): headline numbers with their formulas and light SVG
+charts drawn on the server; the interactive view (「交互图表」, desktops) and the wall screen for the
+command centre draw them with plotly.js, served from our own static files and speaking Chinese."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -20,6 +21,21 @@ from xiangzhi.cases.selectors import (
     figures_region_get_for_user,
 )
 from xiangzhi.core.inputs import require
+from xiangzhi.front.charts import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    PURPLE,
+    RED,
+    TEAL,
+    YELLOW,
+    Chart,
+    Series,
+    bars,
+    columns,
+    month_ticks,
+)
 from xiangzhi.front.figures import figures_for_user, preset_period
 from xiangzhi.regions.models import Department, Grid, Region
 from xiangzhi.regions.selectors import department_list_for_user
@@ -97,6 +113,31 @@ def _charts(f: Figures) -> dict:
     }
 
 
+def _light_charts(f: Figures) -> list[Chart]:
+    """The same five charts as ``_charts``, drawn as SVG on the server."""
+    labels, ticks = month_ticks([r.key for r in f.by_month])
+    levels = [(name, n) for _, name, n, _ in f.level_split if n]
+    children = [r for r in f.by_child if r.received or r.key]
+    return [
+        columns("months", "月度上报与办结", labels, ticks,
+                Series("上报", [r.received for r in f.by_month], GREEN),
+                Series("办结", [r.closed_in_month for r in f.by_month], ORANGE), label_head="月份"),
+        bars("levels", "办结层级（自办自结）", [name for name, _ in levels],
+             [Series("已办结", [n for _, n in levels], GREEN)], label_head="办结层级", share=True,
+             colors=[GREEN, TEAL, BLUE, ORANGE, PURPLE]),
+        bars("satisfaction", "群众评价", ["满意", "基本满意", "不满意"],
+             [Series("件数", [f.satisfied, f.basically_satisfied, f.dissatisfied], GREEN)], label_head="评价",
+             share=True, colors=[GREEN, YELLOW, RED]),
+        bars("groups", "按类别大类", [r.name for r in f.by_group],
+             [Series("上报", [r.received for r in f.by_group], GREEN),
+              Series("已办结", [r.closed for r in f.by_group], GREY)], label_head="大类"),
+        bars("overdue", "各下级在办与超时", [r.name for r in children],
+             [Series("超时未办结", [r.overdue_open for r in children], RED),
+              Series("在办未超时", [r.open - r.overdue_open for r in children], GREY)],
+             stacked=True, label_head=f.child_label),
+    ]
+
+
 def _region_choices(user) -> list[tuple[str, str]]:
     if user.role in GRID_ROLES:
         return []
@@ -141,6 +182,7 @@ def figures(request):
     f = figures_for_user(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
                          department=department, category=category)
     wall = request.GET.get("wall") == "1"
+    interactive = wall or request.GET.get("charts") == "interactive"
     period = {"period": preset} if preset else {"start": start.isoformat(), "end": last.isoformat()}
     keep = {k: v for k, v in {**period, "department": department.code if department else "",
                               "category": category.code if category else ""}.items() if v}
@@ -148,8 +190,13 @@ def figures(request):
     by_dept = []
     if not wall and departments.exists():
         by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region))
+    place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
     return render(request, "front/figures.html", {
-        "f": f, "cards": _headline(f), "charts": _charts(f), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
+        "f": f, "cards": _headline(f), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
+        "interactive": interactive, "charts": _charts(f) if interactive else None,
+        "light_charts": [] if interactive else _light_charts(f),
+        "interactive_query": urlencode({**keep, **place, "charts": "interactive"}),
+        "light_query": urlencode({**keep, **place}),
         "start": start, "last": last, "preset": preset, "presets": PRESETS,
         "children": _table(f.by_child), "groups": _table(f.by_group), "months": _table(f.by_month),
         "departments_table": by_dept,
@@ -158,7 +205,6 @@ def figures(request):
         "department_choices": list(departments.values_list("code", "name")),
         "category_choices": list(Category.objects.filter(is_active=True).values_list("code", "name", "group")),
         "child_param": child_param, "keep_query": urlencode(keep),
-        "wall_query": urlencode({**keep, **({"region": region.code} if region else {}),
-                                 **({"grid": grid.code} if grid else {}), "wall": "1"}),
+        "wall_query": urlencode({**keep, **place, "wall": "1"}),
         "title": f"事件统计 · {f.node_name}",
     })

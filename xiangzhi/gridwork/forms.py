@@ -5,7 +5,8 @@ from xiangzhi.gridwork.models import VisitOutcome
 
 
 class VisitForm(forms.Form):
-    outcome = forms.ChoiceField(label="走访结果", choices=VisitOutcome.choices, widget=forms.RadioSelect,
+    outcome = forms.ChoiceField(label="走访结果", choices=VisitOutcome.choices,
+                                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
                                 initial=VisitOutcome.NORMAL)
     visited_at = forms.DateTimeField(label="走访时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                                format="%Y-%m-%dT%H:%M"))

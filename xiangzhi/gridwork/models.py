@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from xiangzhi.core.models import StoredPhoto
+
 
 class Patrol(models.Model):
     """巡查: one stretch of a worker walking their grid, from start to stop. ``distance_m`` and
@@ -121,6 +123,8 @@ class Visit(models.Model):
     notes = models.TextField("走访情况", max_length=2000, blank=True)
     outcome = models.CharField("结果", max_length=16, choices=VisitOutcome.choices)
     due_on = models.DateField("应访日期")
+    # The form's submission id (Idempotency-Key): a phone resending the same visit gets the first one.
+    submission_key = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -128,6 +132,10 @@ class Visit(models.Model):
         verbose_name = "走访"
         verbose_name_plural = "走访"
         indexes = [models.Index(fields=["key_person", "visited_at"]), models.Index(fields=["visitor", "visited_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["visitor", "submission_key"], condition=~models.Q(submission_key=""),
+                                    name="visit_submission_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.visitor} 走访 {self.key_person} {self.visited_at:%Y-%m-%d}"
@@ -139,3 +147,17 @@ class Visit(models.Model):
     @property
     def on_time(self) -> bool:
         return self.counts and self.visited_on <= self.due_on
+
+
+class VisitPhoto(StoredPhoto):
+    """A photo taken on a visit: re-encoded without EXIF (``lib.photos``), with a thumbnail, the way
+    case photos are kept."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(upload_to="visits/%Y/%m/")
+    thumbnail = models.FileField(upload_to="visits/%Y/%m/thumbs/")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "走访照片"
+        verbose_name_plural = "走访照片"

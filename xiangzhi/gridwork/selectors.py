@@ -18,6 +18,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -31,8 +32,8 @@ from django.utils import timezone
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.cases.models import Case as CaseRecord
-from xiangzhi.cases.selectors import inbox_for_user
-from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, Visit
+from xiangzhi.cases.selectors import case_list_for_user, inbox_for_user
+from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, Visit, VisitPhoto
 from xiangzhi.gridwork.rules import can_patrol, can_supervise
 from xiangzhi.people.models import KeyCategory, KeyPerson
 from xiangzhi.regions.models import Grid, GridAssignment
@@ -238,6 +239,28 @@ def patrol_track(patrol: Patrol) -> list[tuple[float, float, float | None]]:
     return [(lat, lon, acc) for lon, lat, acc in fixes]
 
 
+@dataclass
+class PatrolActivity:
+    cases: list[CaseRecord]
+    visits: list[Visit]
+
+
+def patrol_activity_for_user(user: User, patrol: Patrol, *, now: dt.datetime | None = None) -> PatrolActivity:
+    """What the patrol's worker reported and visited while it ran, as far as ``user`` may see it.
+
+    Found by time, not by a link stored on each record: a case belongs to the cases app, which knows
+    no patrols, and a report or visit queued on the phone offline still carries its own time. The
+    window opens at the start of the patrol's minute because the visit form takes minutes only."""
+    since = patrol.started_at.replace(second=0, microsecond=0)
+    until = patrol.ended_at or (now or timezone.now())
+    cases = case_list_for_user(user).filter(reporter_id=patrol.worker_id, created_at__gte=since,
+                                            created_at__lte=until)
+    visits = visit_list_for_user(user).filter(visitor_id=patrol.worker_id, visited_at__gte=since,
+                                              visited_at__lte=until)
+    return PatrolActivity(list(cases.order_by("created_at", "id")[:100]),
+                          list(visits.order_by("visited_at", "id")[:100]))
+
+
 def grid_list_for_worker(user: User) -> QuerySet[Grid]:
     """The grids a worker staffs (not as guide), basic grids first."""
     return (
@@ -264,6 +287,32 @@ def visit_list_for_user(user: User) -> QuerySet[Visit]:
         )
         .select_related("key_person", "key_person__resident", "key_person__category", "visitor")
         .order_by("-visited_at", "-id")
+    )
+
+
+def visit_get_for_user(user: User, visit_id: int) -> Visit:
+    return get_in_scope_or_404(
+        visit_list_for_user(user),
+        Q(),
+        pk=visit_id,
+    )
+
+
+def visit_history(key_person: KeyPerson, *, limit: int = 5) -> list[Visit]:
+    """The key person's latest visits with their photos (the caller has fetched the person in scope)."""
+    return list(
+        key_person.visits.select_related("visitor")
+        .prefetch_related(Prefetch("photos", queryset=VisitPhoto.objects.order_by("id")))
+        .order_by("-visited_at", "-id")[:limit]
+    )
+
+
+def visit_photo_get_for_user(user: User, photo_id: int) -> VisitPhoto:
+    """A visit photo, only for those whose scope holds the visited person; otherwise 404."""
+    return get_in_scope_or_404(
+        VisitPhoto.objects.select_related("visit"),
+        scope_of(user).q(f"visit__key_person__{KEY_PERSON_GRID_PATH}", "visit__key_person__resident__household_id"),
+        pk=photo_id,
     )
 
 

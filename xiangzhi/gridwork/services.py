@@ -1,7 +1,7 @@
 """Every state change of grid work: patrols and their tracks, daily logs, visits."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -11,10 +11,12 @@ from django.utils import timezone
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.errors import Conflict, Invalid, NotFound
+from xiangzhi.core.idempotency import clean_key
 from xiangzhi.core.inputs import require
-from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
+from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, TrackPoint, Visit, VisitOutcome, VisitPhoto
 from xiangzhi.gridwork.rules import can_patrol, can_visit
 from xiangzhi.lib.geo_distance import path_length_m
+from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import KeyPerson
 from xiangzhi.regions.models import Grid, GridAssignment
 from xiangzhi.regions.selectors import WORKER_DUTIES
@@ -29,6 +31,8 @@ PATROL_MAX_DURATION = dt.timedelta(hours=12)
 # A visit may be entered afterwards (补录), but not long afterwards: timeliness is judged on it.
 VISIT_BACKFILL = dt.timedelta(days=7)
 TEXT_MAX = 2000
+# A visit is a record, not an album: a few photos (the person's home, a hazard found, a signed form).
+VISIT_PHOTO_MAX_COUNT = 3
 
 
 class GridworkError(Invalid):
@@ -224,14 +228,23 @@ def visit_due_on(*, key_person: KeyPerson, before: dt.datetime) -> dt.date:
 def visit_record(
     *, key_person: KeyPerson, visitor: User, visited_at: dt.datetime, notes: str, outcome: str,
     lon: float | None = None, lat: float | None = None, place: str = "",
+    photos: Sequence[ProcessedPhoto] = (), submission_key: str | None = None,
 ) -> Visit:
     """Record a visit to a key person in the visitor's scope. The visit may not lie in the future,
-    before the person's registration, or more than ``VISIT_BACKFILL`` back."""
+    before the person's registration, or more than ``VISIT_BACKFILL`` back. With ``submission_key``
+    (the form's submission id) a resent visit returns the one already recorded, photos and all."""
     require(can_visit(visitor), "只有网格长、网格员、村两委可以登记走访")
     grid_path = key_person.resident.household.grid.path
     if not scope_of(visitor).covers_path(grid_path):
         raise NotFound
+    key = clean_key(submission_key)
+    if key and (done := Visit.objects.filter(visitor=visitor, submission_key=key).first()) is not None:
+        if done.key_person_id != key_person.pk:
+            raise GridworkConflict("该提交编号已用于另一次走访", code="submission_reused")
+        return done
     errors = []
+    if len(photos) > VISIT_PHOTO_MAX_COUNT:
+        errors.append({"field": "photos", "message": f"最多上传 {VISIT_PHOTO_MAX_COUNT} 张照片"})
     now = timezone.now()
     if visited_at is None or timezone.is_naive(visited_at):
         errors.append({"field": "visited_at", "message": "走访时间须带时区"})
@@ -256,8 +269,21 @@ def visit_record(
         errors.append({"field": "key_person_id", "message": "该人员已不在册"})
     if errors:
         raise GridworkError(errors[0]["message"], fields=errors)
-    return Visit.objects.create(
-        key_person=key_person, visitor=visitor, visited_at=visited_at,
-        visited_on=timezone.localtime(visited_at).date(), lon=lon, lat=lat, place=place,
-        notes=notes, outcome=outcome, due_on=visit_due_on(key_person=key_person, before=visited_at),
-    )
+    try:
+        with transaction.atomic():
+            visit = Visit.objects.create(
+                key_person=key_person, visitor=visitor, visited_at=visited_at,
+                visited_on=timezone.localtime(visited_at).date(), lon=lon, lat=lat, place=place,
+                notes=notes, outcome=outcome, due_on=visit_due_on(key_person=key_person, before=visited_at),
+                submission_key=key,
+            )
+            for i, photo in enumerate(photos, start=1):
+                row = VisitPhoto(visit=visit)
+                row.attach(photo, f"visit-{visit.pk}-{i}.jpg")
+                row.save()
+    except IntegrityError:  # the same submission sent twice at once: the first one stands
+        done = Visit.objects.filter(visitor=visitor, submission_key=key).first() if key else None
+        if done is None:
+            raise
+        return done
+    return visit

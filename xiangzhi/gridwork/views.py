@@ -1,17 +1,22 @@
 import datetime as dt
+import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from xiangzhi.core.display import figure_text, km_text
 from xiangzhi.core.inputs import require
 from xiangzhi.gridwork import selectors, services
 from xiangzhi.gridwork.forms import VisitForm
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
+from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.regions.selectors import grid_get_for_user
 
 UPCOMING_DAYS = 7  # the worker's lists also show who falls due within the coming week
@@ -76,8 +81,11 @@ def patrol_start(request):
 
 @login_required
 def patrol_detail(request, patrol_id: int):
+    """The patrol's track; on the worker's own open patrol, the recorder and the sheets that report,
+    visit and write the log without leaving the page (the recorder goes on underneath)."""
     patrol = selectors.patrol_get_for_user(request.user, patrol_id)
     recording = patrol.is_open and patrol.worker_id == request.user.pk
+    log = selectors.daily_log_get_for_user(request.user, timezone.localdate()) if recording else None
     return render(request, "gridwork/patrol.html", {
         "patrol": patrol,
         "recording": recording,
@@ -85,7 +93,29 @@ def patrol_detail(request, patrol_id: int):
         "boundary": patrol.grid.boundary,
         "points_url": f"/api/v1/work/patrols/{patrol.pk}/points",
         "max_accuracy_m": services.MAX_ACCURACY_FOR_DISTANCE_M,
+        "activity": selectors.patrol_activity_for_user(request.user, patrol),
+        "log": log,
+        "log_text": log.text if log else "",
     })
+
+
+@login_required
+def patrol_activity(request, patrol_id: int):
+    """The reports and visits made during the patrol: the list the patrol page refreshes after a sheet."""
+    patrol = selectors.patrol_get_for_user(request.user, patrol_id)
+    return render(request, "gridwork/_patrol_activity.html", {
+        "patrol": patrol, "activity": selectors.patrol_activity_for_user(request.user, patrol),
+    })
+
+
+@login_required
+def patrol_due(request, patrol_id: int):
+    """Whom to visit, picked in the patrol's sheet: key people due (or due within the week) in the
+    patrol's grid."""
+    require(can_visit(request.user))
+    patrol = selectors.patrol_get_own(request.user, patrol_id)
+    due = selectors.visits_due_for_user(request.user, within_days=UPCOMING_DAYS, grid=patrol.grid)
+    return render(request, "gridwork/_patrol_due.html", {"patrol": patrol, "due": due})
 
 
 @login_required
@@ -98,7 +128,8 @@ def patrol_stop(request, patrol_id: int):
     except services.GridworkError as exc:
         messages.info(request, str(exc))
     else:
-        messages.success(request, f"巡查已结束：{patrol.distance_m / 1000:.2f} 公里，{patrol.point_count} 个定位点。")
+        messages.success(request, f"巡查已结束：{km_text(patrol.distance_m / 1000)} 公里，"
+                                  f"{figure_text(patrol.point_count)} 个定位点。")
     return redirect("gridwork:patrol", patrol_id=patrol.pk)
 
 
@@ -147,27 +178,74 @@ def visit_due_list(request):
     })
 
 
+def _visit_photos(files) -> list:
+    """The visit's photos: count and every size checked before any picture is decoded."""
+    uploads = files.getlist("photos")
+    limit = settings.CASE_PHOTO_MAX_BYTES
+    if len(uploads) > services.VISIT_PHOTO_MAX_COUNT:
+        raise services.GridworkError(f"最多上传 {services.VISIT_PHOTO_MAX_COUNT} 张照片",
+                                     fields=[{"field": "photos", "message": "照片太多"}])
+    for i, upload in enumerate(uploads, start=1):
+        if upload.size > limit:
+            raise services.GridworkError(f"第 {i} 张照片过大（上限 {limit // 1024 // 1024} MB）",
+                                         fields=[{"field": "photos", "message": "照片过大"}])
+    out = []
+    for i, upload in enumerate(uploads, start=1):
+        try:
+            out.append(process(upload.read(), max_bytes=limit))
+        except PhotoError as exc:
+            raise services.GridworkError(f"第 {i} 张照片：{exc}",
+                                         fields=[{"field": "photos", "message": str(exc)}]) from None
+    return out
+
+
 @login_required
 def visit_new(request, key_person_id: int):
     user = request.user
     require(can_visit(user))
     key_person = selectors.key_person_get_for_user(user, key_person_id)
     form = VisitForm(request.POST or None)
+    photo_error = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.visit_record(
+            visit = services.visit_record(
                 key_person=key_person, visitor=user, visited_at=data["visited_at"], notes=data["notes"],
                 outcome=data["outcome"], lon=data["lon"], lat=data["lat"], place=data["place"],
+                photos=_visit_photos(request.FILES), submission_key=request.POST.get("submission_id") or None,
             )
         except services.GridworkError as exc:
-            for f in exc.fields:
-                form.add_error(f["field"] if f["field"] in form.fields else None, f["message"])
+            for f in exc.fields or [{"field": None, "message": exc.message}]:
+                if f["field"] == "photos":
+                    photo_error = exc.message
+                else:
+                    form.add_error(f["field"] if f["field"] in form.fields else None, f["message"])
         else:
             messages.success(request, f"已登记对{key_person.resident.name}的走访。")
+            if getattr(request, "embedded", False):
+                return redirect("gridwork:visit_done", visit_id=visit.pk)
             return redirect("gridwork:visits")
-    history = key_person.visits.select_related("visitor").order_by("-visited_at")[:5]
-    return render(request, "gridwork/visit_new.html", {"key_person": key_person, "form": form, "history": history})
+    return render(request, "gridwork/visit_new.html", {
+        "key_person": key_person, "form": form, "history": selectors.visit_history(key_person),
+        "photo_error": photo_error, "max_photos": services.VISIT_PHOTO_MAX_COUNT,
+        "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex,
+    })
+
+
+@login_required
+def visit_done(request, visit_id: int):
+    """The page a visit form in the patrol's sheet lands on: the patrol page reads who was visited."""
+    require(can_visit(request.user))
+    visit = selectors.visit_get_for_user(request.user, visit_id)
+    return render(request, "gridwork/visit_done.html", {"visit": visit})
+
+
+@login_required
+def visit_photo(request, photo_id: int, thumb: bool = False):
+    """Visit photos show key people at home: served only to those whose scope holds the person."""
+    require(can_visit(request.user))
+    row = selectors.visit_photo_get_for_user(request.user, photo_id)
+    return FileResponse((row.thumbnail if thumb else row.image).open("rb"), content_type="image/jpeg")
 
 
 def _date_param(value: str | None, default: dt.date) -> dt.date:

@@ -6,28 +6,25 @@ recipient cannot be reached on it (no phone, no email, no WeChat binding) and ``
 the hand-over failed. The outcome of every channel is recorded on the notification; one failing
 channel never stops the others.
 
-The SMS and WeChat channels do not talk to a carrier or to WeChat: the platform runs on a county
-intranet, so they POST JSON to a gateway the county operates, signed with HMAC-SHA256 over the exact
-body (header ``X-Xiangzhi-Signature: sha256=<hex>``). They connect directly, ignoring ``*_proxy``
-environment variables, since the gateway sits on the same intranet.
+The SMS channel sends through the site's SMS backend (``settings.SMS_BACKEND``, ``xiangzhi.core.sms``:
+the console in the demo, the county's signed SMS gateway in production), the same one that sends
+sign-up and login codes. The WeChat channel posts signed JSON to the county's WeChat gateway
+(``xiangzhi.core.gateway``): the platform runs on a county intranet and talks to neither a carrier nor
+WeChat itself.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 import smtplib
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from xiangzhi.core.gateway import SIGNATURE_HEADER, GatewayError, post_signed_json, sign
+from xiangzhi.core.sms import sms_backend, sms_backend_class
 from xiangzhi.lib import crypto
 
 if TYPE_CHECKING:
@@ -35,13 +32,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("xiangzhi.notifications")
 
-SIGNATURE_HEADER = "X-Xiangzhi-Signature"
-GATEWAY_TIMEOUT_SECONDS = 5
 SMS_MAX_CHARS = 300
+__all__ = ["SIGNATURE_HEADER", "Channel", "DeliveryError", "DeliverySkipped", "post_signed_json", "sign"]
 
-
-class DeliveryError(Exception):
-    """The channel could not hand the message over; the text is kept in the delivery record."""
+# The channel could not hand the message over; the text is kept in the delivery record. The gateway's
+# own failure is this same exception, so a gateway error is recorded like any other.
+DeliveryError = GatewayError
 
 
 class DeliverySkipped(Exception):
@@ -90,22 +86,30 @@ class EmailChannel(Channel):
             raise DeliveryError(f"邮件发送失败：{exc.__class__.__name__}") from exc
 
 
+class _SmsBackendSettings:
+    """The settings the configured SMS backend needs, read when the start-up check asks."""
+
+    def __get__(self, obj: object, owner: type) -> tuple[str, ...]:
+        try:
+            return sms_backend_class().required_settings
+        except (ImportError, TypeError):
+            return ()  # a wrong SMS_BACKEND is named by the accounts app's own check
+
+
 class SmsGatewayChannel(Channel):
-    """POSTs ``{"phone": …, "text": …}`` to SMS_GATEWAY_URL, signed with SMS_GATEWAY_SECRET."""
+    """A text message to the account's phone through the SMS backend (SMS_BACKEND; with
+    ``GatewaySmsBackend`` it POSTs ``{"phone": …, "text": …}`` to SMS_GATEWAY_URL, signed with
+    SMS_GATEWAY_SECRET)."""
 
     name = "sms"
-    required_settings = ("SMS_GATEWAY_URL", "SMS_GATEWAY_SECRET")
+    required_settings = _SmsBackendSettings()  # type: ignore[assignment]
 
     def send(self, notification: Notification) -> None:
         encrypted = notification.recipient.phone_encrypted
         phone = crypto.decrypt(encrypted) if encrypted else ""
         if not phone:
             raise DeliverySkipped("无手机号")
-        post_signed_json(
-            settings.SMS_GATEWAY_URL,
-            {"phone": phone, "text": sms_text(notification)},
-            secret=settings.SMS_GATEWAY_SECRET,
-        )
+        sms_backend().send(phone, sms_text(notification))
 
 
 class WeChatTemplateChannel(Channel):
@@ -115,8 +119,8 @@ class WeChatTemplateChannel(Channel):
     the Internet; the gateway at WECHAT_GATEWAY_URL holds those. This channel posts the template
     message without ``template_id``: the gateway picks the template by ``kind``, maps ``data`` onto
     the template's fields, makes ``url`` absolute and calls WeChat. The recipient's openid is read from
-    the user attribute named in WECHAT_OPENID_ATTR (default ``wechat_openid``); an account without one
-    is skipped. No such field exists on ``User`` yet: binding accounts to WeChat comes with the gateway.
+    the user field named in WECHAT_OPENID_ATTR (default ``wechat_openid``, bound by
+    ``accounts.services.user_wechat_bind``); an account without one is skipped.
     """
 
     name = "wechat"
@@ -146,42 +150,3 @@ class WeChatTemplateChannel(Channel):
 def sms_text(notification: Notification) -> str:
     text = f"{notification.title}：{notification.body}" if notification.body else notification.title
     return text if len(text) <= SMS_MAX_CHARS else text[: SMS_MAX_CHARS - 1] + "…"
-
-
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-# Direct connections only: an empty ProxyHandler keeps http_proxy/https_proxy out of the way.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def post_signed_json(url: str, payload: dict, *, secret: str, timeout: float = GATEWAY_TIMEOUT_SECONDS) -> None:
-    """POST ``payload`` as UTF-8 JSON with its HMAC-SHA256 signature; any 2xx answer counts as accepted."""
-    if not url:
-        raise DeliveryError("未配置网关地址")
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise DeliveryError("网关地址应以 http:// 或 https:// 开头")
-    if not secret:
-        # An unsigned gateway would relay messages for anyone on the network.
-        raise DeliveryError("未配置网关密钥")
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign(body, secret),
-            "User-Agent": "xiangzhi-notify/1",
-        },
-    )
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            response.read(4096)
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"网关返回 HTTP {exc.code}") from exc
-    except urllib.error.URLError as exc:
-        raise DeliveryError(f"无法连接网关：{exc.reason}") from exc
-    except (TimeoutError, OSError) as exc:
-        raise DeliveryError(f"网关无应答：{exc.__class__.__name__}") from exc

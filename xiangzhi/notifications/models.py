@@ -45,6 +45,7 @@ KIND_LABELS = {
     "case_rejected": "不予受理",
     "case_assigned": "事件派遣",
     "case_rework": "返工",
+    "case_handled": "事件处理",
     "case_closed": "事件办结",
     "case_reopened": "重新核查",
     "case_escalated": "事件上报",

@@ -137,6 +137,18 @@ def public_notice(request, village_code: str):
     return render(request, "points/public_notice.html", context)
 
 
+def public_notice_verify(request, village_code: str):
+    """核验详情: the full hashes behind a notice's 核验码, for whoever checks them by hand; the other
+    pages show only the 核验码 and whether it holds."""
+    village = _public_village(village_code)
+    notice = selectors.notice_get_public(optional_int(request.GET.get("notice")) or 0)
+    if notice.village_id != village.pk:
+        raise NotFound()
+    return render(request, "points/notice_verify.html", {
+        "village": village, "notice": notice, "check": selectors.notice_verify(notice),
+    })
+
+
 def public_notice_qr(request, village_code: str):
     """一村一码: the QR code that opens the village's public notice, as SVG to print and post."""
     village = _public_village(village_code)

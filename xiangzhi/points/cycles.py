@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require
 from xiangzhi.notifications.services import notify
@@ -133,11 +134,11 @@ def _on_open(cycle: PointsCycle, now: dt.datetime) -> None:
     elif cycle.kind == CycleKind.REDEMPTION:
         _tell(Q(role=Role.RESIDENT, household__grid__path__startswith=cycle.township.path),
               "积分超市开放兑换",
-              f"{cycle.opens_on.month}月{cycle.opens_on.day}日至{cycle.closes_on.month}月{cycle.closes_on.day}日"
+              f"{day_text(cycle.opens_on)}至{day_text(cycle.closes_on)}"
               "可到本村积分超市兑换", link="/shop/")
     elif cycle.kind == CycleKind.REVIEW:
         _tell(_supervisors(cycle), f"请审核{cycle.period_start.month}月的积分记录",
-              f"请于{cycle.closes_on.month}月{cycle.closes_on.day}日前完成审核", link="/points/review/")
+              f"请于{day_text(cycle.closes_on)}前完成审核", link="/points/review/")
 
 
 def _on_close(cycle: PointsCycle, now: dt.datetime) -> None:
@@ -148,7 +149,7 @@ def _on_close(cycle: PointsCycle, now: dt.datetime) -> None:
             village__path__startswith=cycle.township.path, kind__in=REVIEWED_KINDS,
             occurred_on__lte=cycle.period_end, review__isnull=True).count()
         if left:
-            _tell(_supervisors(cycle), f"{cycle.period_start.month}月积分审核已到期，仍有 {left} 条待审核",
+            _tell(_supervisors(cycle), f"{cycle.period_start.month}月积分审核已到期，仍有 {left:,} 条待审核",
                   "逾期未审核的记录请尽快处理", link="/points/review/")
 
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden, NotFound, field_error
 from xiangzhi.notifications.services import notify
 from xiangzhi.people.models import Household
@@ -96,7 +97,7 @@ def objection_file(*, actor, notice: PointsNotice, household: Household, text: s
         raise Forbidden("只有本村村民和村干部可以对本村公示提出异议")
     now = now or timezone.now()
     if notice.state != NoticeState.OPEN or timezone.localdate(now) > notice.objection_until:
-        raise PointsConflict(f"异议期已于{notice.objection_until.month}月{notice.objection_until.day}日结束",
+        raise PointsConflict(f"异议期已于{day_text(notice.objection_until)}结束",
                              code="window_closed")
     if household.pk not in {r["household"] for r in notice.rows}:
         raise PointsError("该户不在本次公示名单中", fields=field_error("household", "不在名单中"))

@@ -535,6 +535,31 @@ def redemption_window_list(village: Region, on: dt.date | None = None, *, past: 
     return [*reversed(done), *qs.filter(closes_on__gte=on).order_by("opens_on")]
 
 
+def review_deadline_for_user(user: User, on: dt.date | None = None) -> PointsCycle | None:
+    """The monthly review the user's pending entries are due in: of the townships in the user's
+    scope, the review step that closes first on or after ``on`` (stored by the cycle worker, or as
+    the policy plans it when the worker has not stored it yet). None for who reviews nothing."""
+    if not can_review(user):
+        return None
+    on = on or timezone.localdate()
+    townships = township_list_for_user(user)
+    if not townships:
+        return None
+    stored = (PointsCycle.objects.filter(township__in=townships, kind=CycleKind.REVIEW, closes_on__gte=on)
+              .select_related("township").defer("township__boundary").order_by("closes_on", "township__code").first())
+    if stored is not None or len(townships) > 1:
+        return stored
+    township = townships[0]
+    if rulebook_adopted_on(township) is None:
+        return None
+    policy = policy_for(township)
+    planned = [c for year in (on.year, on.year + 1) for c in cycle_plan_for_year(township.pk, year, policy)
+               if c.kind == CycleKind.REVIEW and c.closes_on >= on]
+    for c in planned:
+        c.township = township
+    return min(planned, key=lambda c: c.closes_on, default=None)
+
+
 def township_list_for_user(user: User) -> list[Region]:
     """Townships whose points calendar the user may read: those in or above their scope nodes, or
     their own household's township."""

@@ -23,6 +23,7 @@ from django.utils import timezone
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.bulk import bulk_insert
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden, IdempotencyConflict, NotFound, field_error
 from xiangzhi.core.idempotency import KEY_MAX_LENGTH, check_replay, fingerprint
 from xiangzhi.core.inputs import require
@@ -110,7 +111,7 @@ class ReverseResult:
 
 
 def _date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    return day_text(day)
 
 
 # --- rulebooks ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("notices/<int:notice_id>/objections/", cycle_views.objection_file, name="objection_file"),
     path("objections/<int:objection_id>/resolve/", cycle_views.objection_resolve, name="objection_resolve"),
     path("public/<str:village_code>/", cycle_views.public_notice, name="public_notice"),
+    path("public/<str:village_code>/verify/", cycle_views.public_notice_verify, name="public_notice_verify"),
     path("public/<str:village_code>/qr.svg", cycle_views.public_notice_qr, name="public_notice_qr"),
     path("calendar/", cycle_views.calendar, name="calendar"),
     path("calendar/windows/", cycle_views.window_add, name="window_add"),

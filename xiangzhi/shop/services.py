@@ -22,6 +22,7 @@ from django.utils import timezone
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.bulk import bulk_insert
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden, NotFound, field_error
 from xiangzhi.core.idempotency import KEY_MAX_LENGTH, check_replay, fingerprint
 from xiangzhi.core.inputs import number, text
@@ -76,7 +77,7 @@ class OrderResult:
 
 
 def _date(day: dt.date) -> str:
-    return f"{day.month}月{day.day}日"
+    return day_text(day)
 
 
 def _staff_check(actor: User | None, village: Region, *, system_ok: bool = False) -> None:

@@ -107,7 +107,7 @@ def test_the_account_page_changes_the_password_keeps_the_session_and_ends_tokens
     done = client.post("/accounts/me/", {"old_password": PASSWORD, "new_password1": "Grid-new-pass-88",
                                          "new_password2": "Grid-new-pass-88"})
     assert done.status_code == 302
-    assert client.get("/").status_code == 200  # the web session goes on
+    assert client.get("/work/").status_code == 200  # the web session goes on
     assert me_status(token) == 401
     assert issue(client, "worker_a1", "Grid-new-pass-88").status_code == 200
 
@@ -144,7 +144,7 @@ def test_after_a_reset_only_the_password_page_opens_until_the_password_is_change
     assert page.status_code == 200 and "管理员已重置您的密码" in page.content.decode()
     client.post("/accounts/me/", {"old_password": temporary, "new_password1": "My-own-pass-2027",
                                   "new_password2": "My-own-pass-2027"})
-    assert client.get("/").status_code == 200
+    assert client.get("/work/").status_code == 200
     worker.refresh_from_db()
     assert worker.must_change_password is False
 

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from xiangzhi.activities.models import Activity, ActivitySignup, ActivityState
+from xiangzhi.activities.services import activity_signup
 from xiangzhi.activities.tests.conftest import make_activity
 from xiangzhi.points import selectors
 from xiangzhi.points.models import PointsEntry
@@ -55,7 +56,7 @@ def test_check_in_by_tapping_rows_then_award_in_one_go(client, county, rules):
     url = f"/activities/{a.pk}/signups/{made['a1'].pk}/check-in/"
     row = c.post(url, {"present": "1"}, headers={"HX-Request": "true"}).content.decode()
     assert "✓ 已到" in row and 'name="present" value="0"' in row and "<html" not in row
-    assert '<span id="checked-in-count" hx-swap-oob="true">1/2</span>' in row  # the count above the list
+    assert '<span id="checked-in-count" class="xz-num" hx-swap-oob="true">1/2</span>' in row  # the count above the list
     assert "1 户各得 2 分" in row and 'id="award-box"' in row  # and the award box below it
     c.post(url, {"present": "1"}, headers={"HX-Request": "true"})  # a double tap stays checked in
     c.post(f"/activities/{a.pk}/signups/{made['a1_micro'].pk}/check-in/", {"present": "1"},
@@ -71,7 +72,7 @@ def test_check_in_by_tapping_rows_then_award_in_one_go(client, county, rules):
     assert "本活动已记分，不能重复记分" in again
     assert PointsEntry.objects.count() == 2 and selectors.balance_mismatch_list() == []
     mine = login(client, county, "resident").get(f"/activities/{a.pk}/").content.decode()
-    assert 'data-testid="my-award">本户 +2 分（待审核）' in mine and "李秀英户" not in mine  # own row only
+    assert 'data-testid="my-award">您家 +2 分（待审核）' in mine and "李秀英户" not in mine  # own row only
     c = login(client, county, "points_recorder")
     late = c.post(url, {"present": "0"}, headers={"HX-Request": "true"}).content.decode()
     assert "活动已记分" in late and ActivitySignup.objects.filter(checked_in_at__isnull=False).count() == 2
@@ -122,3 +123,19 @@ def test_the_detail_page_does_not_query_per_row(client, county, rules, django_as
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = c.get(f"/activities/{b.pk}/").content.decode()
     assert page.count('data-testid="signup-row"') == 8
+
+
+def test_a_full_activity_reads_full_not_open_in_the_list(client, county, rules):
+    full, _ = make_activity(county, rules, title="清扫村道", capacity=3)
+    activity_signup(actor=county.users["village_cadre"], activity=full, household=county.households["a1_micro"],
+                    people=3)  # every place taken
+    make_activity(county, rules, title="植树", capacity=10)
+    c = login(client, county, "resident")
+    page = c.get("/activities/").content.decode()
+    rows = {title: row for row in page.split('data-testid="activity-row"')[1:]
+            for title in ("清扫村道", "植树") if f">{title}</a>" in row}
+    assert "已满" in rows["清扫村道"] and "报名中" not in rows["清扫村道"]
+    assert "报名中" in rows["植树"] and "已满" not in rows["植树"]
+    assert 'data-testid="signup-button"' not in rows["清扫村道"]
+    detail = c.get(f"/activities/{full.pk}/").content.decode()
+    assert 'data-testid="activity-full"' in detail

@@ -23,14 +23,18 @@ def report(user, category: str | Category = "road_light", **kw):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("code", ["road_light", "livelihood_power"])  # to the grid; to the township's department
-def test_a_report_writes_its_rows_and_reads_nothing(county, code, django_assert_num_queries):
-    worker, category = county.users["grid_worker"], Category.objects.get(code=code)
-    report(worker, category)  # loads the routing tables, the grid index and the working calendar
+@pytest.mark.parametrize(("code", "who", "queries"), [
+    ("road_light", "resident", 6),  # to the grid
+    ("livelihood_power", "grid_worker", 6),  # to the township's department
+    ("road_light", "grid_worker", 7),  # the worker's own grid: his to handle, three steps in one more INSERT
+])
+def test_a_report_writes_its_rows_and_reads_nothing(county, code, who, queries, django_assert_num_queries):
+    reporter, category = county.users[who], Category.objects.get(code=code)
+    report(reporter, category)  # loads the routing tables, the grid index, the working calendar, his grids
     # The case, its key, its number and the report transition; SAVEPOINT and RELEASE because the
     # test's transaction turns the report's own into a savepoint.
-    with django_assert_num_queries(6):
-        result = report(worker, category, idempotency_key="k-1", fingerprint="f")
+    with django_assert_num_queries(queries):
+        result = report(reporter, category, idempotency_key="k-1", fingerprint="f")
     expected = county.department if code == "livelihood_power" else None
     assert result.created and result.case.assignee_department == expected
 
@@ -41,13 +45,14 @@ def test_the_report_endpoint_runs_eight_queries(client, county, django_assert_nu
     body = {"category": "road_light", "title": "路灯不亮", "lon": IN_A1_MICRO[0], "lat": IN_A1_MICRO[1],
             "proactive": True}
     client.post("/api/v1/cases", body, content_type="application/json", headers=headers)  # warm, and the token's use
-    # The token; the report's four writes (between SAVEPOINT and RELEASE in a test); the history and
-    # the photos of the answer; the reporter's grids, for the actions the answer offers on a grid case.
-    with django_assert_num_queries(10):
+    # The token; the report's four writes (between SAVEPOINT and RELEASE in a test) and its three
+    # steps (his own grid: he takes it himself, one INSERT); the history and the photos of the answer;
+    # the reporter's grids, for the actions the answer offers on a grid case.
+    with django_assert_num_queries(11):
         response = client.post("/api/v1/cases", body, content_type="application/json",
                                headers={**headers, "Idempotency-Key": "abc"})
     assert response.status_code == 201
-    assert [h["action"] for h in response.json()["history"]] == ["report"]
+    assert [h["action"] for h in response.json()["history"]] == ["report", "accept", "dispatch", "start"]
 
 
 @pytest.mark.django_db
@@ -56,7 +61,7 @@ def test_a_retry_returns_the_first_case_and_leaves_no_rows(county):
     first = report(worker, idempotency_key="k-1", fingerprint="f")
     again = report(worker, idempotency_key="k-1", fingerprint="f")
     assert again.case == first.case and not again.created and again.duplicates == []
-    assert Case.objects.count() == 1 and first.case.transitions.count() == 1
+    assert Case.objects.count() == 1 and first.case.transitions.count() == 4  # report, and his own three steps
 
 
 @pytest.mark.django_db

@@ -97,3 +97,23 @@ def test_django_own_words_are_chinese_whatever_the_browser_asks_for(client, coun
     client.force_login(county.users["resident"])
     page = client.get("/accounts/me/", headers={"accept-language": "en-US,en;q=0.9"}).content.decode()
     assert "旧密码" in page and "Old password" not in page
+
+
+@override_settings(DEBUG=False)
+def test_a_refused_form_token_is_the_sites_chinese_page_with_the_way_back(county):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county.users["resident"])
+    response = client.post("/cases/new/", {"title": "路灯不亮"}, headers={"referer": "http://testserver/cases/new/"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "页面已过期" in page and "刷新后再提交" in page and "CSRF verification" not in page
+    assert 'href="http://testserver/cases/new/"' in page and 'data-testid="whoami"' in page
+
+
+def test_a_lockout_is_the_login_page_in_chinese(client, county, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": county.users["resident"].username, "password": "错"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "登录" in page and "Account locked" not in page and "分钟" in page

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.factories import UserFactory
+from xiangzhi.accounts.services import user_wechat_bind
+from xiangzhi.core import sms as sms_module
 from xiangzhi.notifications.channels import SIGNATURE_HEADER, DeliveryError, post_signed_json
 from xiangzhi.notifications.services import notification_deliver, notify
 
@@ -53,6 +55,7 @@ def gateway():
 @pytest.fixture
 def sms(settings, gateway):
     settings.NOTIFY_CHANNELS = [SMS]
+    settings.SMS_BACKEND = "xiangzhi.core.sms.GatewaySmsBackend"
     settings.SMS_GATEWAY_URL = f"{gateway.url}/sms/send"
     settings.SMS_GATEWAY_SECRET = SECRET
     return gateway
@@ -104,6 +107,7 @@ def test_a_gateway_that_is_down_is_recorded_and_the_inbox_row_stays(settings, co
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings.NOTIFY_CHANNELS = [SMS, "xiangzhi.notifications.channels.LogChannel"]
+    settings.SMS_BACKEND = "xiangzhi.core.sms.GatewaySmsBackend"
     settings.SMS_GATEWAY_URL = f"http://127.0.0.1:{port}/sms"
     settings.SMS_GATEWAY_SECRET = SECRET
     user = UserFactory(phone="13800138000")
@@ -127,22 +131,38 @@ def test_only_http_gateways_are_called():
 
 
 @pytest.mark.django_db
-def test_the_wechat_channel_posts_a_template_message_for_the_configured_openid_attribute(settings, gateway,
-                                                                                         county):
+def test_the_wechat_channel_posts_a_template_message_to_the_bound_openid(settings, gateway, county):
     settings.NOTIFY_CHANNELS = [WECHAT]
     settings.WECHAT_GATEWAY_URL = f"{gateway.url}/wechat/template"
     settings.WECHAT_GATEWAY_SECRET = SECRET
     user = county.users["grid_worker"]
-    assert _send(user) == {"wechat": "skipped: 未绑定微信"}  # no openid attribute on accounts yet
-    settings.WECHAT_OPENID_ATTR = "username"  # stands in for the openid field the gateway will bring
+    assert _send(user) == {"wechat": "skipped: 未绑定微信"}
+    user_wechat_bind(user, "oWx-openid-0001")
     assert _send(user, kind="case_supervised", title="督办：路灯损坏", body="请今日处理",
                  link="/cases/9/") == {"wechat": "sent"}
     (request,) = gateway.received
     message = json.loads(request["body"])
-    assert message["touser"] == user.username
+    assert message["touser"] == "oWx-openid-0001"
     assert (message["kind"], message["url"]) == ("case_supervised", "/cases/9/")
     assert message["data"]["title"] == {"value": "督办：路灯损坏"}
     assert message["data"]["body"] == {"value": "请今日处理"}
     assert len(message["data"]["time"]["value"]) == len("2026-01-05 10:00")
     expected = hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
     assert request["headers"][SIGNATURE_HEADER] == f"sha256={expected}"
+
+
+@pytest.mark.django_db
+def test_the_default_openid_attribute_is_a_field_of_the_account(settings):
+    from xiangzhi.accounts.models import User
+
+    assert settings.WECHAT_OPENID_ATTR == "wechat_openid"
+    assert User._meta.get_field(settings.WECHAT_OPENID_ATTR).blank
+
+
+@pytest.mark.django_db
+def test_the_sms_channel_uses_the_console_backend_when_it_is_configured(settings, county):
+    settings.NOTIFY_CHANNELS = [SMS]
+    settings.SMS_BACKEND = sms_module.CONSOLE
+    sms_module.outbox.clear()
+    assert _send(UserFactory(phone="13800138001"), body="请今日处理") == {"sms": "sent"}
+    assert [(m.phone, m.text) for m in sms_module.outbox] == [("13800138001", "新派遣事件：请今日处理")]

@@ -215,6 +215,7 @@ def test_the_start_up_check_names_unusable_channels(settings):
         "xiangzhi.notifications.services.notify",
         "xiangzhi.notifications.channels.SmsGatewayChannel",
     ]
+    settings.SMS_BACKEND = "xiangzhi.core.sms.GatewaySmsBackend"
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"
     settings.SMS_GATEWAY_SECRET = ""
     errors = notify_channels_check(None)

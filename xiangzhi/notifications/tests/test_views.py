@@ -102,19 +102,19 @@ def test_the_badge_shows_the_unread_count_with_one_count_query_per_page(client, 
     worker = county.users["grid_worker"]
     c = as_user(client, worker)
     with CaptureQueriesContext(connection) as queries:
-        page = c.get("/").content.decode()
+        page = c.get("/work/").content.decode()
     assert 'data-testid="inbox-link"' in page
     assert 'class="badge rounded-pill text-bg-danger d-none"' in page  # nothing unread: hidden
     assert len(_inbox_queries(queries)) == 1
     for _ in range(2):
         _one(worker)
     with CaptureQueriesContext(connection) as queries:
-        page = c.get("/").content.decode()
+        page = c.get("/work/").content.decode()
     assert len(_inbox_queries(queries)) == 1
     assert 'data-testid="unread-badge">2<' in page
     for _ in range(98):
         _one(worker)
-    assert 'data-testid="unread-badge">99+<' in c.get("/").content.decode()
+    assert 'data-testid="unread-badge">99+<' in c.get("/work/").content.decode()
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from xiangzhi.accounts.models import Role
+from xiangzhi.core.display import day_text
 from xiangzhi.points.models import PointsBalance
 from xiangzhi.points.services import redemption_window_add
 from xiangzhi.shop import services
@@ -81,7 +82,7 @@ def test_outside_a_window_the_page_says_when_the_next_one_opens(client, county, 
                           closes_on=opens + dt.timedelta(days=9))
     client.force_login(villager)
     page = text(client.get("/shop/"))
-    assert 'data-testid="window-closed"' in page and f"下一个兑换期：{opens.month}月{opens.day}日至" in page
+    assert 'data-testid="window-closed"' in page and f"下一个兑换期：{day_text(opens)}至" in page
     assert "食盐" in page and ">兑换</button>" not in page
     page = text(client.post("/shop/orders/", {"item": shop.salt.pk}, follow=True))
     assert "现在不在兑换期内" in page and not ShopOrder.objects.exists()

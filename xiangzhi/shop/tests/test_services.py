@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden, IdempotencyConflict, NotFound, status_of
 from xiangzhi.core.models import AppendOnlyError
 from xiangzhi.points.errors import InsufficientPoints
@@ -123,7 +124,7 @@ def test_outside_a_window_nothing_is_taken_and_the_next_window_is_named(county, 
     opens = timezone.localdate() + dt.timedelta(days=30)
     redemption_window_add(actor=county.users["county_admin"], township=county.town_a, opens_on=opens,
                           closes_on=opens + dt.timedelta(days=5))
-    with pytest.raises(WindowClosed, match=f"下一个兑换期：{opens.month}月{opens.day}日至"):
+    with pytest.raises(WindowClosed, match=f"下一个兑换期：{day_text(opens)}至"):
         reserve(county, shop.powder, now=later)
     fund(county, "b1", 20)
     with pytest.raises(WindowClosed):  # 古城镇 has no window at all

@@ -3,7 +3,25 @@
 // swaps in later.
 //   <select data-autosubmit>      sends its form when the choice changes
 //   <form data-confirm="问题？">    asks first; "取消" sends nothing
+//   <button data-large-toggle>    large type (大字模式) on or off, remembered on this phone for a year
 (function () {
+  // A table wider than the phone scrolls inside its box: reachable by keyboard too (WCAG 2.1.1).
+  function scrollablesFocusable(root) {
+    (root || document).querySelectorAll(".table-responsive:not([tabindex])").forEach(function (el) {
+      el.tabIndex = 0;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { scrollablesFocusable(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { scrollablesFocusable(ev.target.parentNode || document); });
+  document.addEventListener("click", function (ev) {
+    var button = ev.target instanceof Element ? ev.target.closest("[data-large-toggle]") : null;
+    if (!button) return;
+    var on = !document.documentElement.classList.contains("xz-large");
+    document.documentElement.classList.toggle("xz-large", on);
+    // A cookie, so the server draws the next page large at once (no flash of small type).
+    document.cookie = "xz_large=" + (on ? "1" : "0") + "; max-age=31536000; path=/; SameSite=Lax";
+    document.querySelectorAll("[data-large-toggle]").forEach(function (b) { b.setAttribute("aria-pressed", String(on)); });
+  });
   document.addEventListener("change", function (ev) {
     var el = ev.target;
     if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {

@@ -71,6 +71,14 @@
   track.forEach(function (p) { addToDistance(p[0], p[1], p[2]); });
   pending.forEach(function (p) { addToDistance(p.lat, p.lon, p.accuracy_m); line.addLatLng([p.lat, p.lon]); });
 
+  // The last fix, for the sheets: a report made during the patrol starts from it.
+  function remember(lat, lon) {
+    el.dataset.lastLat = lat.toFixed(6);
+    el.dataset.lastLon = lon.toFixed(6);
+  }
+  if (pending.length) remember(pending[pending.length - 1].lat, pending[pending.length - 1].lon);
+  else if (track.length) remember(track[track.length - 1][0], track[track.length - 1][1]);
+
   function show() {
     distanceEl.textContent = (total / 1000).toFixed(2);
     countEl.textContent = String(count);
@@ -90,6 +98,7 @@
     pending.push({ recorded_at: new Date(stamp).toISOString(), lon: c.longitude, lat: c.latitude, accuracy_m: acc });
     save();
     addToDistance(c.latitude, c.longitude, acc);
+    remember(c.latitude, c.longitude);
     line.addLatLng([c.latitude, c.longitude]);
     if (here) here.setLatLng([c.latitude, c.longitude]);
     else here = L.circleMarker([c.latitude, c.longitude], { radius: 8, color: "#1565c0", fillColor: "#42a5f5", fillOpacity: 0.9 }).addTo(map).bindTooltip("当前位置");

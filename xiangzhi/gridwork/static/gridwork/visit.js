@@ -3,6 +3,23 @@
   "use strict";
   var button = document.getElementById("visit-locate");
   var status = document.getElementById("visit-locate-status");
+  // A form opened from the phone's cache (offline) carries the time it was cached: start it at now.
+  var form = document.querySelector("[data-testid=visit-form][data-fresh]");
+  var when = document.getElementById("id_visited_at");
+  if (form && when) {
+    var now = new Date();
+    now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+    when.value = now.toISOString().slice(0, 16);
+  }
+  var photos = document.getElementById("visit-photos");
+  var picked = document.getElementById("visit-photos-picked");
+  if (photos && picked) {
+    photos.addEventListener("change", function () {
+      var max = parseInt(photos.dataset.max || "3", 10), n = photos.files.length;
+      picked.textContent = n > max ? "最多 " + max + " 张，请重新选择" : (n ? "已选 " + n + " 张照片" : "");
+      picked.className = "small mt-1 " + (n > max ? "text-danger" : "text-muted");
+    });
+  }
   if (!button) return;
   button.addEventListener("click", function () {
     if (!window.isSecureContext || !("geolocation" in navigator)) {

@@ -1,0 +1,80 @@
+"""Every page a villager and a grid worker reach from their menu and tab bar, on a phone: it opens,
+nothing on it scrolls sideways (in large type too), and it passes axe-core's WCAG 2 A/AA checks
+(axe-core comes inside the axe-playwright-python wheel; nothing is fetched)."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.helpers import log_in
+from tests.factories import build_small_county, install_points_rulebooks
+
+pytestmark = pytest.mark.browser
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+# Leaflet's map panes are drawn as positioned tiles and vector paths; axe cannot read contrast on
+# them and the grid shapes carry their names in the page's text instead.
+AXE_EXCLUDE = [".leaflet-container"]
+
+
+@pytest.fixture
+def small_county(transactional_db):
+    county = build_small_county()
+    install_points_rulebooks(county.town_a, county.town_b)
+    return county
+
+
+def menu_links(page) -> list[str]:
+    hrefs = page.eval_on_selector_all(
+        "#nav a.nav-link, #nav a.dropdown-item, [data-testid=tabbar] a, [data-testid=inbox-link]",
+        "els => els.map(e => e.getAttribute('href'))")
+    return sorted({h for h in hrefs if h and h.startswith("/") and not h.startswith("/admin/")})
+
+
+def sideways(page) -> int:
+    """How many CSS pixels the page is wider than the screen (0: no sideways scrolling)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+def axe_violations(page) -> list[str]:
+    results = Axe().run(page, context={"exclude": AXE_EXCLUDE}, options=AXE_OPTIONS)
+    return [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+            for v in results.response["violations"]]
+
+
+@pytest.mark.parametrize("username", ["villager", "worker_a1"])
+def test_every_page_of_the_role_fits_a_phone_and_passes_axe(browser, live_server, small_county, artifacts, username):
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True, service_workers="block",
+                                  geolocation={"latitude": 36.6, "longitude": 117.5},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        log_in(page, base, username)
+        links = menu_links(page)
+        assert len(links) >= 4
+        problems = []
+        for href in links:
+            response = page.goto(base + href)
+            page.wait_for_load_state("networkidle")
+            name = href.strip("/").replace("/", "-") or "home"
+            if response.status != 200:
+                problems.append(f"{href}: HTTP {response.status}")
+                continue
+            if sideways(page) > 0:
+                problems.append(f"{href}: {sideways(page)} px wider than the phone")
+            problems += [f"{href}: {v}" for v in axe_violations(page)]
+            page.screenshot(path=str(artifacts / f"phone-{username}-{name}.png"), full_page=True)
+        # Large type, on at once from the header, and the same pages at 200 % zoom (half the width).
+        page.goto(base + "/")
+        page.get_by_test_id("large-toggle").click()
+        page.set_viewport_size({"width": 195, "height": 422})
+        for href in links:
+            page.goto(base + href)
+            page.wait_for_load_state("networkidle")
+            if sideways(page) > 0:
+                problems.append(f"{href} in large type at 200%: {sideways(page)} px wider than the phone")
+        page.screenshot(path=str(artifacts / f"phone-{username}-large-type.png"), full_page=True)
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
