@@ -1,12 +1,18 @@
-"""Every page a villager and a grid worker reach from their menu and tab bar, on a phone: it opens,
-nothing on it scrolls sideways (in large type too), and it passes axe-core's WCAG 2 A/AA checks
-(axe-core comes inside the axe-playwright-python wheel; nothing is fetched)."""
+"""Every page a villager and a grid worker reach from their menu and tab bar — and the pages of their
+day one tap further: the villager's report and its progress, the worker's running patrol with its
+sheets' pages and a visit form, the sign-up and SMS login — on a phone: it opens, nothing on it
+scrolls sideways (in large type too), and it passes axe-core's WCAG 2 A/AA checks (axe-core comes
+inside the axe-playwright-python wheel; nothing is fetched)."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.helpers import log_in
 from tests.factories import build_small_county, install_points_rulebooks
+from xiangzhi.cases.models import Category
+from xiangzhi.cases.services import case_report
+from xiangzhi.gridwork.services import patrol_start
+from xiangzhi.gridwork.tests.helpers import IN_A1, key_person
 
 pytestmark = pytest.mark.browser
 
@@ -17,10 +23,21 @@ AXE_EXCLUDE = [".leaflet-container"]
 
 
 @pytest.fixture
-def small_county(transactional_db):
+def day_pages(transactional_db) -> dict[str, list[str]]:
+    """A county with the points rulebooks, a villager's report, a key person due for a visit and a
+    patrol under way; per login, the pages one tap past the menu."""
     county = build_small_county()
     install_points_rulebooks(county.town_a, county.town_b)
-    return county
+    case = case_report(channel="resident", category=Category.objects.get(code="road_light"), title="村口路灯不亮",
+                       lon=IN_A1[0], lat=IN_A1[1], reporter=county.users["resident"]).case
+    person = key_person(county.households["a1"])
+    patrol = patrol_start(worker=county.users["grid_worker"], grid=county.grid_a1)
+    return {
+        "villager": [f"/cases/{case.pk}/", "/accounts/family/"],
+        "worker_a1": [f"/work/patrols/{patrol.pk}/", f"/work/visits/new/{person.pk}/",
+                      f"/cases/new/?embed=1&lat={IN_A1[1]}&lon={IN_A1[0]}", f"/cases/{case.pk}/"],
+        None: ["/accounts/login/", "/accounts/signup/", "/accounts/login/sms/"],
+    }
 
 
 def menu_links(page) -> list[str]:
@@ -41,8 +58,8 @@ def axe_violations(page) -> list[str]:
             for v in results.response["violations"]]
 
 
-@pytest.mark.parametrize("username", ["villager", "worker_a1"])
-def test_every_page_of_the_role_fits_a_phone_and_passes_axe(browser, live_server, small_county, artifacts, username):
+@pytest.mark.parametrize("username", ["villager", "worker_a1", None])
+def test_every_page_of_the_role_fits_a_phone_and_passes_axe(browser, live_server, day_pages, artifacts, username):
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True,
                                   has_touch=True, service_workers="block",
@@ -50,9 +67,13 @@ def test_every_page_of_the_role_fits_a_phone_and_passes_axe(browser, live_server
                                   permissions=["geolocation"])
     page = context.new_page()
     try:
-        log_in(page, base, username)
-        links = menu_links(page)
-        assert len(links) >= 4
+        if username:
+            log_in(page, base, username)
+            links = menu_links(page)
+            assert len(links) >= 4
+        else:
+            username, links = "anonymous", []
+        links += day_pages.get(None if username == "anonymous" else username, [])
         problems = []
         for href in links:
             response = page.goto(base + href)
@@ -66,8 +87,11 @@ def test_every_page_of_the_role_fits_a_phone_and_passes_axe(browser, live_server
             problems += [f"{href}: {v}" for v in axe_violations(page)]
             page.screenshot(path=str(artifacts / f"phone-{username}-{name}.png"), full_page=True)
         # Large type, on at once from the header, and the same pages at 200 % zoom (half the width).
-        page.goto(base + "/")
-        page.get_by_test_id("large-toggle").click()
+        if username == "anonymous":
+            page.context.add_cookies([{"name": "xz_large", "value": "1", "url": base}])  # what 「大字」 sets
+        else:
+            page.goto(base + "/")
+            page.get_by_test_id("large-toggle").click()
         page.set_viewport_size({"width": 195, "height": 422})
         for href in links:
             page.goto(base + href)

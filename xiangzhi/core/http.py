@@ -39,7 +39,9 @@ class DomainErrorMiddleware:
         if isinstance(exc, NotFound):
             return response_for_exception(request, Http404(str(exc)))
         if isinstance(exc, Forbidden):
-            return response_for_exception(request, PermissionDenied(str(exc)))
+            denied = PermissionDenied(str(exc))
+            denied.domain_error = exc  # type: ignore[attr-defined]  # the 403 page says why, in the rule's words
+            return response_for_exception(request, denied)
         bad = BadRequest(str(exc))
         bad.domain_error = exc  # type: ignore[attr-defined]  # the 400 page shows the refusal's own words
         return response_for_exception(request, bad)

@@ -78,7 +78,10 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _respond(request, 403)
+    # A rule's refusal (``core.http.DomainErrorMiddleware``) says why; Django's own stay generic.
+    refusal = getattr(exception, "domain_error", None)
+    said = str(refusal) if refusal is not None and str(refusal) != refusal.default_message else None
+    return _respond(request, 403, said)
 
 
 def csrf_failure(request, reason: str = ""):

@@ -117,3 +117,17 @@ def test_a_lockout_is_the_login_page_in_chinese(client, county, settings):
     assert response.status_code == 429
     page = response.content.decode()
     assert "登录" in page and "Account locked" not in page and "分钟" in page
+
+
+@override_settings(DEBUG=False)
+def test_a_rules_refusal_on_a_page_says_why_and_a_bare_one_stays_generic(rf, county):
+    from xiangzhi.core.errors import Forbidden
+    from xiangzhi.core.http import DomainErrorMiddleware
+
+    middleware = DomainErrorMiddleware(lambda request: None)
+    request = rf.post("/cases/1/act/verify_pass/")
+    request.user = county.users["village_cadre"]
+    page = middleware.process_exception(request, Forbidden("不能核查自己处置的事件")).content.decode()
+    assert "无权访问" in page and "不能核查自己处置的事件" in page
+    page = middleware.process_exception(request, Forbidden()).content.decode()
+    assert "如需开通，请联系上级管理员" in page
