@@ -11,7 +11,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import install_points_rulebooks, jpeg_photo, square
+from tests.factories import UserFactory, install_points_rulebooks, jpeg_photo, square
+from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.services import api_token_issue
 from xiangzhi.cases.models import Category
 from xiangzhi.cases.services import case_report
@@ -19,6 +20,7 @@ from xiangzhi.gridwork.services import patrol_start
 from xiangzhi.notifications.services import notify
 from xiangzhi.people.models import KeyCategory, KeyPerson
 from xiangzhi.points import services as points
+from xiangzhi.regions.services import grid_assign
 
 ALL_ROLES = ["county_admin", "township_staff", "township_staff_b", "department_staff", "village_cadre",
              "points_recorder", "points_supervisor", "grid_chief", "grid_worker", "grid_worker_b", "grid_guide",
@@ -42,6 +44,9 @@ def cases(c):
     a1_supervisors = {"county_admin", "township_staff", "village_cadre", "grid_chief"}
     a1_visitors = {"village_cadre", "grid_chief", "grid_worker"}
     fix = {"recorded_at": timezone.now().isoformat(), "lon": 118.01, "lat": 37.71, "accuracy_m": 5}
+    # Staffing: a part-time worker on grid a2 (not one of the roles above, so no role's scope moves).
+    extra_worker = UserFactory(username="extra_a2", role=Role.GRID_WORKER)
+    extra_post = grid_assign(grid=c.grid_a2, user=extra_worker, duty="part_time")
     visit_form = {"outcome": "normal", "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
     # A message in the grid worker's inbox: everyone opens their own inbox, nobody else's message.
     (message,) = notify(recipients=[c.users["grid_worker"]], kind="case_assigned", title="新派遣事件",
@@ -69,6 +74,12 @@ def cases(c):
     approved_page, approved_api = entry("customs_promote", approved=True), entry("env_greening", approved=True)
     with_photo = entry("env_litter", evidence=jpeg_photo())
     today = timezone.localdate().isoformat()
+    # 积分优先: a benefit of village a1; its cadres, recorder and the points administrators above publish.
+    benefit = points.benefit_publish(actor=c.users["village_cadre"], village=c.village_a1, kind="training",
+                                     title="技能培训", places=1, threshold=1, basis_start=timezone.localdate(),
+                                     basis_end=timezone.localdate(), closes_on=timezone.localdate())
+    publishers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_recorder"}
+    publishers_a1 = publishers - {"township_staff_b"}
     # An API token of the township staff: only its owner lists, revokes it (others meet 404).
     api_token_issue(user=c.users["township_staff"])
     town_token = c.users["township_staff"].api_tokens.get()
@@ -95,6 +106,9 @@ def cases(c):
         ("get", f"/points/rules/?village={c.village_a1.code}", None, in_a1 | {"resident"}),
         ("get", "/points/rankings/", None, rankers),
         ("get", f"/points/rankings/?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
+        ("get", "/points/benefits/", None, publishers),
+        ("get", f"/points/benefits/{benefit.pk}/", None, publishers_a1),
+        ("post", f"/points/benefits/{benefit.pk}/close/", {}, publishers_a1),
         ("get", f"/api/v1/points/rules?village={c.village_a1.code}", None, in_a1 | {"resident"}),
         ("post", "/api/v1/points/entries", {"household": a1.id, "rule": "volunteer_activity"}, recorders_a1),
         ("post", "/api/v1/points/entries/batch", {"households": [a1.id, c.households["a1_micro"].id],
@@ -111,6 +125,7 @@ def cases(c):
         *activity_cases(c, rules, in_a1),
         *shop_cases(c, rules),
         *cycle_cases(c, in_a1),
+        *register_change_cases(c, in_a1),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -137,6 +152,11 @@ def cases(c):
         ("get", "/map/grids.geojson", None, REGISTER),
         ("get", "/map/report-grids.geojson", None, set(ALL_ROLES)),
         ("get", "/alerts/unstaffed/", None, {"county_admin", "township_staff", "township_staff_b"}),
+        ("get", f"/grids/{c.grid_a2.code}/staff/", None, {"county_admin", "township_staff"}),
+        ("post", f"/grids/{c.grid_a2.code}/staff/", {"duty": "part_time", "user": extra_worker.pk},
+         {"county_admin", "township_staff"}),  # already in post: 409
+        ("post", f"/grids/{c.grid_a2.code}/staff/{extra_post.pk}/end/", {"reason": "辞职"},
+         {"county_admin", "township_staff"}),  # the second says it is ended already, 302
         ("get", "/people/households/", None, REGISTER),
         ("get", f"/people/households/{a1.id}/", None, in_a1 | {"resident"}),
         ("get", "/people/key-people/", None, REGISTER),
@@ -349,6 +369,36 @@ def cycle_cases(c, in_a1):
         ("get", "/api/v1/points/cycles", None, set(ALL_ROLES) - {"department_staff"}),
         ("post", "/api/v1/points/redemption-windows", {**window, "note": "节前兑换"}, towns),
         ("get", "/api/v1/points/settlements", None, set(ALL_ROLES)),
+    ]
+
+
+def register_change_cases(c, in_a1):
+    """登记变动 in village a1: the grid worker's proposals wait for the cadre (a phone change to confirm,
+    one on a1_micro to refuse, one away that any further proposal on that person meets as 409)."""
+    from tests.factories import jpeg_photo
+    from xiangzhi.people.services import household_change_propose
+
+    a1, micro, worker = c.households["a1"], c.households["a1_micro"], c.users["grid_worker"]
+    head, spouse = a1.residents.get(relation="head"), a1.residents.get(relation="spouse")
+    to_confirm = household_change_propose(actor=worker, household=a1, kind="phone",
+                                          data={"resident": head.pk, "phone": "13912345678"},
+                                          evidence=[jpeg_photo()])
+    to_refuse = household_change_propose(actor=worker, household=micro, kind="phone",
+                                         data={"resident": micro.residents.get(relation="head").pk, "phone": ""})
+    household_change_propose(actor=worker, household=a1, kind="away",
+                             data={"resident": spouse.pk, "away_place": "天津", "away_since": "2026-01-01"})
+    proposers = {"village_cadre", "grid_chief", "grid_worker"}
+    photo = to_confirm.photos.get()
+    return [
+        ("get", f"/people/households/{a1.id}/changes/new/", None, proposers),
+        ("get", f"/people/households/{a1.id}/changes/new/?kind=birth", None, proposers),
+        ("post", f"/people/households/{a1.id}/changes/new/",  # meets the open away proposal: 409
+         {"kind": "death", "resident": spouse.pk, "died_on": "2026-02-01"}, proposers),
+        ("get", "/people/changes/", None, {"village_cadre"}),
+        ("post", f"/people/changes/{to_confirm.pk}/confirm/", {}, {"village_cadre"}),
+        ("post", f"/people/changes/{to_refuse.pk}/refuse/", {"reason": "号码有误"}, {"village_cadre"}),
+        ("get", f"/people/change-photos/{photo.pk}/", None, in_a1),
+        ("get", f"/people/change-photos/{photo.pk}/thumb/", None, in_a1),
     ]
 
 

@@ -75,6 +75,28 @@ def account_password_set_by_admin(*, user: User, actor: User) -> None:
         User.objects.filter(pk=user.pk).update(must_change_password=True)
 
 
+def account_create_for_staff(*, full_name: str, phone: str, role: str) -> tuple[User, str]:
+    """A new staff account made by whoever staffs a grid: a random login and temporary password
+    (returned once, to be sent to the holder's phone), which he must change at his first login."""
+    if role not in Role.values or role == Role.RESIDENT:
+        raise Invalid("账号角色不正确", fields=field_error("role", "角色不正确"))
+    full_name = text(full_name, "full_name", "姓名", 50, required=True)
+    phone = phone_clean(phone)
+    phone_hash = crypto.lookup_hash(phone)
+    if _phone_taken(phone_hash):
+        raise Conflict("该手机号已有账号，请在“已有人员”中选择", fields=field_error("phone", "已有账号"))
+    temporary = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(12))
+    while True:
+        username = f"wg{secrets.randbelow(10**6):06d}"
+        if not User.objects.filter(username=username).exists():
+            break
+    user = User(username=username, role=role, full_name=full_name, must_change_password=True)
+    user.set_phone(phone)
+    user.set_password(temporary)
+    user.save()
+    return user, temporary
+
+
 # --- Residents sign themselves up ----------------------------------------------------------------
 # A villager asks for a code by SMS, signs up with it (name, ID number or householder, password) and
 # waits: his account is a resident without a household until the village cadre confirms it, binding

@@ -117,7 +117,19 @@ def share_text(value: object, places: int = 1) -> str:
     return percent_text(number * 100, places)
 
 
+def stated_text(value: object) -> object:
+    """A value kept as text (a register change's before and after): an ISO day reads as a day, in the
+    site's style; anything else is shown as it is."""
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return day_text(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
 register.filter("day", day_text)
+register.filter("stated", stated_text)
 register.filter("moment", moment_text)
 register.filter("clock", clock_text)
 register.filter("figure", figure_text)

@@ -7,6 +7,8 @@ from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.notifications.selectors import notification_unread_count
+from xiangzhi.people.rules import can_decide_changes
+from xiangzhi.points.rules import can_publish_benefits
 from xiangzhi.points.rules import can_record as can_record_points
 from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
@@ -14,8 +16,8 @@ from xiangzhi.shop.rules import can_run_shop
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
-    "基础信息": ("区域与网格", "网格地图", "户籍", "重点人群", "一格一人预警", "导入导出", "注册审核"),
-    "积分": ("记积分", "积分审核", "积分公示", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
+    "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "一格一人预警", "导入导出", "注册审核"),
+    "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
 
@@ -99,6 +101,7 @@ def navigation(request) -> dict:
             ("区域与网格", reverse("regions:browse")),
             ("网格地图", reverse("regions:map")),
             ("户籍", reverse("people:household_list")),
+            *([("户籍变动", reverse("people:changes"))] if can_decide_changes(user) else []),
             ("重点人群", reverse("people:key_person_list")),
         ]
     if can_patrol(user):
@@ -115,6 +118,8 @@ def navigation(request) -> dict:
         items.append(("积分排名", reverse("points:rankings")))
     if can_see_points_rankings(user) or can_record_points(user) or user.household_id:
         items.append(("积分公示", reverse("points:notices")))
+    if can_publish_benefits(user):
+        items.append(("积分优先", reverse("points:benefits")))
     if can_see_points_rankings(user) or can_review_points(user):
         items.append(("积分日历", reverse("points:calendar")))
     if can_run_shop(user):

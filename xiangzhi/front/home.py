@@ -103,6 +103,9 @@ def staff_day(user: User) -> Day:
         waiting = accounts.signup_pending_count(user)
         if waiting:
             day.tasks.append(Task("待确认的村民注册", waiting, reverse("accounts:signups"), testid="task-signups"))
+    changes = people.household_change_pending_count(user)
+    if changes:
+        day.tasks.append(Task("待确认的户籍变动", changes, reverse("people:changes"), testid="task-changes"))
     if can_supervise(user) and user.role != Role.DEPARTMENT_STAFF:
         late = sum(row.overdue for row in gridwork.grid_overdue_list_for_user(user))
         if late:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from xiangzhi.core.models import StoredPhoto
 from xiangzhi.lib import crypto, idnumber
 
 
@@ -56,14 +57,21 @@ class Resident(models.Model):
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices)
-    id_number_encrypted = models.CharField(max_length=100)
-    id_number_hash = models.CharField(max_length=64, unique=True)
-    id_number_masked = models.CharField("身份证号", max_length=18)
+    id_number_encrypted = models.CharField(max_length=100, blank=True)
+    # Null for a newborn registered before the ID number is issued (unique allows many nulls).
+    id_number_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    id_number_masked = models.CharField("身份证号", max_length=18, blank=True)
     phone_encrypted = models.CharField(max_length=100, blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField("手机号", max_length=20, blank=True)
     tags = models.CharField("标签", max_length=200, blank=True, help_text="以逗号分隔的标签代码")
     is_away = models.BooleanField("外出", default=False)
+    away_place = models.CharField("外出去向", max_length=100, blank=True)
+    away_work = models.CharField("外出从事", max_length=100, blank=True)
+    away_since = models.DateField("外出时间", null=True, blank=True)
+    away_expected_back = models.DateField("预计返回", null=True, blank=True)
+    is_deceased = models.BooleanField("已故", default=False)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -247,3 +255,62 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HouseholdChange(models.Model):
+    """登记变动: one proposed change to a household or one of its people, and its decision. Applying
+    it writes the register and this row together; ``before``/``after`` keep what was shown then
+    (phones and ID numbers masked), ``sealed`` the encrypted new values until they are applied."""
+
+    class Kind(models.TextChoices):
+        BIRTH = "birth", "出生"
+        DEATH = "death", "死亡"
+        AWAY = "away", "外出"
+        RETURN = "return", "返回"
+        PHONE = "phone", "手机号变更"
+        HEAD = "head", "户主变更"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待确认"
+        CONFIRMED = "confirmed", "已确认"
+        REFUSED = "refused", "已退回"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="changes", verbose_name="户")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="changes",
+                                 verbose_name="居民")
+    kind = models.CharField("变动", max_length=16, choices=Kind.choices)
+    before = models.JSONField("之前", default=dict, blank=True)
+    after = models.JSONField("之后", default=dict, blank=True)
+    sealed = models.JSONField(default=dict, blank=True)
+    touches = models.JSONField(default=list, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    proposer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="登记人")
+    proposed_at = models.DateTimeField("登记时间")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    decider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name="确认人")
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    refusal_reason = models.CharField("退回理由", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = "登记变动"
+        verbose_name_plural = "登记变动"
+        indexes = [models.Index(fields=["state", "household"], name="people_change_state_hh")]
+
+    def __str__(self) -> str:
+        return f"{self.household}：{self.get_kind_display()}（{self.get_state_display()}）"
+
+
+class HouseholdChangePhoto(StoredPhoto):
+    """The evidence of a change: a photo of the 户口本 page, re-encoded without EXIF."""
+
+    change = models.ForeignKey(HouseholdChange, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(upload_to="register/%Y/%m/")
+    thumbnail = models.FileField(upload_to="register/%Y/%m/thumbs/")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "变动凭证照片"
+        verbose_name_plural = "变动凭证照片"

@@ -4,8 +4,20 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
+from xiangzhi.core.errors import NotFound
 from xiangzhi.lib import crypto, idnumber
-from xiangzhi.people.models import Household, IdentitySearch, KeyCategory, KeyPerson, Organisation, Place, Resident
+from xiangzhi.people import rules
+from xiangzhi.people.models import (
+    Household,
+    HouseholdChange,
+    HouseholdChangePhoto,
+    IdentitySearch,
+    KeyCategory,
+    KeyPerson,
+    Organisation,
+    Place,
+    Resident,
+)
 from xiangzhi.regions.models import Grid, Region
 from xiangzhi.regions.selectors import grid_counts
 
@@ -110,3 +122,41 @@ def region_counts(region: Region) -> dict[str, int]:
         "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
         "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
     }
+
+
+def household_change_history(user: User, household: Household) -> QuerySet[HouseholdChange]:
+    """A household's changes, newest first, for its page (the caller has the household in scope):
+    staff see every proposal with its state, a villager only what the village confirmed."""
+    qs = household.changes.select_related("resident", "proposer", "decider").prefetch_related("photos")
+    if not rules.sees_change_drafts(user):
+        qs = qs.filter(state=HouseholdChange.State.CONFIRMED)
+    return qs.order_by("-proposed_at", "-id")
+
+
+def household_change_pending_list(user: User) -> QuerySet[HouseholdChange]:
+    """Proposals waiting for the user's decision: a village cadre's, of his village."""
+    if not rules.can_decide_changes(user):
+        return HouseholdChange.objects.none()
+    return (HouseholdChange.objects.filter(scope_of(user).q("household__grid__path"),
+                                           state=HouseholdChange.State.PENDING)
+            .select_related("household", "household__grid", "resident", "proposer")
+            .defer("household__grid__boundary").prefetch_related("photos").order_by("proposed_at", "id"))
+
+
+def household_change_pending_count(user: User) -> int:
+    """For the home page: how many register changes wait for this user's decision."""
+    return household_change_pending_list(user).count()
+
+
+def household_change_get_for_user(user: User, change_id: int) -> HouseholdChange:
+    return get_in_scope_or_404(
+        HouseholdChange.objects.select_related("household", "household__grid", "resident"),
+        scope_of(user).q("household__grid__path"), pk=change_id,
+    )
+
+
+def household_change_photo_get_for_user(user: User, photo_id: int) -> HouseholdChangePhoto:
+    if not rules.sees_change_drafts(user):
+        raise NotFound()
+    return get_in_scope_or_404(HouseholdChangePhoto.objects.all(),
+                               scope_of(user).q("change__household__grid__path"), pk=photo_id)

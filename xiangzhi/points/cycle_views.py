@@ -21,7 +21,13 @@ from xiangzhi.people.models import Household
 from xiangzhi.points import selectors, services
 from xiangzhi.points.errors import PointsError
 from xiangzhi.points.models import CycleKind, NoticeState, PointsSettlement
-from xiangzhi.points.rules import can_administer_points, can_review, may_object, why_not_resolve
+from xiangzhi.points.rules import (
+    can_administer_points,
+    can_publish_benefits,
+    can_review,
+    may_object,
+    why_not_resolve,
+)
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import region_get_for_user, township_of
 
@@ -50,7 +56,8 @@ def notice_list(request):
     for n in items:
         n.counts = counts.get(n.pk, {})
     waiting = list(selectors.objection_list_open_for_user(user)[:100]) if can_review(user) else []
-    return render(request, "points/notices.html", {"notices": items, "waiting": waiting})
+    return render(request, "points/notices.html", {"notices": items, "waiting": waiting,
+                                                   "may_publish_benefits": can_publish_benefits(user)})
 
 
 @login_required

@@ -29,7 +29,7 @@ from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require
 from xiangzhi.notifications.services import notify
-from xiangzhi.points import notices, settlement
+from xiangzhi.points import benefits, notices, settlement
 from xiangzhi.points.errors import PointsConflict, PointsError
 from xiangzhi.points.models import REVIEWED_KINDS, CycleKind, CycleState, PointsCycle, PointsEntry, PointsRulebook
 from xiangzhi.points.rules import can_administer_points
@@ -121,6 +121,7 @@ def cycles_advance(now: dt.datetime | None = None) -> AdvanceResult:
     result.opened = _move(due.filter(state=CycleState.SCHEDULED, opens_on__lte=today).order_by("opens_on", "pk"),
                           CycleState.SCHEDULED, CycleState.OPEN, _on_open, now)
     notices.notices_close_due(today)
+    benefits.benefits_close_due(today, now)
     result.closed = _move(due.filter(state=CycleState.OPEN, closes_on__lt=today).order_by("closes_on", "pk"),
                           CycleState.OPEN, CycleState.CLOSED, _on_close, now)
     return result

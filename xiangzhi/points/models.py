@@ -608,3 +608,85 @@ class PointsHonour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement.year} {self.title} {self.household_id}"
+
+
+# --- 积分优先: benefits granted by points -----------------------------------------------------------
+
+
+class BenefitKind(models.TextChoices):
+    TRAINING = "training", "技能培训名额"
+    JOB = "job", "就业岗位"
+    LOAN = "loan", "贷款担保/信用贷款"
+    HONOUR = "honour", "评先评优"
+    OTHER = "other", "其他"
+
+
+class BenefitState(models.TextChoices):
+    OPEN = "open", "公布中"
+    CLOSED = "closed", "已截止"
+
+
+class PointsBenefit(models.Model):
+    """积分优先 (seed 000: 积分 "可优先享受有关激励政策"): a village offers a benefit with a number of
+    places to the households whose points earned by conduct in the basis period reach the threshold,
+    highest first. Points earned, not the balance: spending points in the supermarket does not cost a
+    household its priority. While open the list follows the ledger; at closing it is computed once
+    and kept in ``rows`` (``PointsBenefitRow``), so later points never change who got it."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="points_benefits",
+                                verbose_name="村/社区")
+    kind = models.CharField("类别", max_length=12, choices=BenefitKind.choices)
+    title = models.CharField("名称", max_length=100)
+    description = models.TextField("说明", blank=True)
+    places = models.PositiveIntegerField("名额")
+    threshold = models.PositiveIntegerField("积分门槛")
+    basis_start = models.DateField("计分期起")
+    basis_end = models.DateField("计分期止")
+    opens_on = models.DateField("公布日期")
+    closes_on = models.DateField("截止日期")
+    state = models.CharField("状态", max_length=8, choices=BenefitState.choices, default=BenefitState.OPEN)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="发布人")
+    published_at = models.DateTimeField("发布时间")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name="截止操作人")
+    closed_at = models.DateTimeField("截止时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_on", "-id"]
+        verbose_name = "积分优先事项"
+        verbose_name_plural = "积分优先事项"
+        constraints = [
+            models.CheckConstraint(condition=Q(places__gt=0), name="points_benefit_places_positive"),
+            models.CheckConstraint(condition=Q(threshold__gt=0), name="points_benefit_threshold_positive"),
+            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="points_benefit_dates"),
+            models.CheckConstraint(condition=Q(basis_end__gte=F("basis_start")), name="points_benefit_basis"),
+        ]
+        indexes = [models.Index(fields=["village", "state"], name="points_benefit_village_state")]
+
+    def __str__(self) -> str:
+        return f"{self.village} {self.title}"
+
+
+class PointsBenefitRow(models.Model):
+    """One eligible household of a closed benefit, as ranked at closing (frozen)."""
+
+    benefit = models.ForeignKey(PointsBenefit, on_delete=models.PROTECT, related_name="rows")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="points_benefit_rows")
+    number = models.CharField("户编号", max_length=40)
+    head_name = models.CharField("户主", max_length=50)
+    points = models.IntegerField("计分期积分")
+    position = models.PositiveIntegerField("名次")
+    priority = models.BooleanField("优先", default=False)
+
+    class Meta:
+        ordering = ["benefit_id", "position"]
+        verbose_name = "积分优先名单"
+        verbose_name_plural = "积分优先名单"
+        constraints = [
+            models.UniqueConstraint(fields=["benefit", "household"], name="points_benefit_row_once"),
+            models.UniqueConstraint(fields=["benefit", "position"], name="points_benefit_row_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_id} #{self.position} {self.household_id}"

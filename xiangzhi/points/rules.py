@@ -25,6 +25,10 @@ can_record = has_role(*RECORDER_ROLES)
 can_review = has_role(*REVIEWER_ROLES)
 can_see_rankings = has_role(*RANKING_ROLES)
 can_administer_points = has_role(*ADMIN_ROLES)
+# 积分优先: a village's cadres and points recorder publish its benefits, and so do the points
+# administrators of the township (or county) above it.
+BENEFIT_ROLES = frozenset({Role.VILLAGE_CADRE, Role.POINTS_RECORDER}) | ADMIN_ROLES
+can_publish_benefits = has_role(*BENEFIT_ROLES)
 
 
 def may_record_rule(user: AnyUser, rule_roles: list[str]) -> bool:

@@ -31,6 +31,7 @@ from xiangzhi.lib.periods import period_bounds
 from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
+from xiangzhi.points.benefits import benefit_close, benefit_publish, benefits_close_due
 from xiangzhi.points.cycles import AdvanceResult, cycles_advance, cycles_plan, redemption_window_add
 from xiangzhi.points.errors import AlreadyDone, PointsConflict, PointsError, PointsForbidden
 from xiangzhi.points.ledger import Decision
@@ -61,12 +62,40 @@ from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import township_of
 
 __all__ = [
-    "AdvanceResult", "AlreadyDone", "AwardBulkResult", "AwardSkip", "BatchResult", "Decision", "RecordResult",
-    "ReverseResult", "ReviewOutcome", "cycles_advance", "cycles_plan", "entries_import", "entry_award_bulk",
-    "entry_award_for_case", "entry_record", "entry_record_batch", "entry_redeem", "entry_refund", "entry_reverse",
-    "entry_review", "entry_review_bulk", "ledger_lock", "notice_publish", "notices_close_due",
-    "notices_publish_for_cycle", "objection_file", "objection_resolve", "redemption_window_add",
-    "requester_refusal", "rulebook_install", "settlement_run",
+    "AdvanceResult",
+    "AlreadyDone",
+    "AwardBulkResult",
+    "AwardSkip",
+    "BatchResult",
+    "Decision",
+    "RecordResult",
+    "ReverseResult",
+    "ReviewOutcome",
+    "benefit_close",
+    "benefit_publish",
+    "benefits_close_due",
+    "cycles_advance",
+    "cycles_plan",
+    "entries_import",
+    "entry_award_bulk",
+    "entry_award_for_case",
+    "entry_record",
+    "entry_record_batch",
+    "entry_redeem",
+    "entry_refund",
+    "entry_reverse",
+    "entry_review",
+    "entry_review_bulk",
+    "ledger_lock",
+    "notice_publish",
+    "notices_close_due",
+    "notices_publish_for_cycle",
+    "objection_file",
+    "objection_resolve",
+    "redemption_window_add",
+    "requester_refusal",
+    "rulebook_install",
+    "settlement_run",
 ]
 
 # 一日一记录: an entry may be made late (补记), but not later than this after the fact.

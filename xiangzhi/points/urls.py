@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiangzhi.points import cycle_views, views
+from xiangzhi.points import benefit_views, cycle_views, views
 
 app_name = "points"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("public/<str:village_code>/", cycle_views.public_notice, name="public_notice"),
     path("public/<str:village_code>/verify/", cycle_views.public_notice_verify, name="public_notice_verify"),
     path("public/<str:village_code>/qr.svg", cycle_views.public_notice_qr, name="public_notice_qr"),
+    path("benefits/", benefit_views.benefit_list, name="benefits"),
+    path("benefits/<int:benefit_id>/", benefit_views.benefit_detail, name="benefit"),
+    path("benefits/<int:benefit_id>/close/", benefit_views.benefit_close, name="benefit_close"),
+    path("public/<str:village_code>/benefits/", benefit_views.public_benefits, name="public_benefits"),
     path("calendar/", cycle_views.calendar, name="calendar"),
     path("calendar/windows/", cycle_views.window_add, name="window_add"),
     path("settlements/<int:settlement_id>/", cycle_views.settlement_detail, name="settlement"),

@@ -69,6 +69,7 @@ def _book(request, household_id: int, *, own: bool):
         "entries": Paginator(entries, HISTORY_PAGE).get_page(request.GET.get("page")),
         "by_category": [row for row in by_category if row["points"]],
         "honours": selectors.honour_list_for_household(household),
+        "benefits": selectors.benefit_standing_for_household(household),
     })
 
 

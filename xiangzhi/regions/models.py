@@ -88,6 +88,7 @@ class GridAssignment(models.Model):
     duty = models.CharField("职责", max_length=16, choices=GridDuty.choices)
     started_on = models.DateField("起始日期")
     ended_on = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = "网格配备"

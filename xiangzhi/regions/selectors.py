@@ -3,9 +3,9 @@ import time
 from collections.abc import Iterable
 from typing import TypedDict
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet
 
-from xiangzhi.accounts.models import User
+from xiangzhi.accounts.models import GRID_ROLES, User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
 from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region, RegionLevel
@@ -90,6 +90,33 @@ def grid_filter_for_user(user: User, code: str | None) -> Grid | None:
 
 def grid_staff(grid: Grid) -> QuerySet[GridAssignment]:
     return grid.assignments.filter(ended_on__isnull=True).select_related("user").order_by("duty", "id")
+
+
+def grid_assignment_list(grid: Grid) -> QuerySet[GridAssignment]:
+    """A grid's staffing history: those in post first (by duty), then the ended, latest first."""
+    return (
+        grid.assignments.select_related("user")
+        .order_by(F("ended_on").desc(nulls_first=True), "duty", "-started_on", "-id")
+    )
+
+
+def grid_assignment_get_for_user(user: User, grid: Grid, assignment_id: int) -> GridAssignment:
+    """One assignment on a grid the user sees (the grid itself was read through the scope)."""
+    return get_in_scope_or_404(
+        GridAssignment.objects.select_related("user", "grid"), scope_of(user).q("grid__path"),
+        grid=grid, pk=assignment_id,
+    )
+
+
+def staff_candidates_for_user(user: User) -> QuerySet[User]:
+    """Grid staff accounts a manager may put on a grid: the chiefs, workers and guides who work or
+    worked a grid in the manager's scope (a new person's account is made on the staffing page)."""
+    grids = Grid.objects.filter(scope_of(user).q("path")).values("id")
+    return (
+        User.objects.filter(role__in=GRID_ROLES, is_active=True, grid_assignments__grid__in=grids)
+        .distinct()
+        .order_by("full_name", "id")
+    )
 
 
 def grids_without_worker(user: User) -> QuerySet[Grid]:

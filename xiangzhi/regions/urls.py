@@ -11,4 +11,6 @@ urlpatterns = [
     path("map/grids.geojson", views.geojson, name="geojson"),
     path("map/report-grids.geojson", views.report_geojson, name="report_geojson"),
     path("alerts/unstaffed/", views.unstaffed, name="unstaffed"),
+    path("grids/<str:code>/staff/", views.grid_staff, name="grid_staff"),
+    path("grids/<str:code>/staff/<int:assignment_id>/end/", views.grid_staff_end, name="grid_staff_end"),
 ]

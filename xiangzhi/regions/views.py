@@ -1,12 +1,19 @@
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_manage_grids, can_read_register
-from xiangzhi.core.inputs import require
-from xiangzhi.regions import selectors
+from xiangzhi.core.errors import Conflict, Invalid, NotFound, field_error
+from xiangzhi.core.inputs import form_int, require
+from xiangzhi.regions import selectors, services
+from xiangzhi.regions.models import GridDuty
 
 
 @login_required
@@ -61,3 +68,80 @@ def unstaffed(request):
     require(can_manage_grids(request.user))
     grids = Paginator(selectors.grids_without_worker(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "regions/unstaffed.html", {"grids": grids})
+
+
+# --- 网格人员配备 -------------------------------------------------------------------------------
+
+
+def _day(value: str | None, name: str, label: str) -> dt.date:
+    """A date from an ``<input type="date">``; blank is today."""
+    if not value:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise services.StaffingError(f"{label}不正确", fields=field_error(name, "日期不正确")) from None
+
+
+def _staff_page(request, grid, *, form: dict, status: int = 200):
+    return render(request, "regions/grid_staff.html", {
+        "grid": grid,
+        "assignments": selectors.grid_assignment_list(grid),
+        "candidates": selectors.staff_candidates_for_user(request.user),
+        "duties": GridDuty.choices,
+        "form": form,
+        "today": timezone.localdate().isoformat(),
+        "unstaffed": selectors.grids_without_worker(request.user).filter(pk=grid.pk).exists(),
+    }, status=status)
+
+
+@login_required
+def grid_staff(request, code: str):
+    """A grid's staffing: who is in post and who was, 「安排人员」 and 「结束」."""
+    require(can_manage_grids(request.user))
+    grid = selectors.grid_get_for_user(request.user, code)
+    if request.method != "POST":
+        return _staff_page(request, grid, form={})
+    form = request.POST
+    try:
+        duty = form.get("duty", "")
+        started_on = _day(form.get("started_on"), "started_on", "起始日期")
+        user_id = form_int(form.get("user"), "人员")
+        if user_id is not None:
+            user = selectors.staff_candidates_for_user(request.user).filter(pk=user_id).first()
+            if user is None:
+                raise NotFound()
+            assignment = services.grid_assign(grid=grid, user=user, duty=duty, started_on=started_on,
+                                              actor=request.user)
+            messages.success(request, f"已安排{assignment.user}为{assignment.get_duty_display()}")
+        else:
+            made = services.grid_assign_new_account(
+                grid=grid, duty=duty, full_name=form.get("full_name", ""), phone=form.get("phone", ""),
+                started_on=started_on, actor=request.user,
+            )
+            who = f"{made.assignment.user}为{made.assignment.get_duty_display()}"
+            if made.sms_sent:
+                messages.success(request, f"已安排{who}；登录账号和临时密码已通过短信发送到其手机")
+            else:
+                messages.warning(request, f"已安排{who}；但短信未能发送，请到账号管理为其重置密码")
+    except Invalid as exc:
+        messages.error(request, str(exc))
+        return _staff_page(request, grid, form=form, status=409 if isinstance(exc, Conflict) else 422)
+    return redirect("regions:grid_staff", code=grid.code)
+
+
+@login_required
+@require_POST
+def grid_staff_end(request, code: str, assignment_id: int):
+    require(can_manage_grids(request.user))
+    grid = selectors.grid_get_for_user(request.user, code)
+    assignment = selectors.grid_assignment_get_for_user(request.user, grid, assignment_id)
+    try:
+        ended_on = _day(request.POST.get("ended_on"), "ended_on", "结束日期")
+        services.grid_unassign(assignment=assignment, ended_on=ended_on, reason=request.POST.get("reason", ""),
+                               actor=request.user)
+    except Invalid as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已结束{assignment.user}的{assignment.get_duty_display()}任职")
+    return redirect("regions:grid_staff", code=grid.code)

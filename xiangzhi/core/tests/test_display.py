@@ -169,3 +169,12 @@ def test_the_checker_sees_a_raw_date(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", tmp_path)
     raw = _raw_dates()
     assert [r.rsplit(": ", 1)[1] for r in raw] == ['|date:"Y-m-d"', '|time:"H:i"', "|date"]
+
+
+def test_a_value_kept_as_text_reads_an_iso_day_in_the_sites_style():
+    from xiangzhi.core.display import stated_text
+
+    this_year = timezone.localdate().year
+    assert stated_text(f"{this_year}-01-02") == "1月2日"
+    assert stated_text("2019-11-30") == "2019年11月30日"
+    assert stated_text("青岛") == "青岛" and stated_text("2019-13-40") == "2019-13-40" and stated_text(3) == 3

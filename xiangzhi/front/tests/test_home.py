@@ -116,3 +116,16 @@ def test_the_village_cadre_sees_the_sign_ups_waiting_for_the_village(client, cou
     # The next village's cadre has none waiting, so no line at all.
     page = login(client, county, "township_staff_b").get("/").content.decode()
     assert 'data-testid="task-signups"' not in page
+
+
+def test_the_village_cadre_sees_the_register_changes_waiting_for_him(client, county):
+    from xiangzhi.people.services import household_change_propose
+
+    household = county.households["a1"]
+    household_change_propose(actor=county.users["grid_worker"], household=household, kind="away",
+                             data={"resident": household.residents.first().pk, "away_place": "青岛",
+                                   "away_work": "建筑", "away_since": "2026-11-01"}, note="")
+    page = login(client, county, "village_cadre").get("/").content.decode()
+    task = re.search(r'href="/people/changes/" data-testid="task-changes">(.*?)</a>', page, re.S).group(1)
+    assert "待确认的户籍变动" in task and ">1</span>" in task
+    assert "户籍变动</a>" in page  # and in the menu
