@@ -7,6 +7,7 @@ notifications' SMS channel all send through here.
 """
 
 import logging
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
 
@@ -34,15 +35,15 @@ class SmsMessage:
 outbox: deque[SmsMessage] = deque(maxlen=200)
 
 
-class SmsBackend:
+class SmsBackend(ABC):
     # Settings that must be non-empty for the backend to work; checked at start-up.
     required_settings: tuple[str, ...] = ()
     # The message is not really sent: the demo may show it on screen (only when DEBUG).
     is_console = False
 
+    @abstractmethod
     def send(self, phone: str, text: str) -> None:
         """Hand the message over, or raise ``GatewayError``."""
-        raise NotImplementedError
 
 
 class ConsoleSmsBackend(SmsBackend):

@@ -107,7 +107,7 @@ def staff_day(user: User) -> Day:
     if changes:
         day.tasks.append(Task("待确认的户籍变动", changes, reverse("people:changes"), testid="task-changes"))
     if can_supervise(user) and user.role != Role.DEPARTMENT_STAFF:
-        late = sum(row.overdue for row in gridwork.grid_overdue_list_for_user(user))
+        late = gridwork.visits_overdue_count_for_user(user)
         if late:
             day.tasks.append(Task("逾期未走访的重点人员", late, reverse("gridwork:supervise"), urgent=True,
                                   testid="task-visits"))

@@ -138,6 +138,13 @@ def _basic_grid_id(grid_id: int, parents: dict[int, int | None]) -> int:
     return grid_id
 
 
+def visits_overdue_count_for_user(user: User, *, on: dt.date | None = None) -> int:
+    """How many key people in scope are overdue for a visit (the same rule as the per-grid list), in
+    one COUNT: the home page's line, without loading every grid of a county."""
+    on = on or timezone.localdate()
+    return _key_people_with_basis(user).filter(_due_by(_cycles(), on - dt.timedelta(days=1))).count()
+
+
 def grid_overdue_list_for_user(user: User, *, on: dt.date | None = None) -> list[GridOverdue]:
     """Per basic grid in scope: active key people and how many of them are overdue, most overdue first."""
     on = on or timezone.localdate()

@@ -129,3 +129,17 @@ def test_the_village_cadre_sees_the_register_changes_waiting_for_him(client, cou
     task = re.search(r'href="/people/changes/" data-testid="task-changes">(.*?)</a>', page, re.S).group(1)
     assert "待确认的户籍变动" in task and ">1</span>" in task
     assert "户籍变动</a>" in page  # and in the menu
+
+
+def test_supervisors_see_the_key_people_overdue_for_a_visit_as_the_per_grid_list_counts_them(client, county):
+    from xiangzhi.gridwork import selectors as gridwork
+    from xiangzhi.gridwork.tests.helpers import key_person
+
+    key_person(county.households["a1"], registered_days_ago=400)  # long past its first visit
+    cadre = county.users["village_cadre"]
+    late = gridwork.visits_overdue_count_for_user(cadre)
+    assert late == 1 == sum(row.overdue for row in gridwork.grid_overdue_list_for_user(cadre))
+    page = login(client, county, "village_cadre").get("/").content.decode()
+    task = re.search(r'data-testid="task-visits">(.*?)</a>', page, re.S).group(1)
+    assert "逾期未走访的重点人员" in task and ">1</span>" in task
+    assert gridwork.visits_overdue_count_for_user(county.users["township_staff_b"]) == 0  # another township's
