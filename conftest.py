@@ -1,6 +1,18 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, then (PostgreSQL) a snapshot of what the migrations put in it,
+    which empties it again after each test that commits: ``tests/fast_flush.py``."""
+    from tests import fast_flush
+
+    with django_db_blocker.unblock():
+        fast_flush.install()
+    yield
+    fast_flush.uninstall()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

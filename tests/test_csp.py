@@ -15,6 +15,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 from tests.test_access import cases
+from tests.web import Sessions
 from xiangzhi.regions.services import grid_create
 
 SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
@@ -70,13 +71,14 @@ def policy_problems(url: str, response) -> list[str]:
 @pytest.mark.django_db
 def test_every_page_of_the_matrix_carries_the_policy_and_nonces_its_inline_scripts(client, county):
     checked, problems = 0, []
+    sessions = Sessions(client)  # each role logged in once, a fresh cookie jar for every request
     for method, url, _, allowed in cases(county):
         if method != "get" or url.startswith("/api/"):
             continue
         for role in sorted(allowed):
-            client.force_login(county.users[role])
+            sessions.use(county.users[role])
             response = client.get(url)
-            client.logout()
+            assert sessions.check(response, county.users[role]), (role, url)
             assert "Content-Security-Policy" in response.headers, (role, url, response.status_code)
             if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
                 problems += [f"{role}: {p}" for p in policy_problems(url, response)]

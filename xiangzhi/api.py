@@ -22,6 +22,7 @@ from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
 from xiangzhi.notifications.api import router as notifications_router
 from xiangzhi.people.api import router as people_router
+from xiangzhi.people.place_api import router as places_router
 from xiangzhi.points.api import router as points_router
 from xiangzhi.points.cycle_api import router as points_cycle_router
 from xiangzhi.regions.api import router as regions_router
@@ -137,6 +138,7 @@ def _invalid_input(request, exc):
 api.add_router("/auth", accounts_router)
 api.add_router("", regions_router)
 api.add_router("", people_router)
+api.add_router("", places_router)
 api.add_router("/work", gridwork_router)
 api.add_router("", intake_router)  # before the cases router: /cases/hotline-import
 api.add_router("", figures_router)  # before the cases router: /cases/figures

@@ -35,6 +35,10 @@ def day_pages(transactional_db) -> dict[str, list[str]]:
     return {
         "villager": [f"/cases/{case.pk}/", "/accounts/family/"],
         "worker_a1": [f"/work/patrols/{patrol.pk}/", f"/work/visits/new/{person.pk}/",
+                      f"/people/key-people/{person.pk}/",
+                      f"/people/key-people/new/?household={person.resident.household_id}",
+                      f"/people/households/{person.resident.household_id}/changes/new/",
+                      f"/people/places/new/?grid={county.grid_a1.code}",
                       f"/cases/new/?embed=1&lat={IN_A1[1]}&lon={IN_A1[0]}", f"/cases/{case.pk}/"],
         None: ["/accounts/login/", "/accounts/signup/", "/accounts/login/sms/"],
     }

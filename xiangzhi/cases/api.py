@@ -6,13 +6,15 @@ from django.conf import settings
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from xiangzhi.cases import actions, selectors, services
+from xiangzhi.cases import actions, progress, selectors, services
 from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Case, Category
 from xiangzhi.cases.routing import category_get_active
+from xiangzhi.cases.rules import ACTION_NAMES
 from xiangzhi.core.errors import NotFound
 from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.lib.photos import PhotoError, process
+from xiangzhi.people import selectors as people_selectors
 from xiangzhi.regions.models import Department
 
 router = Router(tags=["事件工单"])
@@ -30,6 +32,7 @@ class CategoryOut(Schema):
 
 class TransitionOut(Schema):
     action: str
+    text: str = Field("", description="这一步的说明（居民看到的是他自己的话）")
     from_status: str
     to_status: str
     from_level: str
@@ -48,8 +51,9 @@ class CaseOut(Schema):
     category_name: str = Field(..., alias="category.name")
     channel: str
     title: str
-    status: str
-    status_name: str = Field(..., alias="get_status_display")
+    status: str = Field(..., description="事件状态；居民账号看到的是他那一方的状态：accepted 已受理、"
+                                          "in_progress 处理中、to_evaluate 待评价、done 已办结、rejected 不予受理")
+    status_name: str
     handling_level: str
     grid_code: str | None = Field(None, alias="grid.code")
     region_code: str = Field(..., alias="region.code")
@@ -57,6 +61,7 @@ class CaseOut(Schema):
     lon: float | None
     lat: float | None
     address: str
+    place: int | None = Field(None, alias="place_id", description="所报的部件与场所 id")
     is_proactive: bool
     due_at: dt.datetime | None
     overdue: bool
@@ -68,6 +73,20 @@ class CaseOut(Schema):
     def resolve_overdue(obj):
         return obj.overdue_at is not None
 
+    @staticmethod
+    def resolve_status(obj, context):
+        return progress.resident_state(obj).key if _in_residents_words(context) else obj.status
+
+    @staticmethod
+    def resolve_status_name(obj, context):
+        return progress.resident_state(obj).label if _in_residents_words(context) else obj.get_status_display()
+
+
+def _in_residents_words(context) -> bool:
+    """A villager reads his reports in his own words: never the lifecycle's internal states."""
+    request = (context or {}).get("request")
+    return request is not None and progress.sees_residents_words(request.user)
+
 
 def _history(case: Case) -> selectors.CaseHistory:
     """Read once per response: the history and the photo list both come from it."""
@@ -78,6 +97,7 @@ def _history(case: Case) -> selectors.CaseHistory:
 
 class CaseDetailOut(CaseOut):
     description: str
+    place_name: str | None = Field(None, description="所报的部件与场所，如「路灯 · 17号杆」")
     reporter_name: str
     reporter_phone: str = Field(..., alias="reporter_phone_masked")
     rework_count: int
@@ -90,16 +110,33 @@ class CaseDetailOut(CaseOut):
     photos: list[str]
 
     @staticmethod
-    def resolve_history(obj):
+    def resolve_history(obj, context):
         history = _history(obj)
+        photos = history.photo_ids_by_transition
+        if _in_residents_words(context):
+            steps = progress.step_list(obj, history.transitions, viewer=context["request"].user,
+                                       photo_ids_by_transition=photos)
+            state = {s: r.key for r in progress.RESIDENT_STATES for s in r.statuses}
+            return [
+                {"action": t.action, "text": step.text, "from_status": state.get(t.from_status, ""),
+                 "to_status": state.get(t.to_status, ""), "from_level": t.from_level, "to_level": t.to_level,
+                 "actor": step.who, "department": step.unit or None, "note": step.note, "created_at": t.created_at,
+                 "photos": [f"/cases/photos/{pk}/" for pk in step.photo_ids]}
+                for t, step in zip(history.transitions, steps, strict=True)
+            ]
         return [
-            {"action": t.action, "from_status": t.from_status, "to_status": t.to_status, "from_level": t.from_level,
-             "to_level": t.to_level, "actor": t.actor.full_name or t.actor.username if t.actor else None,
+            {"action": t.action, "text": ACTION_NAMES.get(t.action, "办理"), "from_status": t.from_status,
+             "to_status": t.to_status, "from_level": t.from_level, "to_level": t.to_level,
+             "actor": (t.actor.full_name or "工作人员") if t.actor else None,
              "department": t.department.name if t.department else None, "note": t.note,
              "created_at": t.created_at,
-             "photos": [f"/cases/photos/{pk}/" for pk in history.photo_ids_by_transition.get(t.pk, [])]}
+             "photos": [f"/cases/photos/{pk}/" for pk in photos.get(t.pk, [])]}
             for t in history.transitions
         ]
+
+    @staticmethod
+    def resolve_place_name(obj):
+        return obj.place.title if obj.place_id else None
 
     @staticmethod
     def resolve_photos(obj):
@@ -117,6 +154,8 @@ class CaseIn(Schema):
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
     address: str = Field("", max_length=200)
+    place: int | None = Field(None, description="所报的部件与场所 id（GET /places/near 列出图钉附近的）；"
+                                               "给出时位置取该部件的位置")
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=11)
     proactive: bool = Field(False, description="网格员主动发现（未诉先办）")
@@ -167,6 +206,7 @@ def case_create(request, payload: CaseIn):
         channel="worker" if proactive else ("resident" if user.role == "resident" else "api"),
         category=category, title=payload.title, description=payload.description, lon=payload.lon,
         lat=payload.lat, address=payload.address, reporter=user, reporter_name=payload.reporter_name,
+        place=people_selectors.place_get_for_report(user, payload.place) if payload.place else None,
         reporter_phone=payload.reporter_phone, is_proactive=proactive, photos=decode_photos(payload.photos),
         idempotency_key=request.headers.get("Idempotency-Key") or None,
         fingerprint=fingerprint(payload.dict()),
@@ -180,6 +220,9 @@ def case_list(request, status: str | None = None, open: bool = False, category: 
     category_obj = Category.objects.filter(code=category).first() if category else None
     if category and category_obj is None:
         return Case.objects.none()
+    if progress.sees_residents_words(request.user):  # his states, not the lifecycle's
+        cases = selectors.case_list_for_user(request.user, category=category_obj, open_only=open, search=q.strip())
+        return progress.resident_filter(cases, status) if status else cases
     return selectors.case_list_for_user(request.user, status=status, category=category_obj, open_only=open,
                                         search=q.strip())
 

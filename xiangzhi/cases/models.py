@@ -114,6 +114,10 @@ class Case(models.Model):
     lon = models.FloatField("经度", null=True, blank=True)
     lat = models.FloatField("纬度", null=True, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
+    # The facility the report is about (「路灯 · 17号杆」); the location is snapped to it. Places are
+    # retired, never deleted, so a case keeps its place.
+    place = models.ForeignKey("people.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+                              verbose_name="部件与场所")
     grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases",
                                verbose_name="属地")

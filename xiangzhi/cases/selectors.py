@@ -63,7 +63,8 @@ def category_list() -> QuerySet[Category]:
 
 
 def case_get_for_user(user: User, case_id: int) -> Case:
-    case = Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of").filter(pk=case_id).first()
+    case = (Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of", "place__kind")
+            .filter(pk=case_id).first())
     if case is None or not can_see(user, case):
         raise NotFound
     return case

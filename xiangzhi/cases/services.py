@@ -39,6 +39,7 @@ from xiangzhi.core.inputs import require
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.notifications.services import Message, notify, notify_many
+from xiangzhi.people.models import Place
 from xiangzhi.points.services import entry_award_for_case
 from xiangzhi.regions.models import Department, Region
 
@@ -59,7 +60,8 @@ class ReportResult:
 def case_report(
     *, channel: str, category: Category | None = None, title: str = "", description: str = "",
     lon: float | None = None,
-    lat: float | None = None, address: str = "", reporter: User | None = None, reporter_name: str = "",
+    lat: float | None = None, address: str = "", place: Place | None = None, reporter: User | None = None,
+    reporter_name: str = "",
     reporter_phone: str = "", is_proactive: bool = False, photos: Sequence[ProcessedPhoto] = (),
     fallback_region: Region | None = None,
     idempotency_key: str | None = None, idempotency_owner: str | None = None, fingerprint: str | None = None,
@@ -90,6 +92,8 @@ def case_report(
             raise CaseError("请选择事件类别")
     if not category.is_active:
         raise CaseError("该事件类别已停用")
+    if place is not None:  # the report names a facility (「路灯 · 17号杆」): it is where the case is
+        lon, lat = place.lon, place.lat
     if (lon is None) != (lat is None):
         raise CaseError("经度和纬度要同时提供")
     if lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -110,7 +114,7 @@ def case_report(
             case = Case(
                 number=f"TMP{now:%H%M%S%f}",
                 category=category, channel=channel, title=title, description=description,
-                lon=lon, lat=lat, address=address.strip()[:200], grid=where.grid, region=where.region,
+                lon=lon, lat=lat, address=address.strip()[:200], place=place, grid=where.grid, region=where.region,
                 scope_path=where.scope_path, status=Status.REPORTED, handling_level=where.level,
                 assignee_department=where.department, reporter=reporter,
                 reporter_name=(reporter_name or (reporter.full_name if reporter else ""))[:50],

@@ -13,7 +13,9 @@ from xiangzhi.cases import actions, progress, selectors, services
 from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import Evaluation, HandlingLevel, Photo, Status
 from xiangzhi.cases.rules import ACTION_NAMES
+from xiangzhi.core.errors import NotFound
 from xiangzhi.lib.photos import PhotoError, process
+from xiangzhi.people import selectors as people_selectors
 from xiangzhi.regions.models import Department
 from xiangzhi.regions.selectors import ancestor_paths
 
@@ -65,6 +67,16 @@ def _float(value):
         raise CaseError("坐标格式不正确") from None
 
 
+def _place_from(user, value):
+    """The facility picked under the pin (「路灯 · 17号杆」), one the report map offers."""
+    if not value:
+        return None
+    try:
+        return people_selectors.place_get_for_report(user, int(value))
+    except (ValueError, NotFound):
+        raise CaseError("所选的部件或场所不存在或已停用，请重新选择") from None
+
+
 def _start_at(query) -> dict:
     try:
         lat, lon = float(query.get("lat", "")), float(query.get("lon", ""))
@@ -91,11 +103,12 @@ def case_new(request):
                 if category is None:
                     raise CaseError("该事件类别不存在或已停用，请重新选择")
             proactive = user.role in ("grid_chief", "grid_worker")
+            place = _place_from(user, request.POST.get("place"))
             result = services.case_report(
                 channel="worker" if proactive else "resident", category=category,
                 title=request.POST.get("title", ""), description=request.POST.get("description", ""),
                 lon=_float(request.POST.get("lon")), lat=_float(request.POST.get("lat")),
-                address=request.POST.get("address", ""), reporter=user, is_proactive=proactive,
+                address=request.POST.get("address", ""), place=place, reporter=user, is_proactive=proactive,
                 photos=_photos_from(request.FILES),
                 idempotency_key=request.POST.get("submission_id") or None,
                 fingerprint=request.POST.get("submission_id") or None,

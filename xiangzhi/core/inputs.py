@@ -1,6 +1,10 @@
 """The small checks every service and form makes on what people type: text within a length, whole
 numbers in a range, an allowed role. Each refusal is a domain error in Chinese naming the field."""
 
+import datetime as dt
+
+from django.utils import timezone
+
 from xiangzhi.core.errors import BadNumber, Forbidden, Invalid, field_error
 
 
@@ -51,3 +55,13 @@ def optional_int(value: str | float | None) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def form_day(value: str | None, name: str, label: str, *, error: type[Invalid] = Invalid) -> dt.date:
+    """A date from an ``<input type="date">`` (ISO); blank is today."""
+    if not value:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise error(f"{label}不正确", fields=field_error(name, "日期不正确")) from None

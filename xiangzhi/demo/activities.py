@@ -24,6 +24,7 @@ from django.utils import timezone
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.activities import selectors, services
 from xiangzhi.activities.errors import ActivityError
+from xiangzhi.activities.models import ActivitySignup
 from xiangzhi.people.models import Household
 from xiangzhi.points import services as points
 from xiangzhi.points.selectors import rule_get_in_force
@@ -146,14 +147,19 @@ def _sign_up(activity, households, accounts, organiser, rng: random.Random, now:
     chosen = rng.sample(households, k=max(1, min(len(households), round(share * len(households)))))
     opened = activity.created_at
     last = min(activity.starts_at - dt.timedelta(minutes=10), now)
-    made = []
     times = sorted(opened + (last - opened) * rng.random() for _ in chosen)
+    # What ``activities.services.activity_signup`` would write, one sign-up after another in time
+    # order, in one insert: each chosen household of the village, before the start, none twice, and
+    # once the places are taken the rest are turned away (a village's ~400 sign-ups one call each
+    # were two thirds of the demo's build time).
+    rows, taken = [], 0
     for household, at in zip(chosen, times, strict=True):
-        by = accounts.get(household.pk) or organiser
-        try:
-            made.append(services.activity_signup(actor=by, activity=activity, household=household,
-                                                 people=rng.choices((1, 2, 3), weights=(70, 25, 5))[0], now=at))
-        except ActivityError:  # full
-            continue
+        people = rng.choices((1, 2, 3), weights=(70, 25, 5))[0]
+        if activity.capacity is not None and taken + people > activity.capacity:
+            continue  # full
+        taken += people
+        rows.append(ActivitySignup(activity=activity, household=household, people=people, signed_up_at=at,
+                                   signed_up_by=accounts.get(household.pk) or organiser))
+    made = ActivitySignup.objects.bulk_create(rows)
     report.signups += len(made)
     return made

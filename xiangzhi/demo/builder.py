@@ -44,6 +44,7 @@ from xiangzhi.demo.households import (
     compose_household,
     tag_household,
 )
+from xiangzhi.demo.locations import place_households
 from xiangzhi.demo.names import draw_name, draw_surname, lineage_surnames
 from xiangzhi.demo.plan import (
     SCALES,
@@ -58,6 +59,7 @@ from xiangzhi.demo.plan import (
     short_township_name,
 )
 from xiangzhi.demo.points import write_points
+from xiangzhi.demo.register_history import RegisterHistoryReport, sample_villages, write_register_history
 from xiangzhi.demo.shop import write_first_redemption, write_shops
 from xiangzhi.demo.signups import write_signups
 from xiangzhi.lib import idnumber
@@ -79,6 +81,7 @@ BATCH = 2000
 # Data migrations that seed configuration (categories, calendars); re-run after a flush.
 SEEDING_MIGRATIONS = [
     "xiangzhi.people.migrations.0002_default_key_categories",
+    "xiangzhi.people.migrations.0008_place_kinds",
     "xiangzhi.cases.migrations.0002_default_catalog",
     "xiangzhi.cases.migrations.0004_other_category",
     "xiangzhi.points.migrations.0003_default_rulebook",
@@ -127,6 +130,7 @@ class BuildReport:
     accounts: list[dict] = field(default_factory=list)
     elapsed: float = 0.0
     accounts_file: Path | None = None
+    register: RegisterHistoryReport | None = None  # the register's history: where to look first
 
     @property
     def total_rows(self) -> int:
@@ -304,6 +308,13 @@ class _Builder:
             for u in applicants
         ]
         self.say(f"  村民自助注册：{len(applicants)} 份申请等待村里确认")
+        # The register's last months through its services: births, deaths, moves, a split and a merge,
+        # key people, a place, a liaison, a member link and a boundary (register_history).
+        register = write_register_history(seed=self.seed, villages=sample_villages(self.report.scale))
+        self.report.register = register
+        self.report.counts.update(register.rows)
+        self.say(f"  户籍变动：{register.villages} 个村登记变动 {register.total:,} 条，"
+                 f"待村干部确认 {register.pending} 条")
 
     # regions, grids, departments ----------------------------------------------------------------
 
@@ -424,6 +435,7 @@ class _Builder:
                                             head_name=members[0].name))
                 families.append(members)
                 index += 1
+        place_households(households, leaves, seed=self.seed, village_code=v.code)
         households = self.db.insert(Household, households)
 
         residents: list[Resident] = []
@@ -471,7 +483,7 @@ class _Builder:
             if start >= len(households):
                 break
             take = rng.randint(5, 10)
-            links += [MemberHouseholdLink(member_id=member, household_id=h.pk)
+            links += [MemberHouseholdLink(member_id=member, household_id=h.pk, started_on=dt.date(2024, 1, 1))
                       for h in households[start:start + take]]
             start += take
         self.db.insert(MemberHouseholdLink, links)
@@ -484,29 +496,29 @@ class _Builder:
         def put(kind, name, leaf=None):
             leaf = leaf or rng.choice(leaves)
             lon, lat = sampler.point(rng, leaf.geom)
-            places.append(Place(grid_id=leaf.pk, kind=kind, name=name, lon=lon, lat=lat))
+            places.append(Place(grid_id=leaf.pk, kind_id=kind, name=name, lon=lon, lat=lat))
 
         centre = leaves[0]
-        put(Place.Kind.SERVICE_CENTRE, f"{v.name}党群服务中心", centre)
-        put(Place.Kind.CLINIC, f"{v.name}卫生室", centre)
+        put("service_centre", f"{v.name}党群服务中心", centre)
+        put("clinic", f"{v.name}卫生室", centre)
         if rng.random() < 0.15:
-            put(Place.Kind.SCHOOL, f"{v.name}小学")
+            put("school", f"{v.name}小学")
         for i in range(rng.randint(1, 3)):
-            put(Place.Kind.SHOP, f"{v.name}{('便民超市', '小卖部', '农资店')[i]}")
+            put("shop", f"{v.name}{('便民超市', '小卖部', '农资店')[i]}")
         for g_index, g in enumerate(v.grids, start=1):
             inside = g.children or [g]
             for i in range(1, rng.randint(4, 9) + 1):
-                put(Place.Kind.STREET_LIGHT, f"{v.name}{g_index}网格路灯{i:02d}", rng.choice(inside))
+                put("street_light", f"{v.name}{g_index}网格路灯{i:02d}", rng.choice(inside))
             for i in range(1, rng.randint(2, 5) + 1):
-                put(Place.Kind.MANHOLE, f"{v.name}{g_index}网格井盖{i:02d}", rng.choice(inside))
-            put(Place.Kind.HYDRANT, f"{v.name}{g_index}网格消防栓", rng.choice(inside))
+                put("manhole", f"{v.name}{g_index}网格井盖{i:02d}", rng.choice(inside))
+            put("hydrant", f"{v.name}{g_index}网格消防栓", rng.choice(inside))
             road = ("中心街", "村南路", "村北路", "东西大街", "南北大街")
             for i in range(rng.randint(1, 2)):
-                put(Place.Kind.ROAD, f"{v.name}{road[(g_index + i) % len(road)]}", rng.choice(inside))
+                put("road", f"{v.name}{road[(g_index + i) % len(road)]}", rng.choice(inside))
             if rng.random() < 0.3:
-                put(Place.Kind.BRIDGE, f"{v.name}{('漫水桥', '生产桥', '便民桥')[g_index % 3]}", rng.choice(inside))
+                put("bridge", f"{v.name}{('漫水桥', '生产桥', '便民桥')[g_index % 3]}", rng.choice(inside))
             if rng.random() < 0.15:
-                put(Place.Kind.RIVER, f"{rng.choice(self.spec.rivers)}{v.name}段", rng.choice(inside))
+                put("river", f"{rng.choice(self.spec.rivers)}{v.name}段", rng.choice(inside))
         self.db.insert(Place, places)
 
     def write_organisations(self, rng, v: VillagePlan, leaves, lineage) -> None:
@@ -515,7 +527,7 @@ class _Builder:
         orgs = []
 
         def add(kind, name, contact):
-            orgs.append(Organisation(grid_id=rng.choice(leaves).pk, kind=kind, name=name, contact_name=contact))
+            orgs.append(Organisation(grid_id=rng.choice(leaves).pk, kind_id=kind, name=name, contact_name=contact))
 
         def contact():
             sex = Resident.Sex.MALE if rng.random() < 0.8 else Resident.Sex.FEMALE
@@ -523,19 +535,19 @@ class _Builder:
 
         for _ in range(geo.poisson(rng, v.households * 1832 / 140_000)):
             product = rng.choice(self.spec.products)
-            add(Organisation.Kind.COOPERATIVE, f"{county_name}{v.name}{rng.choice(BRANDS)}{product}专业合作社",
+            add("cooperative", f"{county_name}{v.name}{rng.choice(BRANDS)}{product}专业合作社",
                 contact())
         for _ in range(geo.poisson(rng, v.households * 3597 / 140_000)):
             person = contact()
-            add(Organisation.Kind.FAMILY_FARM, f"{county_name}{person}家庭农场", person)
+            add("family_farm", f"{county_name}{person}家庭农场", person)
         for _ in range(geo.poisson(rng, 0.6)):
-            add(Organisation.Kind.ENTERPRISE,
+            add("enterprise",
                 f"{self.spec.city_name}{rng.choice(BRANDS)}{rng.choice(self.spec.industries)}有限公司", contact())
-        add(Organisation.Kind.SOCIAL, f"{v.name}红白理事会", contact())
+        add("social", f"{v.name}红白理事会", contact())
         if rng.random() < 0.5:
-            add(Organisation.Kind.SOCIAL, f"{v.name}老年人协会", contact())
+            add("social", f"{v.name}老年人协会", contact())
         if rng.random() < 0.6:
-            add(Organisation.Kind.SOCIAL, f"{v.name}志愿服务队", contact())
+            add("social", f"{v.name}志愿服务队", contact())
         self.db.insert(Organisation, orgs)
 
     # accounts ------------------------------------------------------------------------------------

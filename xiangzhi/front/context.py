@@ -1,13 +1,13 @@
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from xiangzhi.accounts.models import Role
+from xiangzhi.accounts.models import REGION_ROLES, Role
 from xiangzhi.accounts.rules import can_decide_signups, can_edit_register, can_manage_grids, can_read_register
 from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.notifications.selectors import notification_unread_count
-from xiangzhi.people.rules import can_decide_changes
+from xiangzhi.people.rules import can_decide_changes, can_keep_member_links
 from xiangzhi.points.rules import can_publish_benefits
 from xiangzhi.points.rules import can_record as can_record_points
 from xiangzhi.points.rules import can_review as can_review_points
@@ -16,7 +16,8 @@ from xiangzhi.shop.rules import can_run_shop
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
-    "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "一格一人预警", "导入导出", "注册审核"),
+    "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
+                 "党员联系户", "导入导出", "注册审核"),
     "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
@@ -103,6 +104,7 @@ def navigation(request) -> dict:
             ("户籍", reverse("people:household_list")),
             *([("户籍变动", reverse("people:changes"))] if can_decide_changes(user) else []),
             ("重点人群", reverse("people:key_person_list")),
+            ("部件与组织", reverse("people:places")),
         ]
     if can_patrol(user):
         items.insert(1, ("我的工作", reverse("gridwork:day")))
@@ -128,6 +130,10 @@ def navigation(request) -> dict:
         items.append(("志愿服务", reverse("activities:list")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
+    if can_read_register(user) and user.role in REGION_ROLES:
+        items.append(("四级包保", reverse("regions:liaisons_home")))
+    if can_keep_member_links(user):
+        items.append(("党员联系户", reverse("people:member_links_home")))
     if can_edit_register(user):
         items.append(("导入导出", reverse("people:import")))
     if can_decide_signups(user):

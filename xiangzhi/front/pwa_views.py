@@ -30,6 +30,7 @@ SHELL = [
     "xiangzhi/offline-queue.js",
     "xiangzhi/icon-192.png",
     "xiangzhi/pick.js",
+    "xiangzhi/place-pick.js",
     "xiangzhi/map.js",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",

@@ -3,6 +3,8 @@
 Coordinates are WGS 84 longitude/latitude, as phones report them.
 """
 
+import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -16,7 +18,41 @@ K = TypeVar("K")  # what an index answers with: a grid's id, a region…
 
 
 class BoundaryError(ValueError):
-    """A boundary that cannot be used, with a message in Chinese."""
+    """A boundary that cannot be used, with a message in Chinese; ``geometry`` is where it goes wrong
+    (the point where an edge crosses another), as GeoJSON, when there is such a place."""
+
+    def __init__(self, message: str, geometry: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.geometry = geometry
+
+
+# explain_validity's reasons (GEOS), in the words the map page shows.
+_VALIDITY_REASONS = {
+    "Self-intersection": "边线自相交",
+    "Ring Self-intersection": "边线在一个顶点处自相交",
+    "Hole lies outside shell": "内环在外环之外",
+    "Holes are nested": "内环互相嵌套",
+    "Interior is disconnected": "多边形内部被分割成几块",
+    "Nested shells": "外环互相嵌套",
+    "Duplicate Rings": "有重复的环",
+    "Too few points in geometry component": "顶点太少",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环没有闭合",
+}
+_VALIDITY = re.compile(r"^(?P<reason>[^\[]+)\[(?P<x>[-0-9.eE+]+) (?P<y>[-0-9.eE+]+)\]")
+
+
+def validity_problem(geom: BaseGeometry) -> tuple[str, dict[str, Any] | None]:
+    """Why an invalid geometry is invalid, in Chinese, and the point where it is (GeoJSON), if GEOS
+    names one: "边线自相交（东经 118.010000，北纬 37.710000）"."""
+    explained = explain_validity(geom)
+    found = _VALIDITY.match(explained)
+    if found is None:
+        return f"边界不是有效的多边形：{explained}", None
+    x, y = float(found["x"]), float(found["y"])
+    reason = _VALIDITY_REASONS.get(found["reason"].strip(), found["reason"].strip())
+    return (f"边界不是有效的多边形：{reason}（东经 {x:.6f}，北纬 {y:.6f}）",
+            {"type": "Point", "coordinates": [x, y]})
 
 
 def parse_boundary(geojson: object) -> Polygon | MultiPolygon:
@@ -33,7 +69,7 @@ def parse_boundary(geojson: object) -> Polygon | MultiPolygon:
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise BoundaryError("边界坐标超出经纬度范围（经度 -180～180，纬度 -90～90）")
     if not geom.is_valid:
-        raise BoundaryError(f"边界不是有效的多边形：{explain_validity(geom)}")
+        raise BoundaryError(*validity_problem(geom))
     if geom.area == 0:
         raise BoundaryError("边界面积为零")
     return cast("Polygon | MultiPolygon", geom)  # its GeoJSON type was checked first
@@ -93,3 +129,62 @@ class PointIndex(Generic[K]):
             if area.geometry.intersects(point) and (best is None or area.depth > best.depth):
                 best = area
         return best.key if best else None
+
+
+# --- checking a redrawn boundary against its surroundings ------------------------------------------
+
+# Hand-drawn neighbours never meet exactly: an overlap with a neighbour, or a part outside the
+# enclosing area, is tolerated up to 100 m² or 1% of the smaller polygon's area, whichever is less
+# (a 1 km edge drawn 10 cm off is 100 m²; snapping to the neighbour's vertices avoids even that).
+TOLERANCE_M2 = 100.0
+TOLERANCE_SHARE = 0.01
+_M_PER_DEGREE_LAT = 110_574.0
+_M_PER_DEGREE_LON_AT_EQUATOR = 111_320.0
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Area in square metres of a lon/lat geometry (a local flat projection: good to a fraction of a
+    per cent over a village)."""
+    if geom.is_empty:
+        return 0.0
+    k = math.cos(math.radians(geom.centroid.y))
+    return float(geom.area) * _M_PER_DEGREE_LAT * _M_PER_DEGREE_LON_AT_EQUATOR * k
+
+
+def tolerance_m2(*geoms: BaseGeometry) -> float:
+    return min(TOLERANCE_M2, TOLERANCE_SHARE * min(area_m2(g) for g in geoms))
+
+
+def area_text(m2: float) -> str:
+    """An area in the unit a village cadre reads: 平方米 below a hectare, 公顷 above (1 亩 ≈ 667 m²)."""
+    if m2 < 10_000:
+        return f"{m2:,.0f} 平方米"
+    return f"{m2 / 10_000:,.2f} 公顷"
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The areas of an overlay result: the lines and points where shapes only touch dropped."""
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(parts) if parts else Polygon()
+
+
+def outside_part(geom: BaseGeometry, container: BaseGeometry) -> BaseGeometry | None:
+    """The part of ``geom`` outside ``container``, when it is more than the tolerance; else None."""
+    outside = _polygonal(geom.difference(container))
+    if area_m2(outside) > tolerance_m2(geom):
+        return outside
+    return None
+
+
+def overlapping_parts(geom: BaseGeometry, others: Iterable[tuple[K, BaseGeometry]]) -> list[tuple[K, BaseGeometry]]:
+    """Each neighbour that ``geom`` overlaps by more than the tolerance, with the overlap."""
+    found = []
+    for key, other in others:
+        if not geom.intersects(other):
+            continue
+        overlap = _polygonal(geom.intersection(other))
+        if area_m2(overlap) > tolerance_m2(geom, other):
+            found.append((key, overlap))
+    return found

@@ -51,7 +51,7 @@ ATTRIBUTES = (
 
 
 def service_list() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True).order_by("group", "code")
+    return Category.objects.filter(is_active=True).order_by("sort", "group", "code")  # 其他 last
 
 
 def service_get(code: str) -> Category | None:

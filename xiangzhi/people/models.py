@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from xiangzhi.core.models import StoredPhoto
+from xiangzhi.core.models import AppendOnly, StoredPhoto
 from xiangzhi.lib import crypto, idnumber
 
 
@@ -12,6 +12,14 @@ class Household(models.Model):
     grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="households", verbose_name="网格")
     address = models.CharField("住址", max_length=200, blank=True)
     head_name = models.CharField("户主", max_length=50, blank=True)
+    # A household is closed, never deleted: its last member died or left, or it merged into another.
+    closed_on = models.DateField("注销日期", null=True, blank=True)
+    closed_reason = models.CharField("注销原因", max_length=200, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name="并入户")
+    # Where the house stands (WGS 84); the village moves a house whose point lies in another grid.
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,6 +80,9 @@ class Resident(models.Model):
     away_expected_back = models.DateField("预计返回", null=True, blank=True)
     is_deceased = models.BooleanField("已故", default=False)
     died_on = models.DateField("死亡日期", null=True, blank=True)
+    # Moved out of the county: the record is closed, kept, and no longer counted.
+    left_on = models.DateField("迁出日期", null=True, blank=True)
+    left_to = models.CharField("迁往", max_length=100, blank=True)
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -101,6 +112,12 @@ class Resident(models.Model):
 
     def set_phone(self, value: str) -> None:
         self.phone_encrypted, self.phone_hash, self.phone_masked = crypto.seal(value, idnumber.mask_phone)
+
+
+def counted(prefix: str = "") -> models.Q:
+    """Residents still on the register: not deceased and not moved out of the county. ``prefix`` is the
+    path to the resident (``"residents__"``) when filtering another model."""
+    return models.Q(**{f"{prefix}is_deceased": False, f"{prefix}left_on__isnull": True})
 
 
 class RevealRecord(models.Model):
@@ -176,78 +193,171 @@ class KeyCategory(models.Model):
 
 
 class KeyPerson(models.Model):
+    """One entry of a resident in a key-population category, from registration to its end. A category
+    change keeps the entry (and its visits); an ended entry stays, and registering again makes a new
+    one. Every step leaves a ``KeyPersonChange``."""
+
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="key_entries")
     category = models.ForeignKey(KeyCategory, on_delete=models.PROTECT, related_name="people")
     registered_on = models.DateField("登记日期")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name="登记人")
     note = models.CharField("备注", max_length=200, blank=True)
     is_active = models.BooleanField("在册", default=True)
+    ended_on = models.DateField("解除日期", null=True, blank=True)
+    end_reason = models.CharField("解除原因", max_length=200, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="解除人")
 
     class Meta:
         verbose_name = "重点人员"
         verbose_name_plural = "重点人员"
-        constraints = [models.UniqueConstraint(fields=["resident", "category"], name="key_person_once_per_category")]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "category"], condition=models.Q(is_active=True),
+                                    name="key_person_active_once_per_category"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resident}（{self.category}）"
 
 
-class MemberHouseholdLink(models.Model):
-    """党员联系户: a party member answerable for a few households."""
+class KeyPersonChange(models.Model):
+    """重点人员变动: who registered, re-categorised or ended an entry, when, from what to what, and why."""
 
-    member = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="linked_households")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="member_links")
+    class Kind(models.TextChoices):
+        REGISTER = "register", "登记"
+        CATEGORY = "category", "变更类别"
+        END = "end", "解除"
+
+    key_person = models.ForeignKey(KeyPerson, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField("变动", max_length=16, choices=Kind.choices)
+    before = models.JSONField("之前", default=dict, blank=True)
+    after = models.JSONField("之后", default=dict, blank=True)
+    reason = models.CharField("原因", max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name="经办人")
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "重点人员变动"
+        verbose_name_plural = "重点人员变动"
+
+    def __str__(self) -> str:
+        return f"{self.key_person}：{self.get_kind_display()}"
+
+
+class MemberHouseholdLink(models.Model):
+    """党员联系户: a party member answerable for a few households of his village. A household has one
+    member in post; an ended link keeps its row (who, when, why)."""
+
+    member = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="linked_households",
+                               verbose_name="党员")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="member_links", verbose_name="户")
+    started_on = models.DateField("起始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="安排人")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="结束人")
 
     class Meta:
         verbose_name = "党员联系户"
         verbose_name_plural = "党员联系户"
-        constraints = [models.UniqueConstraint(fields=["member", "household"], name="member_household_once")]
+        indexes = [models.Index(fields=["member", "ended_on"], name="member_link_member_ended")]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=models.Q(ended_on__isnull=True),
+                                    name="member_link_one_in_post_per_household"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} 联系 {self.household}"
 
 
-class Place(models.Model):
-    """地、物: points of interest and facilities on a grid."""
+class PlaceKind(models.Model):
+    """A kind of place or facility (路灯, 井盖…): data the county keeps in the admin, not code. ``code``
+    is what rows point at, so it never changes once used; a kind is retired with ``is_active``."""
 
-    class Kind(models.TextChoices):
-        STREET_LIGHT = "street_light", "路灯"
-        MANHOLE = "manhole", "井盖"
-        HYDRANT = "hydrant", "消防栓"
-        RIVER = "river", "河道"
-        ROAD = "road", "道路"
-        BRIDGE = "bridge", "桥梁"
-        SCHOOL = "school", "学校"
-        CLINIC = "clinic", "卫生室"
-        SERVICE_CENTRE = "service_centre", "党群服务中心"
-        SHOP = "shop", "商铺"
-        OTHER = "other", "其他"
-
-    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="places")
-    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
-    name = models.CharField("名称", max_length=100)
-    lon = models.FloatField("经度")
-    lat = models.FloatField("纬度")
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=100)
 
     class Meta:
-        verbose_name = "部件与场所"
-        verbose_name_plural = "部件与场所"
+        ordering = ["sort", "code"]
+        verbose_name = "部件与场所类别"
+        verbose_name_plural = "部件与场所类别"
 
     def __str__(self) -> str:
         return self.name
 
 
-class Organisation(models.Model):
-    class Kind(models.TextChoices):
-        COOPERATIVE = "cooperative", "农民专业合作社"
-        FAMILY_FARM = "family_farm", "家庭农场"
-        ENTERPRISE = "enterprise", "企业"
-        SOCIAL = "social", "社会组织"
-        OTHER = "other", "其他"
+class OrganisationKind(models.Model):
+    """A kind of organisation (合作社, 家庭农场…), kept like ``PlaceKind``."""
 
-    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="organisations")
-    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=100)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = "组织类别"
+        verbose_name_plural = "组织类别"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Place(models.Model):
+    """地、物: points of interest and facilities on a grid. Retired, never deleted (cases point at it);
+    every add, edit, move and retirement leaves a ``PlaceChange``."""
+
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="places", verbose_name="网格")
+    kind = models.ForeignKey(PlaceKind, on_delete=models.PROTECT, to_field="code", related_name="places",
+                             verbose_name="类别")
+    name = models.CharField("名称", max_length=100)
+    label = models.CharField("编号标识", max_length=50, blank=True)  # painted on it: 「17号杆」
+    note = models.CharField("备注", max_length=500, blank=True)
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+    is_active = models.BooleanField("在用", default=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "部件与场所"
+        verbose_name_plural = "部件与场所"
+        indexes = [models.Index(fields=["lat", "lon"], name="people_place_latlon")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """How a case names it: 「路灯 · 17号杆」, or the name when nothing is painted on it."""
+        return f"{self.kind.name} · {self.label}" if self.label else f"{self.kind.name} · {self.name}"
+
+
+class Organisation(models.Model):
+    """组织 on a grid: cooperatives, family farms, firms, social organisations. The contact's phone is
+    sealed like a resident's (encrypted, keyed hash, masked)."""
+
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, related_name="organisations",
+                             verbose_name="网格")
+    kind = models.ForeignKey(OrganisationKind, on_delete=models.PROTECT, to_field="code",
+                             related_name="organisations", verbose_name="类别")
     name = models.CharField("名称", max_length=100)
     contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone_encrypted = models.CharField(max_length=100, blank=True)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    contact_phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    note = models.CharField("备注", max_length=500, blank=True)
+    is_active = models.BooleanField("在册", default=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "组织"
@@ -255,6 +365,65 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def set_contact_phone(self, value: str) -> None:
+        self.contact_phone_encrypted, self.contact_phone_hash, self.contact_phone_masked = crypto.seal(
+            value, idnumber.mask_phone)
+
+
+class SiteAction(models.TextChoices):
+    ADD = "add", "登记"
+    IMPORT = "import", "导入"
+    EDIT = "edit", "修改"
+    MOVE = "move", "移动位置"
+    RETIRE = "retire", "停用"
+
+
+class PlaceChange(AppendOnly):
+    """One step in a place's life: who, when, what it was before and after (names and codes as shown)."""
+
+    append_only_noun = "部件变动记录"
+
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="changes", verbose_name="部件与场所")
+    action = models.CharField("操作", max_length=10, choices=SiteAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name="操作人")
+    at = models.DateTimeField("时间")
+    before = models.JSONField("变动前", default=dict, blank=True)
+    after = models.JSONField("变动后", default=dict, blank=True)
+    reason = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "部件变动记录"
+        verbose_name_plural = "部件变动记录"
+
+    def __str__(self) -> str:
+        return f"{self.place_id} {self.get_action_display()}"
+
+
+class OrganisationChange(AppendOnly):
+    """One step in an organisation's life, like ``PlaceChange`` (the phone only masked)."""
+
+    append_only_noun = "组织变动记录"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="changes",
+                                     verbose_name="组织")
+    action = models.CharField("操作", max_length=10, choices=SiteAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name="操作人")
+    at = models.DateTimeField("时间")
+    before = models.JSONField("变动前", default=dict, blank=True)
+    after = models.JSONField("变动后", default=dict, blank=True)
+    reason = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "组织变动记录"
+        verbose_name_plural = "组织变动记录"
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.get_action_display()}"
 
 
 class HouseholdChange(models.Model):
@@ -269,6 +438,14 @@ class HouseholdChange(models.Model):
         RETURN = "return", "返回"
         PHONE = "phone", "手机号变更"
         HEAD = "head", "户主变更"
+        MARRY_IN = "marry_in", "婚入"
+        MARRY_OUT = "marry_out", "婚出"
+        MOVE_IN = "move_in", "迁入"
+        MOVE_OUT = "move_out", "迁出"
+        SPLIT = "split", "分户"
+        MERGE = "merge", "合户"
+        CORRECTION = "correction", "信息更正"
+        GRID = "grid", "调整网格"
 
     class State(models.TextChoices):
         PENDING = "pending", "待确认"
@@ -314,3 +491,38 @@ class HouseholdChangePhoto(StoredPhoto):
         ordering = ["id"]
         verbose_name = "变动凭证照片"
         verbose_name_plural = "变动凭证照片"
+
+
+class RegisterImport(models.Model):
+    """户籍表格导入（待确认）: a household file that named people already registered, compared with the
+    register and waiting for its importer's 确认导入 or 放弃. ``plan`` holds what confirming writes: the
+    differences (masked, as shown) with the values each expects to find, and the new households with
+    their ID numbers and phones sealed, never plain. It is emptied once applied or discarded, and a
+    pending one lapses after ``HOURS``."""
+
+    HOURS = 24
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待确认"
+        APPLIED = "applied", "已导入"
+        DISCARDED = "discarded", "已放弃"
+
+    importer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="导入人")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    households_new = models.PositiveIntegerField("新增户数", default=0)
+    residents_new = models.PositiveIntegerField("新增人数", default=0)
+    corrections = models.PositiveIntegerField("更正条数", default=0)
+    unchanged = models.PositiveIntegerField("未变人数", default=0)
+    plan = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "户籍导入"
+        verbose_name_plural = "户籍导入"
+        indexes = [models.Index(fields=["state", "created_at"], name="people_import_state_created")]
+
+    def __str__(self) -> str:
+        return f"户籍导入 {self.pk}（{self.get_state_display()}）"

@@ -1,11 +1,13 @@
 from dataclasses import dataclass
+from math import cos, radians
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from xiangzhi.accounts.models import User
+from xiangzhi.accounts.rules import can_read_register
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.core.errors import NotFound
-from xiangzhi.lib import crypto, idnumber
+from xiangzhi.lib import crypto, geo_distance, idnumber
 from xiangzhi.people import rules
 from xiangzhi.people.models import (
     Household,
@@ -14,12 +16,21 @@ from xiangzhi.people.models import (
     IdentitySearch,
     KeyCategory,
     KeyPerson,
+    KeyPersonChange,
+    MemberHouseholdLink,
     Organisation,
+    OrganisationChange,
+    OrganisationKind,
     Place,
+    PlaceChange,
+    PlaceKind,
+    RegisterImport,
     Resident,
+    Tag,
+    counted,
 )
-from xiangzhi.regions.models import Grid, Region
-from xiangzhi.regions.selectors import grid_counts
+from xiangzhi.regions.models import Grid, Region, RegionLevel
+from xiangzhi.regions.selectors import grid_counts, grid_index, grid_list_for_report_map
 
 # Lists show a grid's name and code; its polygon can be large and is read only by maps.
 NO_GRID_BOUNDARY = ("grid__boundary",)
@@ -28,6 +39,7 @@ NO_GRID_BOUNDARY = ("grid__boundary",)
 def household_list_for_user(user: User, *, grid: Grid | None = None, search: str = "") -> QuerySet[Household]:
     """Households the user may see, newest register order, with their members in one more query."""
     qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid").defer(*NO_GRID_BOUNDARY)
+    qs = qs.filter(closed_on__isnull=True)  # a closed household keeps its page, not its place in lists
     if grid is not None:
         qs = qs.filter(grid__path__startswith=grid.path)
     search = search.strip()
@@ -36,7 +48,8 @@ def household_list_for_user(user: User, *, grid: Grid | None = None, search: str
     # Grid, then registration order: an integer sort; sorting 20,000 household numbers as text under
     # a locale collation costs PostgreSQL more than the rest of the request.
     return qs.order_by("grid_id", "id").prefetch_related(
-        Prefetch("residents", queryset=Resident.objects.order_by("id"))
+        # The living, still registered in the county: the deceased and the departed are no longer counted.
+        Prefetch("residents", queryset=Resident.objects.filter(counted()).order_by("id"))
     )
 
 
@@ -91,25 +104,78 @@ def resident_get_for_user(user: User, resident_id: int) -> Resident:
     )
 
 
-def key_person_list_for_user(user: User, *, category: KeyCategory | None = None) -> QuerySet[KeyPerson]:
+def key_person_list_for_user(user: User, *, category: KeyCategory | None = None,
+                             ended: bool = False) -> QuerySet[KeyPerson]:
+    """Active entries in scope; with ``ended``, the ended ones instead, most recently ended first."""
     qs = KeyPerson.objects.filter(
-        scope_of(user).q("resident__household__grid__path", "resident__household_id"), is_active=True
+        scope_of(user).q("resident__household__grid__path", "resident__household_id"), is_active=not ended
     ).select_related("resident", "resident__household", "resident__household__grid", "category").defer(
         "resident__household__grid__boundary"
     )
     if category is not None:
         qs = qs.filter(category=category)
+    if ended:
+        return qs.order_by(F("ended_on").desc(nulls_last=True), "-id")
     return qs.order_by("category__code", "resident__household__number", "id")
 
 
-def place_list_for_user(user: User, *, grid: Grid | None = None) -> QuerySet[Place]:
-    qs = Place.objects.filter(scope_of(user).q("grid__path")).select_related("grid").defer(*NO_GRID_BOUNDARY)
-    return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs
+def key_person_get_for_user(user: User, key_person_id: int) -> KeyPerson:
+    """An entry, active or ended, for staff who may read the register in its scope; the same 404 for
+    a villager, an outsider and a missing id."""
+    if not can_read_register(user):
+        raise NotFound()
+    return get_in_scope_or_404(
+        KeyPerson.objects.select_related("resident", "resident__household", "resident__household__grid",
+                                         "category", "registered_by", "ended_by")
+        .defer("resident__household__grid__boundary"),
+        scope_of(user).q("resident__household__grid__path"), pk=key_person_id,
+    )
 
 
-def organisation_list_for_user(user: User, *, grid: Grid | None = None) -> QuerySet[Organisation]:
-    qs = Organisation.objects.filter(scope_of(user).q("grid__path")).select_related("grid").defer(*NO_GRID_BOUNDARY)
-    return qs.filter(grid__path__startswith=grid.path) if grid is not None else qs
+def key_person_changes(key_person: KeyPerson) -> QuerySet[KeyPersonChange]:
+    """An entry's history, oldest first (the caller has the entry in scope)."""
+    return key_person.changes.select_related("actor").order_by("at", "id")
+
+
+def household_key_people(user: User, household: Household) -> list[KeyPerson]:
+    """The key-person entries of a household's members, active first, each with its history: for staff
+    who read the register (the caller has the household in scope); a villager gets none."""
+    if not can_read_register(user):
+        return []
+    return list(
+        KeyPerson.objects.filter(resident__household=household)
+        .select_related("resident", "category", "registered_by", "ended_by")
+        .prefetch_related(Prefetch("changes", queryset=KeyPersonChange.objects.select_related("actor")
+                                   .order_by("at", "id")))
+        .order_by("-is_active", "resident_id", "-registered_on", "-id")
+    )
+
+
+def place_list_for_user(user: User, *, grid: Grid | None = None, kind: str = "",
+                        active_only: bool = True) -> QuerySet[Place]:
+    """Places in the user's scope (a grid's subtree, one kind), in use unless asked otherwise."""
+    qs = (Place.objects.filter(scope_of(user).q("grid__path")).select_related("grid", "kind")
+          .defer(*NO_GRID_BOUNDARY))
+    if grid is not None:
+        qs = qs.filter(grid__path__startswith=grid.path)
+    if kind:
+        qs = qs.filter(kind__code=kind)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("grid__code", "kind__sort", "name", "id")
+
+
+def organisation_list_for_user(user: User, *, grid: Grid | None = None, kind: str = "",
+                               active_only: bool = True) -> QuerySet[Organisation]:
+    qs = (Organisation.objects.filter(scope_of(user).q("grid__path")).select_related("grid", "kind")
+          .defer(*NO_GRID_BOUNDARY))
+    if grid is not None:
+        qs = qs.filter(grid__path__startswith=grid.path)
+    if kind:
+        qs = qs.filter(kind__code=kind)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("grid__code", "kind__sort", "name", "id")
 
 
 def region_counts(region: Region) -> dict[str, int]:
@@ -118,9 +184,28 @@ def region_counts(region: Region) -> dict[str, int]:
     grid_ids = Grid.objects.filter(path__startswith=region.path).values("id")
     return {
         **grid_counts(region),
-        "households": Household.objects.filter(grid_id__in=grid_ids).count(),
-        "residents": Resident.objects.filter(household__grid_id__in=grid_ids).count(),
+        "households": Household.objects.filter(grid_id__in=grid_ids, closed_on__isnull=True).count(),
+        "residents": Resident.objects.filter(counted(), household__grid_id__in=grid_ids).count(),
         "key_people": KeyPerson.objects.filter(resident__household__grid_id__in=grid_ids, is_active=True).count(),
+    }
+
+
+def county_path_of(region: Region) -> str:
+    """The path of the county a region lies in (the root of the tree when no county is above it)."""
+    parts = region.path.strip("/").split("/")
+    prefixes = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    found = Region.objects.filter(level=RegionLevel.COUNTY, path__in=prefixes).values_list("path", flat=True).first()
+    return found or prefixes[0]
+
+
+def change_form_places(household: Household) -> dict[str, QuerySet[Region] | QuerySet[Grid]]:
+    """What the change form offers: the county's villages (a move within the county) and the grids
+    of the household's own village (a split)."""
+    village = household.grid.region
+    return {
+        "villages": Region.objects.filter(path__startswith=county_path_of(village), level=RegionLevel.VILLAGE)
+        .order_by("code").only("code", "name"),
+        "village_grids": Grid.objects.filter(region=village, is_active=True).order_by("code").only("code", "name"),
     }
 
 
@@ -160,3 +245,159 @@ def household_change_photo_get_for_user(user: User, photo_id: int) -> HouseholdC
         raise NotFound()
     return get_in_scope_or_404(HouseholdChangePhoto.objects.all(),
                                scope_of(user).q("change__household__grid__path"), pk=photo_id)
+
+
+# ---- 地、物、组织 ---------------------------------------------------------------------------------
+
+# The report form offers the places within this distance of its pin.
+PLACE_NEAR_METRES = 150
+
+
+def place_kind_list(*, active_only: bool = True) -> QuerySet[PlaceKind]:
+    qs = PlaceKind.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def organisation_kind_list(*, active_only: bool = True) -> QuerySet[OrganisationKind]:
+    qs = OrganisationKind.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def place_get_for_user(user: User, place_id: int) -> Place:
+    return get_in_scope_or_404(Place.objects.select_related("grid", "grid__region", "kind"),
+                               scope_of(user).q("grid__path"), pk=place_id)
+
+
+def organisation_get_for_user(user: User, organisation_id: int) -> Organisation:
+    return get_in_scope_or_404(Organisation.objects.select_related("grid", "grid__region", "kind"),
+                               scope_of(user).q("grid__path"), pk=organisation_id)
+
+
+def place_history(place: Place) -> QuerySet[PlaceChange]:
+    return place.changes.select_related("actor").order_by("-at", "-id")
+
+
+def organisation_history(organisation: Organisation) -> QuerySet[OrganisationChange]:
+    return organisation.changes.select_related("actor").order_by("-at", "-id")
+
+
+def _report_places(user: User) -> QuerySet[Place]:
+    """The places a report may name: those in use on the grids the user's report map shows (for a
+    villager, his own village's: a street light is no secret to the people who walk past it)."""
+    return Place.objects.filter(grid__in=grid_list_for_report_map(user).values("id"), is_active=True)
+
+
+@dataclass(frozen=True)
+class NearPlace:
+    place: Place
+    metres: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.place.title}（{self.metres}米）"
+
+
+def place_near_list(user: User, *, lon: float, lat: float, metres: int = PLACE_NEAR_METRES,
+                    limit: int = 8) -> list[NearPlace]:
+    """Places within ``metres`` of a point that the user's report may name, nearest first. A box
+    on the (lat, lon) index narrows the rows; the distance decides."""
+    dlat = metres / geo_distance.METRES_PER_DEGREE
+    dlon = dlat / max(0.01, cos(radians(lat)))
+    rows = (_report_places(user).filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+            .select_related("kind")[:500])
+    near = [NearPlace(p, round(geo_distance.haversine_m(lon, lat, p.lon, p.lat))) for p in rows]
+    near = [n for n in near if n.metres <= metres]
+    near.sort(key=lambda n: (n.metres, n.place.pk))
+    return near[:limit]
+
+
+def place_get_for_report(user: User, place_id: int) -> Place:
+    """The place a report names: one the user's report could offer; 404 otherwise."""
+    return get_in_scope_or_404(_report_places(user).select_related("kind"), Q(), pk=place_id)
+
+
+def register_import_get_for_user(user: User, import_id: int) -> RegisterImport:
+    """A compared household file waiting for a decision is its importer's alone: anyone else gets the
+    same 404 as for one that does not exist."""
+    found = RegisterImport.objects.filter(pk=import_id, importer_id=user.pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+# --- 党员联系户 ----------------------------------------------------------------------------------
+
+
+def member_link_list_for_user(
+    user: User, *, region: Region | None = None, active: bool | None = True,
+) -> QuerySet[MemberHouseholdLink]:
+    """Links to households the user sees (below ``region`` if given); in post only by default, ended
+    only with ``active=False``, both with ``active=None``."""
+    qs = MemberHouseholdLink.objects.filter(scope_of(user).q("household__grid__path")).select_related(
+        "member", "household", "household__grid", "ended_by").defer("household__grid__boundary")
+    if region is not None:
+        qs = qs.filter(household__grid__path__startswith=region.path)
+    if active is not None:
+        qs = qs.filter(ended_on__isnull=active)
+    return qs.order_by("member_id", F("ended_on").desc(nulls_first=True), "household_id", "id")
+
+
+def member_link_get_for_user(user: User, link_id: int) -> MemberHouseholdLink:
+    return get_in_scope_or_404(
+        MemberHouseholdLink.objects.select_related("member", "household"), scope_of(user).q("household__grid__path"),
+        pk=link_id,
+    )
+
+
+def party_members_of_village(village: Region) -> QuerySet[Resident]:
+    """The village's living party members, each with ``links_in_post`` (their households in post, one
+    query for all)."""
+    return (
+        Resident.objects.filter(household__grid__region=village, tags__contains=Tag.PARTY_MEMBER, is_deceased=False)
+        .select_related("household")
+        .prefetch_related(Prefetch(
+            "linked_households", to_attr="links_in_post",
+            queryset=MemberHouseholdLink.objects.filter(ended_on__isnull=True).select_related("household")
+            .order_by("household__number"),
+        ))
+        .order_by("name", "id")
+    )
+
+
+def households_without_member(village: Region) -> QuerySet[Household]:
+    """The village's households no party member answers for."""
+    linked = MemberHouseholdLink.objects.filter(household=OuterRef("pk"), ended_on__isnull=True)
+    return (Household.objects.filter(grid__region=village).exclude(Exists(linked)).select_related("grid")
+            .defer(*NO_GRID_BOUNDARY).order_by("grid__code", "number"))
+
+
+def member_link_of_household(household: Household) -> MemberHouseholdLink | None:
+    """The party member in post for a household, if any."""
+    return (MemberHouseholdLink.objects.filter(household=household, ended_on__isnull=True)
+            .select_related("member").first())
+
+
+# --- 需要调整网格的户 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridMismatch:
+    """A household whose house now lies in another grid of its village than the one it is registered in."""
+
+    household: Household
+    located: Grid
+
+
+def households_to_regrid(village: Region) -> list[GridMismatch]:
+    """The village's households whose location falls in another active grid of the same village (after
+    a boundary was redrawn), by household number; the village moves them, nothing moves by itself.
+    Two queries whatever the village's size: its households, and the grids they now fall in."""
+    households = list(
+        Household.objects.filter(grid__region=village, lon__isnull=False, lat__isnull=False)
+        .select_related("grid").defer(*NO_GRID_BOUNDARY).order_by("number")
+    )
+    index = grid_index()
+    found = [(h, index.locate(h.lon, h.lat)) for h in households]  # type: ignore[arg-type]  # filtered non-null
+    wanted = {gid for h, gid in found if gid is not None and gid != h.grid_id}
+    grids = Grid.objects.filter(pk__in=wanted, region=village).defer("boundary").in_bulk()
+    return [GridMismatch(h, grids[gid]) for h, gid in found if gid in grids and gid != h.grid_id]

@@ -1,49 +1,72 @@
 import datetime as dt
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.rules import can_reveal_identity
-from xiangzhi.core.errors import Conflict, DomainError, Forbidden, Invalid, RateLimited, field_error
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.display import day_text
+from xiangzhi.core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from xiangzhi.core.inputs import text
 from xiangzhi.lib import crypto, idnumber
-from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people import rules, selectors
+
+# Register changes (登记变动) are written in ``changes``, private to people; these are their doors.
+from xiangzhi.people.changes import CHANGE_PHOTO_MAX_COUNT as CHANGE_PHOTO_MAX_COUNT
+from xiangzhi.people.changes import FORM_KINDS as FORM_KINDS
+from xiangzhi.people.changes import household_change_confirm as household_change_confirm
+from xiangzhi.people.changes import household_change_propose as household_change_propose
+from xiangzhi.people.changes import household_change_refuse as household_change_refuse
+from xiangzhi.people.changes import household_next_number
+from xiangzhi.people.errors import ChangeConflict as ChangeConflict
+from xiangzhi.people.errors import RegisterError
+
+# Lookups by a full ID number or phone are counted and recorded in ``identity``.
+from xiangzhi.people.identity import IdentitySearchForbidden as IdentitySearchForbidden
+from xiangzhi.people.identity import IdentitySearchLimited as IdentitySearchLimited
+from xiangzhi.people.identity import IdentitySearchRefused as IdentitySearchRefused
+from xiangzhi.people.identity import identity_lookups_left as identity_lookups_left
+from xiangzhi.people.identity import identity_search_counted
+
+# Key people (重点人员) are kept in ``key_people``; these are its doors.
+from xiangzhi.people.key_people import KeyPersonConflict as KeyPersonConflict
+from xiangzhi.people.key_people import KeyPersonError as KeyPersonError
+from xiangzhi.people.key_people import key_person_change_category as key_person_change_category
+from xiangzhi.people.key_people import key_person_end as key_person_end
+from xiangzhi.people.key_people import key_person_end_all_for_resident as key_person_end_all_for_resident
+from xiangzhi.people.key_people import key_person_register as key_person_register
 from xiangzhi.people.models import (
     Household,
     HouseholdChange,
-    HouseholdChangePhoto,
     IdentitySearch,
+    MemberHouseholdLink,
+    Organisation,
+    OrganisationChange,
+    OrganisationKind,
+    Place,
+    PlaceChange,
+    PlaceKind,
     Relation,
     Resident,
     RevealRecord,
+    SiteAction,
     Tag,
 )
+
+# Corrections by re-importing the household file (表格导入更正) are written in ``register_imports``.
+from xiangzhi.people.register_imports import register_import_confirm as register_import_confirm
+from xiangzhi.people.register_imports import register_import_create as register_import_create
+from xiangzhi.people.register_imports import register_import_discard as register_import_discard
+from xiangzhi.people.register_imports import register_import_expired as register_import_expired
 from xiangzhi.regions.models import Grid
-
-
-class RegisterError(Invalid):
-    """A household-register change refused, with the reason in Chinese."""
-
-
-class IdentitySearchRefused(DomainError):
-    """A search by full ID number or phone refused: without the permission, or over the limit."""
-
-
-class IdentitySearchForbidden(IdentitySearchRefused, Forbidden):
-    code = "forbidden"
-
-
-class IdentitySearchLimited(IdentitySearchRefused, RateLimited):
-    code = "rate_limited"
+from xiangzhi.regions.rules import can_edit_boundaries, can_edit_boundary
+from xiangzhi.regions.selectors import locate
 
 
 @dataclass
@@ -78,12 +101,6 @@ def resident_build(*, household: Household, data: ResidentInput) -> Resident:
     resident.set_id_number(parsed.value)
     resident.set_phone(data.phone)
     return resident
-
-
-def household_next_number(grid: Grid) -> str:
-    last = Household.objects.filter(grid=grid).order_by("-number").values_list("number", flat=True).first()
-    seq = int(last[len(grid.code):]) + 1 if last and last[len(grid.code):].isdigit() else 1
-    return f"{grid.code}{seq:04d}"
 
 
 @transaction.atomic
@@ -139,7 +156,7 @@ def household_search(*, user: User, search: str, grid: Grid | None = None,
     if not can_reveal_identity(user):
         audit(IdentitySearch.Outcome.DENIED)
         raise IdentitySearchForbidden("按完整身份证号或手机号查询需要证件查看权限；请按姓名或户编号查询")
-    if not _identity_search_counted(user):
+    if not identity_search_counted(user):
         audit(IdentitySearch.Outcome.LIMITED)
         raise IdentitySearchLimited(
             f"按完整身份证号或手机号查询过于频繁（每小时最多 {settings.IDENTITY_SEARCH_PER_HOUR} 次），请稍后再试")
@@ -148,20 +165,11 @@ def household_search(*, user: User, search: str, grid: Grid | None = None,
     return qs
 
 
-def _identity_window_key(user: User) -> str:
-    return f"people:identity-search:{user.pk}:{int(time.time() // 3600)}"
-
-
-def identity_lookups_left(user: User) -> bool:
-    """Whether the user may make one more lookup by full number this clock hour (nothing counted)."""
-    return (cache.get(_identity_window_key(user)) or 0) < settings.IDENTITY_SEARCH_PER_HOUR
-
-
 def identity_import_check_record(*, user: User, clashes: int, ip_address: str | None = None) -> None:
     """An import whose ID numbers met registered residents told its author that those numbers exist:
     a lookup by full number like a search, so it is recorded and counted against the same hourly
     limit (the hash column holds nothing: the file may name many numbers)."""
-    _identity_search_counted(user)
+    identity_search_counted(user)
     IdentitySearch.objects.create(user=user, kind=IdentitySearch.Kind.IMPORT, value_hash="",
                                   outcome=IdentitySearch.Outcome.SEARCHED, matched=clashes, ip_address=ip_address)
 
@@ -171,260 +179,398 @@ def identity_import_refused_record(*, user: User, ip_address: str | None = None)
                                   outcome=IdentitySearch.Outcome.LIMITED, ip_address=ip_address)
 
 
-def _identity_search_counted(user: User) -> bool:
-    """Counts one search in this clock hour's window; False once the user is over the limit."""
-    key = _identity_window_key(user)
-    cache.add(key, 0, timeout=3600 + 60)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=3600 + 60)
-        used = 1
-    return used <= settings.IDENTITY_SEARCH_PER_HOUR
+# ---- 地、物、组织: places and organisations kept from the field ---------------------------------
 
 
-# ---- Register changes from the field (登记变动) -------------------------------------------------
-
-CHANGE_PHOTO_MAX_COUNT = 1
-
-
-class ChangeConflict(RegisterError, Conflict):
-    """Another proposal touching the same person and field is waiting for the village."""
-
-    code = "conflict"
+class SiteError(Invalid):
+    """A place or organisation refused as given, with the reason in Chinese."""
 
 
-def _date(data: dict[str, Any], name: str, label: str, *, required: bool = True) -> dt.date | None:
-    value = data.get(name)
-    if value in (None, ""):
-        if required:
-            raise RegisterError(f"请填写{label}", fields=field_error(name, "必填"))
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise RegisterError(f"{label}格式不正确", fields=field_error(name, "格式不正确")) from None
+class SiteConflict(SiteError, Conflict):
+    """Refused because of its state: it was retired meanwhile."""
 
 
-def _member(household: Household, data: dict[str, Any]) -> Resident:
-    raw = data.get("resident")
-    try:
-        pk = int(raw) if raw not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        pk = None
-    resident = household.residents.filter(pk=pk).first() if pk is not None else None
-    if resident is None:
-        raise RegisterError("请选择本户的一名成员", fields=field_error("resident", "必选"))
-    return resident
+SITE_REFUSED = "只能管理本人负责网格或本村的部件、场所和组织"
 
 
-def _living(resident: Resident) -> None:
-    if resident.is_deceased:
-        raise RegisterError(f"{resident.name}已登记死亡", fields=field_error("resident", "已故"))
+def _may_keep_sites(actor: User, grid: Grid) -> None:
+    if not rules.can_keep_sites_in(actor, grid):
+        raise Forbidden(SITE_REFUSED)
 
 
-def _plan(household: Household, kind: str, data: dict[str, Any], today: dt.date) -> HouseholdChange:
-    """The unsaved change: what it touches, before and after. Every check on the input is made here,
-    before anything is written."""
-    c = HouseholdChange(household=household, kind=kind)
-    K = HouseholdChange.Kind
-    if kind == K.BIRTH:
-        name = text(data.get("name"), "name", "姓名", 50, required=True, error=RegisterError)
-        sex = data.get("sex") or ""
-        if sex not in Resident.Sex.values:
-            raise RegisterError("请选择性别", fields=field_error("sex", "必选"))
-        born = _date(data, "birth_date", "出生日期")
-        assert born is not None
-        if born > today:
-            raise RegisterError("出生日期不能晚于今天", fields=field_error("birth_date", "晚于今天"))
-        relation = data.get("relation") or Relation.CHILD
-        if relation not in Relation.values or relation == Relation.HEAD:
-            raise RegisterError("与户主关系不正确", fields=field_error("relation", "不正确"))
-        id_raw = text(data.get("id_number"), "id_number", "身份证号", 18, error=RegisterError).upper()
-        masked = ""
-        if id_raw:
-            try:
-                parsed = idnumber.parse(id_raw)
-            except idnumber.IdNumberError as exc:
-                raise RegisterError(f"身份证号：{exc}", fields=field_error("id_number", "不正确")) from None
-            if parsed.birth_date != born or parsed.sex != sex:
-                raise RegisterError("身份证号与出生日期或性别不符", fields=field_error("id_number", "不符"))
-            sealed, hashed, masked = crypto.seal(parsed.value, idnumber.mask)
-            if Resident.objects.filter(id_number_hash=hashed).exists():
-                raise RegisterError("身份证号已登记在其他户", fields=field_error("id_number", "已登记"))
-            c.sealed = {"id_number": [sealed, hashed, masked]}
-        c.after = {"姓名": name, "性别": Resident.Sex(sex).label, "出生日期": born.isoformat(),
-                   "与户主关系": Relation(relation).label, **({"身份证号": masked} if masked else {})}
-        c.sealed = {**c.sealed, "name": name, "sex": sex, "birth_date": born.isoformat(), "relation": relation}
-        c.touches = [f"birth:{name}"]
-        return c
-    resident = _member(household, data)
-    c.resident = resident
-    if kind == K.DEATH:
-        _living(resident)
-        died = _date(data, "died_on", "死亡日期")
-        assert died is not None
-        if died < resident.birth_date:
-            raise RegisterError(f"死亡日期不能早于{resident.name}的出生日期（{resident.birth_date.isoformat()}）",
-                                fields=field_error("died_on", "早于出生日期"))
-        if died > today:
-            raise RegisterError("死亡日期不能晚于今天", fields=field_error("died_on", "晚于今天"))
-        c.before, c.after = {"状态": "在册"}, {"状态": "已故", "死亡日期": died.isoformat()}
-        c.sealed = {"died_on": died.isoformat()}
-        c.touches = [f"r{resident.pk}:status", f"r{resident.pk}:away"]
-    elif kind == K.AWAY:
-        _living(resident)
-        if resident.is_away:
-            raise RegisterError(f"{resident.name}已登记外出", fields=field_error("resident", "已外出"))
-        place = text(data.get("away_place"), "away_place", "外出去向", 100, required=True, error=RegisterError)
-        work = text(data.get("away_work"), "away_work", "从事工作", 100, error=RegisterError)
-        since = _date(data, "away_since", "外出时间")
-        assert since is not None
-        if since > today:
-            raise RegisterError("外出时间不能晚于今天", fields=field_error("away_since", "晚于今天"))
-        back = _date(data, "away_expected_back", "预计返回时间", required=False)
-        if back is not None and back < since:
-            raise RegisterError("预计返回时间不能早于外出时间",
-                                fields=field_error("away_expected_back", "早于外出时间"))
-        c.before = {"外出": "否"}
-        c.after = {"外出": "是", "去向": place, **({"从事": work} if work else {}), "外出时间": since.isoformat(),
-                   **({"预计返回": back.isoformat()} if back else {})}
-        c.sealed = {"away_place": place, "away_work": work, "away_since": since.isoformat(),
-                    "away_expected_back": back.isoformat() if back else ""}
-        c.touches = [f"r{resident.pk}:away"]
-    elif kind == K.RETURN:
-        _living(resident)
-        if not resident.is_away:
-            raise RegisterError(f"{resident.name}没有外出登记", fields=field_error("resident", "未外出"))
-        c.before = {"外出": "是", "去向": resident.away_place}
-        c.after = {"外出": "否"}
-        c.touches = [f"r{resident.pk}:away"]
-    elif kind == K.PHONE:
-        _living(resident)
-        phone = text(data.get("phone"), "phone", "手机号", 11, error=RegisterError)
-        if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise RegisterError("手机号应为以1开头的11位数字", fields=field_error("phone", "格式不正确"))
-        sealed, hashed, masked = crypto.seal(phone, idnumber.mask_phone)
-        if hashed == resident.phone_hash and phone:
-            raise RegisterError("新手机号与原手机号相同", fields=field_error("phone", "未变"))
-        c.before, c.after = {"手机号": resident.phone_masked or "无"}, {"手机号": masked or "无"}
-        c.sealed = {"phone": [sealed, hashed, masked]}
-        c.touches = [f"r{resident.pk}:phone"]
-    elif kind == K.HEAD:
-        _living(resident)
-        if resident.relation == Relation.HEAD:
-            raise RegisterError(f"{resident.name}已是户主", fields=field_error("resident", "已是户主"))
-        old_relation = data.get("old_head_relation") or Relation.OTHER
-        if old_relation not in Relation.values or old_relation == Relation.HEAD:
-            raise RegisterError("原户主与新户主的关系不正确", fields=field_error("old_head_relation", "不正确"))
-        old = household.residents.filter(relation=Relation.HEAD).first()
-        c.before = {"户主": household.head_name}
-        c.after = {"户主": resident.name, **({f"{old.name}改为": Relation(old_relation).label} if old else {})}
-        c.sealed = {"old_head": old.pk if old else None, "old_head_relation": old_relation}
-        c.touches = [f"h{household.pk}:head", f"r{resident.pk}:relation"] + ([f"r{old.pk}:relation"] if old else [])
-    else:
-        raise RegisterError("请选择变动类别", fields=field_error("kind", "必选"))
-    return c
-
-
-def _apply(change: HouseholdChange) -> None:
-    """Writes the register for a confirmed change (the caller holds the transaction)."""
-    K, s = HouseholdChange.Kind, change.sealed
-    household = change.household
-    if change.kind == K.BIRTH:
-        resident = Resident(household=household, name=s["name"], sex=s["sex"],
-                            birth_date=dt.date.fromisoformat(s["birth_date"]), relation=s["relation"])
-        if "id_number" in s:
-            resident.id_number_encrypted, resident.id_number_hash, resident.id_number_masked = s["id_number"]
-            if Resident.objects.filter(id_number_hash=resident.id_number_hash).exists():
-                raise RegisterError("身份证号已登记在其他户")
-        resident.save()
-        change.resident = resident
+def site_point_check(grid: Grid, lon: float | None, lat: float | None, *, required: bool = True) -> None:
+    """A location must lie in the grid's village (``locate``): a pin dropped in the next village
+    belongs to that village's register. A grid drawn with no boundary has nothing to check against."""
+    if lon is None or lat is None:
+        if required or (lon is None) != (lat is None):
+            raise SiteError("请在地图上选择位置", fields=field_error("lon", "必填"))
         return
-    assert change.resident_id is not None
-    r = Resident.objects.select_for_update().get(pk=change.resident_id)
-    if change.kind == K.DEATH:
-        r.is_deceased, r.died_on = True, dt.date.fromisoformat(s["died_on"])
-        r.is_away, r.away_place, r.away_work, r.away_since, r.away_expected_back = False, "", "", None, None
-    elif change.kind == K.AWAY:
-        r.is_away, r.away_place, r.away_work = True, s["away_place"], s["away_work"]
-        r.away_since = dt.date.fromisoformat(s["away_since"])
-        r.away_expected_back = dt.date.fromisoformat(s["away_expected_back"]) if s["away_expected_back"] else None
-    elif change.kind == K.RETURN:
-        r.is_away, r.away_place, r.away_work, r.away_since, r.away_expected_back = False, "", "", None, None
-    elif change.kind == K.PHONE:
-        r.phone_encrypted, r.phone_hash, r.phone_masked = s["phone"]
-    elif change.kind == K.HEAD:
-        if s["old_head"]:
-            Resident.objects.filter(pk=s["old_head"]).update(relation=s["old_head_relation"])
-        r.relation = Relation.HEAD
-        household.head_name = r.name
-        household.save(update_fields=["head_name"])
-    r.save()
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise SiteError("坐标超出经纬度范围", fields=field_error("lon", "超出范围"))
+    located = locate(lon, lat)
+    if located is None and grid.boundary is None:
+        return
+    if located is None or located.region_id != grid.region_id:
+        raise SiteError(f"位置不在{grid.region.name}范围内，请把图钉放到本村", fields=field_error("lon", "不在本村"))
 
 
-def _open_conflict(change: HouseholdChange) -> None:
-    for other in HouseholdChange.objects.filter(household=change.household, state=HouseholdChange.State.PENDING):
-        if set(other.touches) & set(change.touches):
-            who = other.resident.name if other.resident is not None else other.after.get("姓名", "")
-            raise ChangeConflict(
-                f"本户已有一条待确认的「{other.get_kind_display()}」变动（{who}，"
-                f"{timezone.localtime(other.proposed_at):%m月%d日}登记），请等村里确认或退回后再登记")
+def _place_kind(code: str, *, keep: str = "") -> PlaceKind:
+    kind = PlaceKind.objects.filter(code=code).first()
+    if kind is None or not (kind.is_active or kind.code == keep):
+        raise SiteError("类别不存在或已停用", fields=field_error("kind", "请选择类别"))
+    return kind
 
 
-def household_change_propose(*, actor: User, household: Household, kind: str, data: dict[str, Any],
-                             note: str = "", evidence: Sequence[ProcessedPhoto] = ()) -> HouseholdChange:
-    """A grid worker's or chief's proposal, waiting for the village cadre; a cadre's own is applied at
-    once (proposed and confirmed by him). Nothing is written when any check refuses."""
-    if not rules.can_propose_change(actor, household):
-        raise Forbidden("只能为本人负责的网格或本村的户登记变动")
-    note = text(note, "note", "说明", 200, error=RegisterError)
-    if len(evidence) > CHANGE_PHOTO_MAX_COUNT:
-        raise RegisterError("只能上传一张户口本照片", fields=field_error("photo", "太多"))
+def _organisation_kind(code: str, *, keep: str = "") -> OrganisationKind:
+    kind = OrganisationKind.objects.filter(code=code).first()
+    if kind is None or not (kind.is_active or kind.code == keep):
+        raise SiteError("类别不存在或已停用", fields=field_error("kind", "请选择类别"))
+    return kind
+
+
+def _place_shown(place: Place) -> dict[str, Any]:
+    return {"类别": place.kind.name, "名称": place.name, "编号标识": place.label, "备注": place.note,
+            "经度": round(place.lon, 6), "纬度": round(place.lat, 6), "状态": "在用" if place.is_active else "停用"}
+
+
+def _organisation_shown(org: Organisation) -> dict[str, Any]:
+    return {"类别": org.kind.name, "名称": org.name, "联系人": org.contact_name, "联系电话": org.contact_phone_masked,
+            "地址": org.address, "备注": org.note,
+            "经度": round(org.lon, 6) if org.lon is not None else None,
+            "纬度": round(org.lat, 6) if org.lat is not None else None,
+            "状态": "在册" if org.is_active else "停用"}
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def place_build(*, grid: Grid, kind: str, name: str, lon: float | None, lat: float | None, label: str = "",
+                note: str = "") -> Place:
+    """A checked, unsaved place (the page, the API and the import all build one here)."""
+    name = text(name, "name", "名称", 100, required=True, error=SiteError)
+    label = text(label, "label", "编号标识", 50, error=SiteError)
+    note = text(note, "note", "备注", 500, error=SiteError)
+    kind_row = _place_kind(kind)
+    site_point_check(grid, lon, lat)
+    assert lon is not None and lat is not None
+    return Place(grid=grid, kind=kind_row, name=name, label=label, note=note, lon=lon, lat=lat)
+
+
+def place_add(*, actor: User, grid: Grid, kind: str, name: str, lon: float | None, lat: float | None,
+              label: str = "", note: str = "") -> Place:
+    _may_keep_sites(actor, grid)
+    place = place_build(grid=grid, kind=kind, name=name, lon=lon, lat=lat, label=label, note=note)
+    with transaction.atomic():
+        place.save()
+        PlaceChange.objects.create(place=place, action=SiteAction.ADD, actor=actor, at=timezone.now(),
+                                   after=_place_shown(place))
+    return place
+
+
+def places_import_write(*, actor: User, places: list[Place]) -> list[Place]:
+    """Checked places (``place_build``) written together, each with its history row."""
+    for grid in {p.grid.pk: p.grid for p in places}.values():
+        _may_keep_sites(actor, grid)
     now = timezone.now()
     with transaction.atomic():
-        household = Household.objects.select_for_update().select_related("grid").get(pk=household.pk)
-        change = _plan(household, kind, data, timezone.localdate())
-        _open_conflict(change)
-        change.note, change.proposer, change.proposed_at = note, actor, now
-        if rules.can_decide_change(actor, change):
-            _apply(change)
-            change.state, change.decider, change.decided_at = HouseholdChange.State.CONFIRMED, actor, now
-        change.save()
-        for i, photo in enumerate(evidence, start=1):
-            row = HouseholdChangePhoto(change=change)
-            row.attach(photo, f"change-{change.pk}-{i}.jpg")
-            row.save()
-    return change
+        created = Place.objects.bulk_create(places)
+        PlaceChange.objects.bulk_create([
+            PlaceChange(place=p, action=SiteAction.IMPORT, actor=actor, at=now, after=_place_shown(p))
+            for p in created
+        ])
+    return created
 
 
-def _pending_for_decision(actor: User, change: HouseholdChange) -> HouseholdChange:
-    if not rules.can_decide_change(actor, change):
-        raise Forbidden("只有本村的村干部能确认或退回登记变动")
-    locked = (HouseholdChange.objects.select_for_update().select_related("household", "household__grid")
-              .get(pk=change.pk))
-    if locked.state != HouseholdChange.State.PENDING:
-        raise Conflict(f"这条变动已{locked.get_state_display()}")
+def _locked_place(place: Place) -> Place:
+    locked = Place.objects.select_for_update().select_related("kind", "grid", "grid__region").get(pk=place.pk)
+    if not locked.is_active:
+        raise SiteConflict("该部件已停用")
     return locked
 
 
-def household_change_confirm(*, actor: User, change: HouseholdChange) -> HouseholdChange:
+def _place_save(actor: User, place: Place, before: dict[str, Any], action: str, reason: str = "") -> Place:
+    old, new = _changed(before, _place_shown(place))
+    if old or new or action == SiteAction.RETIRE:
+        place.save()
+        PlaceChange.objects.create(place=place, action=action, actor=actor, at=timezone.now(), before=old,
+                                   after=new, reason=reason)
+    return place
+
+
+def place_edit(*, actor: User, place: Place, kind: str, name: str, label: str = "", note: str = "") -> Place:
+    """修改: kind, name, the painted label and the note; the location moves with ``place_move``."""
+    _may_keep_sites(actor, place.grid)
+    name = text(name, "name", "名称", 100, required=True, error=SiteError)
+    label = text(label, "label", "编号标识", 50, error=SiteError)
+    note = text(note, "note", "备注", 500, error=SiteError)
     with transaction.atomic():
-        Household.objects.select_for_update().filter(pk=change.household_id).first()
-        change = _pending_for_decision(actor, change)
-        _apply(change)
-        change.state, change.decider, change.decided_at = HouseholdChange.State.CONFIRMED, actor, timezone.now()
-        change.save()
+        locked = _locked_place(place)
+        before = _place_shown(locked)
+        locked.kind = _place_kind(kind, keep=locked.kind_id)
+        locked.name, locked.label, locked.note = name, label, note
+        return _place_save(actor, locked, before, SiteAction.EDIT)
+
+
+def place_move(*, actor: User, place: Place, lon: float | None, lat: float | None, reason: str = "") -> Place:
+    """移动位置: the new point must lie in the place's village."""
+    _may_keep_sites(actor, place.grid)
+    reason = text(reason, "reason", "说明", 200, error=SiteError)
+    site_point_check(place.grid, lon, lat)
+    assert lon is not None and lat is not None
+    with transaction.atomic():
+        locked = _locked_place(place)
+        before = _place_shown(locked)
+        locked.lon, locked.lat = lon, lat
+        return _place_save(actor, locked, before, SiteAction.MOVE, reason)
+
+
+def place_retire(*, actor: User, place: Place, reason: str) -> Place:
+    """停用 (removed, demolished, no longer kept): it leaves the lists and the map; its cases keep it."""
+    _may_keep_sites(actor, place.grid)
+    reason = text(reason, "reason", "停用原因", 200, required=True, error=SiteError)
+    with transaction.atomic():
+        locked = _locked_place(place)
+        before = _place_shown(locked)
+        locked.is_active = False
+        return _place_save(actor, locked, before, SiteAction.RETIRE, reason)
+
+
+@dataclass
+class OrganisationInput:
+    kind: str
+    name: str
+    contact_name: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    note: str = ""
+
+
+def _organisation_fields(data: OrganisationInput) -> dict[str, str]:
+    phone = (data.contact_phone or "").strip()
+    if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+        raise SiteError("联系电话应为以1开头的11位手机号", fields=field_error("contact_phone", "格式不正确"))
+    return {
+        "name": text(data.name, "name", "名称", 100, required=True, error=SiteError),
+        "contact_name": text(data.contact_name, "contact_name", "联系人", 50, error=SiteError),
+        "address": text(data.address, "address", "地址", 200, error=SiteError),
+        "note": text(data.note, "note", "备注", 500, error=SiteError),
+        "phone": phone,
+    }
+
+
+def organisation_add(*, actor: User, grid: Grid, data: OrganisationInput, lon: float | None = None,
+                     lat: float | None = None) -> Organisation:
+    """An organisation on a grid; its location is optional, but when given it lies in the village."""
+    _may_keep_sites(actor, grid)
+    fields = _organisation_fields(data)
+    kind = _organisation_kind(data.kind)
+    site_point_check(grid, lon, lat, required=False)
+    org = Organisation(grid=grid, kind=kind, name=fields["name"], contact_name=fields["contact_name"],
+                       address=fields["address"], note=fields["note"], lon=lon, lat=lat)
+    org.set_contact_phone(fields["phone"])
+    with transaction.atomic():
+        org.save()
+        OrganisationChange.objects.create(organisation=org, action=SiteAction.ADD, actor=actor, at=timezone.now(),
+                                          after=_organisation_shown(org))
+    return org
+
+
+def _locked_organisation(org: Organisation) -> Organisation:
+    locked = (Organisation.objects.select_for_update().select_related("kind", "grid", "grid__region")
+              .get(pk=org.pk))
+    if not locked.is_active:
+        raise SiteConflict("该组织已停用")
+    return locked
+
+
+def _organisation_save(actor: User, org: Organisation, before: dict[str, Any], action: str,
+                       reason: str = "") -> Organisation:
+    old, new = _changed(before, _organisation_shown(org))
+    if old or new or action == SiteAction.RETIRE:
+        org.save()
+        OrganisationChange.objects.create(organisation=org, action=action, actor=actor, at=timezone.now(),
+                                          before=old, after=new, reason=reason)
+    return org
+
+
+def organisation_edit(*, actor: User, organisation: Organisation, data: OrganisationInput,
+                      keep_phone: bool = False) -> Organisation:
+    """修改; with ``keep_phone`` a blank phone leaves the sealed one as it is (the form never shows it)."""
+    _may_keep_sites(actor, organisation.grid)
+    fields = _organisation_fields(data)
+    with transaction.atomic():
+        locked = _locked_organisation(organisation)
+        before = _organisation_shown(locked)
+        locked.kind = _organisation_kind(data.kind, keep=locked.kind_id)
+        locked.name, locked.contact_name = fields["name"], fields["contact_name"]
+        locked.address, locked.note = fields["address"], fields["note"]
+        if fields["phone"] or not keep_phone:
+            locked.set_contact_phone(fields["phone"])
+        return _organisation_save(actor, locked, before, SiteAction.EDIT)
+
+
+def organisation_move(*, actor: User, organisation: Organisation, lon: float | None, lat: float | None,
+                      reason: str = "") -> Organisation:
+    _may_keep_sites(actor, organisation.grid)
+    reason = text(reason, "reason", "说明", 200, error=SiteError)
+    site_point_check(organisation.grid, lon, lat)
+    with transaction.atomic():
+        locked = _locked_organisation(organisation)
+        before = _organisation_shown(locked)
+        locked.lon, locked.lat = lon, lat
+        return _organisation_save(actor, locked, before, SiteAction.MOVE, reason)
+
+
+def organisation_retire(*, actor: User, organisation: Organisation, reason: str) -> Organisation:
+    _may_keep_sites(actor, organisation.grid)
+    reason = text(reason, "reason", "停用原因", 200, required=True, error=SiteError)
+    with transaction.atomic():
+        locked = _locked_organisation(organisation)
+        before = _organisation_shown(locked)
+        locked.is_active = False
+        return _organisation_save(actor, locked, before, SiteAction.RETIRE, reason)
+
+
+# --- 党员联系户 ----------------------------------------------------------------------------------
+
+# How many households one party member answers for at most (the reports speak of 5–10 neighbours).
+MEMBER_MAX_HOUSEHOLDS = 10
+
+
+class MemberLinkError(Invalid):
+    """A party member's link to households refused, with the reason in Chinese."""
+
+
+class MemberLinkConflict(MemberLinkError, Conflict):
+    """Refused because of the links already in post."""
+
+
+def _require_link_keeper(actor: User | None, village_path: str) -> None:
+    if actor is None:
+        return
+    if not rules.can_keep_member_links(actor):
+        raise Forbidden("只有村两委可以安排党员联系户")
+    if not scope_of(actor).covers_path(village_path):
+        raise NotFound()
+
+
+def member_link_create(
+    *, member: Resident, households: Sequence[Household], started_on: dt.date | None = None,
+    actor: User | None = None,
+) -> list[MemberHouseholdLink]:
+    """Links a party member to households of his own village, all or none. Refused: a member who is
+    not a party member, has died or lives away; a household of another village; a household that
+    already has a member in post; more than ``MEMBER_MAX_HOUSEHOLDS`` in post for one member."""
+    home = Household.objects.select_related("grid__region").get(pk=member.household_id)
+    village = home.grid.region
+    _require_link_keeper(actor, village.path)
+    wanted = list({h.pk: h for h in households}.values())
+    if not wanted:
+        raise MemberLinkError("请选择要联系的户", fields=field_error("households", "必选"))
+    if Tag.PARTY_MEMBER not in member.tag_list:
+        raise MemberLinkError(f"{member.name}不是党员，不能安排联系户", fields=field_error("member", "不是党员"))
+    if member.is_deceased:
+        raise MemberLinkError(f"{member.name}已故，不能安排联系户", fields=field_error("member", "已故"))
+    if member.is_away:
+        raise MemberLinkError(f"{member.name}外出在外，不能联系本村的户；请安排在村党员",
+                              fields=field_error("member", "外出"))
+    started_on = started_on or timezone.localdate()
+    with transaction.atomic():
+        # The member's row, then the households' in id order: two keepers linking at once queue here.
+        Resident.objects.select_for_update().filter(pk=member.pk).first()
+        locked = list(Household.objects.select_for_update().filter(pk__in=[h.pk for h in wanted])
+                      .select_related("grid").order_by("pk"))
+        if len(locked) != len(wanted):
+            raise NotFound()
+        elsewhere = [h for h in locked if h.grid.region_id != village.pk]
+        if elsewhere:
+            raise MemberLinkError(f"{'、'.join(str(h) for h in elsewhere)}不在{village.name}，党员只联系本村的户",
+                                  fields=field_error("households", "不在本村"))
+        taken = list(MemberHouseholdLink.objects.filter(household__in=locked, ended_on__isnull=True)
+                     .select_related("member", "household"))
+        if taken:
+            names = "、".join(f"{link.household}（{link.member.name}）" for link in taken)
+            raise MemberLinkConflict(f"{names}已有联系党员，一户只由一名党员联系；请先结束原联系",
+                                     fields=field_error("households", "已有联系党员"))
+        linked = MemberHouseholdLink.objects.filter(member=member, ended_on__isnull=True).count()
+        if linked + len(locked) > MEMBER_MAX_HOUSEHOLDS:
+            raise MemberLinkConflict(
+                f"{member.name}已联系 {linked} 户，一名党员最多联系 {MEMBER_MAX_HOUSEHOLDS} 户",
+                fields=field_error("households", "超过上限"),
+            )
+        return MemberHouseholdLink.objects.bulk_create([
+            MemberHouseholdLink(member=member, household=h, started_on=started_on, assigned_by=actor) for h in locked
+        ])
+
+
+def member_link_end(
+    *, link: MemberHouseholdLink, ended_on: dt.date | None = None, reason: str = "", actor: User | None = None,
+) -> MemberHouseholdLink:
+    """Ends a link on a day, with a reason; the row stays as the household's history."""
+    household = Household.objects.select_related("grid__region").get(pk=link.household_id)
+    _require_link_keeper(actor, household.grid.region.path)
+    reason = text(reason, "reason", "结束原因", 200, required=True, error=MemberLinkError)
+    ended_on = ended_on or timezone.localdate()
+    with transaction.atomic():
+        locked = MemberHouseholdLink.objects.select_for_update().get(pk=link.pk)
+        if locked.ended_on is not None:
+            raise MemberLinkConflict(f"该联系已于{day_text(locked.ended_on)}结束，不能再次结束")
+        if ended_on < locked.started_on:
+            raise MemberLinkError(f"结束日期不能早于起始日期（{day_text(locked.started_on)}）",
+                                  fields=field_error("ended_on", "早于起始日期"))
+        locked.ended_on, locked.end_reason, locked.ended_by = ended_on, reason, actor
+        locked.save(update_fields=["ended_on", "end_reason", "ended_by"])
+    link.ended_on, link.end_reason, link.ended_by = locked.ended_on, locked.end_reason, locked.ended_by
+    return link
+
+
+# ---- 调整网格: a household moved to another grid of its village -------------------------------------
+
+
+def household_grid_move(*, actor: User, household: Household, grid: Grid, reason: str) -> HouseholdChange:
+    """Moves a household to another grid of its own village (its house lies there once a boundary was
+    redrawn) and keeps a confirmed 「调整网格」 change with the grids' names before and after. Only a
+    boundary editor over both grids may; never into another village."""
+    if not can_edit_boundaries(actor):
+        raise Forbidden("只有村两委、乡镇（街道）和县级管理人员可以调整户的网格")
+    reason = text(reason, "reason", "调整原因", 200, required=True, error=RegisterError)
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().select_related("grid").get(pk=household.pk)
+        old = locked.grid
+        if not (can_edit_boundary(actor, old) and can_edit_boundary(actor, grid)):
+            raise NotFound()
+        if grid.region_id != old.region_id:
+            raise RegisterError("只能调到本村的网格", fields=field_error("grid", "不是本村的网格"))
+        if not grid.is_active:
+            raise RegisterError(f"{grid.name}已停用", fields=field_error("grid", "已停用"))
+        if grid.pk == old.pk:
+            raise ChangeConflict(f"该户已在{grid.name}")
+        now = timezone.now()
+        locked.grid = grid
+        locked.save(update_fields=["grid"])
+        change = HouseholdChange.objects.create(
+            household=locked, kind=HouseholdChange.Kind.GRID, before={"网格": old.name}, after={"网格": grid.name},
+            touches=[f"h{locked.pk}:grid"], note=reason, proposer=actor, proposed_at=now,
+            state=HouseholdChange.State.CONFIRMED, decider=actor, decided_at=now,
+        )
+    household.grid = grid
     return change
 
 
-def household_change_refuse(*, actor: User, change: HouseholdChange, reason: str) -> HouseholdChange:
-    reason = text(reason, "reason", "退回理由", 200, required=True, error=RegisterError)
-    with transaction.atomic():
-        change = _pending_for_decision(actor, change)
-        change.state, change.decider, change.decided_at = HouseholdChange.State.REFUSED, actor, timezone.now()
-        change.refusal_reason = reason
-        change.save()
-    return change
+# ---- corrections made on the county's admin screens ---------------------------------------------
+
+
+def register_correction_record(*, actor: User, household: Household, resident: Resident | None,
+                               before: dict[str, Any], after: dict[str, Any],
+                               note: str = "管理后台更正") -> HouseholdChange | None:
+    """A correction made outside the field's path (the admin screens) is written beside the record
+    as a confirmed 「信息更正」, so nothing in the register is overwritten without trace."""
+    if before == after:
+        return None
+    now = timezone.now()
+    return HouseholdChange.objects.create(
+        household=household, resident=resident, kind=HouseholdChange.Kind.CORRECTION, before=before, after=after,
+        note=note, proposer=actor, proposed_at=now, state=HouseholdChange.State.CONFIRMED, decider=actor,
+        decided_at=now)

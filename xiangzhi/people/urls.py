@@ -1,13 +1,20 @@
 from django.urls import path
 
-from xiangzhi.people import views
+from xiangzhi.people import member_views, place_views, regrid_views, views
 
 app_name = "people"
 urlpatterns = [
+    path("member-links/", member_views.member_links_home, name="member_links_home"),
+    path("villages/<str:code>/member-links/", member_views.member_links, name="member_links"),
+    path("member-links/<int:link_id>/end/", member_views.member_link_end, name="member_link_end"),
     path("households/", views.household_list, name="household_list"),
     path("households/<int:household_id>/", views.household_detail, name="household_detail"),
     path("residents/<int:resident_id>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("key-people/", views.key_person_list, name="key_person_list"),
+    path("key-people/new/", views.key_person_new, name="key_person_new"),
+    path("key-people/<int:key_person_id>/", views.key_person_detail, name="key_person_detail"),
+    path("key-people/<int:key_person_id>/category/", views.key_person_change_category, name="key_person_category"),
+    path("key-people/<int:key_person_id>/end/", views.key_person_end, name="key_person_end"),
     path("households/<int:household_id>/changes/new/", views.household_change_new, name="change_new"),
     path("changes/", views.household_change_list, name="changes"),
     path("changes/<int:change_id>/confirm/", views.household_change_decide, {"confirm": True}, name="change_confirm"),
@@ -16,5 +23,27 @@ urlpatterns = [
     path("change-photos/<int:photo_id>/thumb/", views.household_change_photo, {"thumb": True}, name="change_thumb"),
     path("import/", views.household_import, name="import"),
     path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<int:import_id>/", views.register_import_review, name="import_review"),
+    path("import/<int:import_id>/confirm/", views.register_import_decide, {"confirm": True}, name="import_confirm"),
+    path("import/<int:import_id>/discard/", views.register_import_decide, {"confirm": False}, name="import_discard"),
     path("export.xlsx", views.household_export, name="export"),
+    path("villages/<str:code>/regrid/", regrid_views.regrid, name="regrid"),
+    path("villages/<str:code>/regrid/<int:household_id>/", regrid_views.household_grid_move, name="grid_move"),
+    # 地、物、组织
+    path("places/", place_views.place_list, name="places"),
+    path("places/new/", place_views.place_new, name="place_new"),
+    path("places/<int:place_id>/", place_views.place_detail, name="place_detail"),
+    path("places/<int:place_id>/edit/", place_views.place_edit, name="place_edit"),
+    path("places/<int:place_id>/move/", place_views.place_move, name="place_move"),
+    path("places/<int:place_id>/retire/", place_views.place_retire, name="place_retire"),
+    path("places/import/", place_views.place_import, name="place_import"),
+    path("places/import/template.xlsx", place_views.place_import_template, name="place_import_template"),
+    path("places/map.geojson", place_views.places_geojson, name="places_geojson"),
+    path("places/near.json", place_views.places_near, name="places_near"),
+    path("organisations/new/", place_views.organisation_new, name="organisation_new"),
+    path("organisations/<int:organisation_id>/", place_views.organisation_detail, name="organisation_detail"),
+    path("organisations/<int:organisation_id>/edit/", place_views.organisation_edit, name="organisation_edit"),
+    path("organisations/<int:organisation_id>/move/", place_views.organisation_move, name="organisation_move"),
+    path("organisations/<int:organisation_id>/retire/", place_views.organisation_retire,
+         name="organisation_retire"),
 ]

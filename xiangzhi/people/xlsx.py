@@ -2,10 +2,17 @@
 
 Import is all or nothing: every row is checked first, and any error means nothing is written and
 the clerk gets a per-row, per-column report in Chinese.
+
+A file that names people already registered in the importer's scope (by ID number, under the household
+number they are registered in) corrects them: the import compares the file with the register and keeps
+the differences as a pending ``RegisterImport`` for the importer to confirm (``register_imports``);
+nothing is written to the register before that. A file of new households only is written at once.
 """
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +22,8 @@ from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.imports import NO_ROWS, ImportReport, RowError, UploadRefused, row_errors_sort, sheet_read
 from xiangzhi.lib import crypto, idnumber, spreadsheets
 from xiangzhi.people import services
-from xiangzhi.people.models import Household, Relation, Resident, Tag
+from xiangzhi.people.models import Household, RegisterImport, Relation, Resident, Tag
+from xiangzhi.people.register_imports import expected, pending_change_conflicts, pending_change_message
 from xiangzhi.people.selectors import household_list_for_user
 from xiangzhi.regions.models import Grid
 
@@ -28,6 +36,15 @@ ELSEWHERE_NUMBER = "该户编号已在其他地方使用，无法导入；请联
 # of every number a mask allows would otherwise finish the mask, row by row.
 ID_CLASH_HIDDEN = ("文件中有 {n} 个身份证号已经登记，未导入任何数据。为保护个人信息，不列出是哪几行；"
                    "请按姓名在户籍中核对，或请有证件查看权限的同事导入")
+MOVED = ("该居民登记在{head}户（户编号 {number}），与本行的户编号不同；户与户之间的迁移请在户页面办理迁入或迁出，"
+         "不能通过导入更正")
+STRANGER = "户编号 {number} 已登记（{head}户），本行的人不是该户成员；新增成员请在户页面登记出生、婚入或迁入"
+STRANGERS_HIDDEN = ("文件中有写在已登记户编号下、但不是该户成员的行，未导入任何数据。为保护个人信息，不列出是哪几行；"
+                    "新增成员请在户页面登记出生、婚入或迁入")
+NOT_ON_REGISTER = "{name}已{state}，不能通过导入更正"
+OTHER_VILLAGE = "户编号 {number} 的网格只能在本村的网格之间更正；换到别的村请办理迁移"
+CLOSED = "户编号 {number} 已注销，不能通过导入更正"
+NONE = "无"
 TOO_MANY_LOOKUPS = "本小时按身份证号查重的次数已用完（每小时最多 {n} 次），请稍后再导入"
 RELATION_BY_LABEL = {label: value for value, label in Relation.choices}
 TAG_BY_LABEL = {label: value for value, label in Tag.choices}
@@ -38,8 +55,15 @@ TAG_SPLIT = re.compile(r"[、,，;；\s]+")
 
 @dataclass
 class ImportResult(ImportReport):
+    """What was written; or, when the file corrects registered people, what confirming ``pending``
+    will write (new households and residents, corrections) and how many registered people it leaves
+    as they are."""
+
     households: int = 0
     residents: int = 0
+    corrections: int = 0
+    unchanged: int = 0
+    pending: RegisterImport | None = None
 
 
 @dataclass
@@ -49,6 +73,14 @@ class _Row:
     number: str
     address: str
     resident: Resident
+
+
+@dataclass
+class _Existing:
+    """What the file names that is registered in the importer's scope."""
+
+    households: dict[str, Household] = field(default_factory=dict)  # by number
+    residents: dict[int, Resident] = field(default_factory=dict)  # by line: the person the row names
 
 
 def households_import(*, user, file, ip_address: str | None = None) -> ImportResult:
@@ -125,12 +157,22 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
         rows.append(_Row(line, grid, cells["户编号"], cells.get("住址", ""), resident))
 
     households = _group(rows, errors)
-    _check_existing(user, households, errors, seen_ids, ip_address)
+    existing = _check_existing(user, rows, households, errors, seen_ids, ip_address)
+    _check_heads(households, existing, errors)
     if errors:
         row_errors_sort(errors, COLUMNS)
         return result
     if not rows:
         errors.append(RowError(None, None, NO_ROWS))
+        return result
+    if existing.households:
+        plan, result.unchanged = _compare(rows, households, existing, errors, present=set(sheet.columns))
+        if errors:
+            row_errors_sort(errors, COLUMNS)
+        elif plan["corrections"] or plan["households"]:
+            result.pending = services.register_import_create(importer=user, plan=plan, unchanged=result.unchanged)
+            result.households, result.residents = result.pending.households_new, result.pending.residents_new
+            result.corrections = result.pending.corrections
         return result
 
     with transaction.atomic():
@@ -156,13 +198,20 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, dict]:
             errors.append(RowError(row.line, "网格编码", f"同一户（{row.number}）的成员网格编码不一致"))
         if row.resident.relation == Relation.HEAD:
             h["heads"].append(row)
+    return households
+
+
+def _check_heads(households: dict[str, dict], existing: _Existing, errors: list[RowError]) -> None:
+    """Exactly one head in each new household; a registered one is checked with its other members
+    (``_compare``): the file may list only the people it corrects."""
     for number, h in households.items():
+        if number in existing.households:
+            continue
         if len(h["heads"]) != 1:
             msg = "没有户主" if not h["heads"] else f"有 {len(h['heads'])} 名户主"
             errors.append(RowError(h["first"], "与户主关系", f"户编号 {number} {msg}，每户必须有且只有一名户主"))
         else:
             h["head"] = h["heads"][0].resident.name
-    return households
 
 
 def _batches(values: list, size: int = 900):
@@ -170,45 +219,208 @@ def _batches(values: list, size: int = 900):
         yield values[start:start + size]
 
 
-def _check_existing(user, households, errors, seen_ids, ip_address=None) -> None:
+def _check_existing(user, rows: list[_Row], households: dict[str, dict], errors: list[RowError],
+                    seen_ids: dict[str, int], ip_address: str | None = None) -> _Existing:
     """Household numbers and ID numbers are unique across the county, so a clash is looked for
     everywhere; but only a clash inside the importer's scope may say with whom. Outside it, every
-    clash gets the same words, so the import cannot be used to find where someone is registered."""
+    clash gets the same words, so the import cannot be used to find where someone is registered.
+
+    Inside the scope, a row naming a registered person under the household number he is registered in
+    is a correction (found, not an error); under another number it is a move, refused. Each answer
+    about an ID number is a lookup by full number: recorded and counted like a search, and without
+    the reveal permission told as a count, never by row."""
     scope = scope_of(user)
-    numbers = list(households)
-    for batch in _batches(numbers):
+    found = _Existing()
+    for batch in _batches(list(households)):
         visible = {
             h.number: h for h in Household.objects.filter(scope.q("grid__path", "pk"), number__in=batch)
+            .select_related("grid")
         }
         for number in sorted(Household.objects.filter(number__in=batch).values_list("number", flat=True)):
-            line = households[number]["first"]
             if number in visible:
-                errors.append(RowError(line, "户编号", f"户编号 {number} 已存在（{visible[number].head_name}户）"))
+                found.households[number] = visible[number]
             else:
-                errors.append(RowError(line, "户编号", ELSEWHERE_NUMBER))
+                errors.append(RowError(households[number]["first"], "户编号", ELSEWHERE_NUMBER))
+    by_line = {row.line: row for row in rows}
     hashes = {crypto.lookup_hash(v): line for v, line in seen_ids.items()}
+    registered: set[str] = set()
     clashes: list[RowError] = []
     for batch in _batches(list(hashes)):
-        visible = {
-            r.id_number_hash: r.household
+        visible_residents = {
+            r.id_number_hash: r
             for r in Resident.objects.filter(
                 scope.q("household__grid__path", "household_id"), id_number_hash__in=batch
             ).select_related("household")
         }
         for h in Resident.objects.filter(id_number_hash__in=batch).values_list("id_number_hash", flat=True):
-            if h in visible:
-                household = visible[h]
-                clashes.append(RowError(hashes[h], "身份证号",
-                                        f"该身份证号已登记在{household.head_name}户（户编号 {household.number}）"))
+            assert h is not None
+            registered.add(h)
+            line = hashes[h]
+            resident = visible_residents.get(h)
+            if resident is None:
+                clashes.append(RowError(line, "身份证号", ELSEWHERE_ID))
+            elif line in by_line and by_line[line].number == resident.household.number:
+                found.residents[line] = resident
             else:
-                clashes.append(RowError(hashes[h], "身份证号", ELSEWHERE_ID))
-    if not clashes:
-        return
-    services.identity_import_check_record(user=user, clashes=len(clashes), ip_address=ip_address)
+                clashes.append(RowError(line, "身份证号", MOVED.format(head=resident.household.head_name,
+                                                                     number=resident.household.number)))
+    strangers = [
+        RowError(row.line, "身份证号", STRANGER.format(number=row.number, head=found.households[row.number].head_name))
+        for row in rows if row.number in found.households and row.resident.id_number_hash not in registered
+    ]
+    if not (clashes or strangers or found.residents):
+        return found
+    services.identity_import_check_record(user=user, clashes=len(clashes) + len(found.residents),
+                                          ip_address=ip_address)
     if can_reveal_identity(user):
-        errors.extend(clashes)
-    else:
+        errors.extend(clashes + strangers)
+        return found
+    if clashes:
         errors.append(RowError(None, "身份证号", ID_CLASH_HIDDEN.format(n=len(clashes))))
+    if strangers:
+        errors.append(RowError(None, "身份证号", STRANGERS_HIDDEN))
+    return found
+
+
+def _living(resident: Resident) -> bool:
+    return not resident.is_deceased and resident.left_on is None
+
+
+def _tag_text(codes: set[str]) -> str:
+    labels = dict(Tag.choices)
+    return "、".join(labels.get(t, t) for t in sorted(codes, key=_tag_order)) or NONE
+
+
+def _tag_order(code: str) -> int:
+    return Tag.values.index(code) if code in Tag.values else len(Tag.values)
+
+
+def _resident_diff(registered: Resident, new: Resident, present: set[str]) -> tuple[list, dict, list]:
+    """The differences between a registered person and the row naming him: (fields as shown, values
+    to set, touches). Only the columns the file has are compared."""
+    fields: list[list[str]] = []
+    values: dict[str, Any] = {}
+    touches: list[str] = []
+    key = f"r{registered.pk}"
+    if new.name != registered.name:
+        fields.append(["姓名", registered.name, new.name])
+        values["name"] = new.name
+        touches.append(f"{key}:name")
+    if new.relation != registered.relation:
+        labels = dict(Relation.choices)
+        fields.append(["与户主关系", labels.get(registered.relation, registered.relation), labels[new.relation]])
+        values["relation"] = new.relation
+        touches.append(f"{key}:relation")
+    if "手机号" in present and new.phone_hash != registered.phone_hash:
+        fields.append(["手机号", registered.phone_masked or NONE, new.phone_masked or NONE])
+        values["phone"] = [new.phone_encrypted, new.phone_hash, new.phone_masked]
+        touches.append(f"{key}:phone")
+    if "标签" in present and set(new.tag_list) != set(registered.tag_list):
+        fields.append(["标签", _tag_text(set(registered.tag_list)), _tag_text(set(new.tag_list))])
+        values["tags"] = ",".join(sorted(new.tag_list, key=_tag_order))
+        touches.append(f"{key}:tags")
+    if "外出" in present and new.is_away != registered.is_away:
+        fields.append(["外出", "是" if registered.is_away else "否", "是" if new.is_away else "否"])
+        values["is_away"] = new.is_away
+        touches.append(f"{key}:away")
+    return fields, values, touches
+
+
+def _compare(rows: list[_Row], households: dict[str, dict], existing: _Existing, errors: list[RowError], *,
+             present: set[str]) -> tuple[dict[str, Any], int]:
+    """The plan of a file that corrects registered people (``register_imports`` describes it) and how
+    many of the people it names stay as they are. Refusals go to ``errors``."""
+    by_number: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_number[row.number].append(row)
+    members: dict[int, list[Resident]] = defaultdict(list)
+    for batch in _batches([h.pk for h in existing.households.values()]):
+        for member in Resident.objects.filter(household_id__in=batch).order_by("id"):
+            members[member.household_id].append(member)
+    corrections: list[dict[str, Any]] = []
+    new_households: list[dict[str, Any]] = []
+    first_line: dict[int, int] = {}
+    unchanged = 0
+    for number, h in households.items():
+        household = existing.households.get(number)
+        if household is None:
+            new_households.append(_new_household(number, h, by_number[number]))
+            continue
+        first_line[household.pk] = h["first"]
+        living = {m.pk: m for m in members[household.pk] if _living(m)}
+        relation_after = {pk: m.relation for pk, m in living.items()}
+        name_after = {pk: m.name for pk, m in living.items()}
+        edits = 0
+        for row in by_number[number]:
+            registered = existing.residents[row.line]
+            fields, values, touches = _resident_diff(registered, row.resident, present)
+            if not fields:
+                unchanged += 1
+                continue
+            if not _living(registered):
+                state = "故" if registered.is_deceased else "迁出本县"
+                errors.append(RowError(row.line, "姓名", NOT_ON_REGISTER.format(name=registered.name, state=state)))
+                continue
+            relation_after[registered.pk], name_after[registered.pk] = row.resident.relation, row.resident.name
+            edits += 1
+            corrections.append({
+                "household": household.pk, "resident": registered.pk, "line": row.line,
+                "who": f"{registered.name}（{registered.id_number_masked}）",
+                "where": f"{household.head_name}户（{number}）", "fields": fields,
+                "expect": expected(registered), "set": values, "touches": touches,
+            })
+        heads = [pk for pk, relation in relation_after.items() if relation == Relation.HEAD]
+        if len(heads) != 1:
+            problem = "没有户主" if not heads else f"有 {len(heads)} 名户主"
+            errors.append(RowError(h["first"], "与户主关系",
+                                   f"户编号 {number} 更正后{problem}，每户必须有且只有一名户主"))
+            continue
+        fields, values, touches = [], {}, []
+        key = f"h{household.pk}"
+        if "住址" in present and h["address"] != household.address:
+            fields.append(["住址", household.address or NONE, h["address"] or NONE])
+            values["address"] = h["address"]
+            touches.append(f"{key}:address")
+        grid = h["grid"]
+        if grid.pk != household.grid_id:
+            if grid.region_id != household.grid.region_id:
+                errors.append(RowError(h["first"], "网格编码", OTHER_VILLAGE.format(number=number)))
+            fields.append(["网格", f"{household.grid.name}（{household.grid.code}）", f"{grid.name}（{grid.code}）"])
+            values["grid_id"] = grid.pk
+            touches.append(f"{key}:grid")
+        head_name = name_after[heads[0]]
+        if head_name != household.head_name:
+            fields.append(["户主", household.head_name or NONE, head_name])
+            values["head_name"] = head_name
+            touches.append(f"{key}:head")
+        if household.closed_on is not None and (fields or edits):
+            errors.append(RowError(h["first"], "户编号", CLOSED.format(number=number)))
+            continue
+        if fields:
+            corrections.append({
+                "household": household.pk, "resident": None, "line": h["first"],
+                "who": f"{household.head_name}户（户编号 {number}）", "where": f"{household.head_name}户（{number}）",
+                "fields": fields, "expect": expected(household), "set": values, "touches": touches,
+            })
+    touched: dict[int, set[str]] = defaultdict(set)
+    for c in corrections:
+        touched[c["household"]].update(c["touches"])
+    for change in pending_change_conflicts(touched, touched):
+        errors.append(RowError(first_line[change.household_id], None, pending_change_message(change)))
+    corrections.sort(key=lambda c: (c["line"], c["resident"] is not None))
+    return {"corrections": corrections, "households": new_households}, unchanged
+
+
+def _new_household(number: str, h: dict, rows: list[_Row]) -> dict[str, Any]:
+    return {
+        "number": number, "grid": h["grid"].pk, "address": h["address"], "head_name": h["head"],
+        "residents": [{
+            "name": r.name, "sex": r.sex, "birth_date": r.birth_date.isoformat(), "relation": r.relation,
+            "tags": r.tags, "is_away": r.is_away,
+            "id_number": [r.id_number_encrypted, r.id_number_hash, r.id_number_masked],
+            "phone": [r.phone_encrypted, r.phone_hash, r.phone_masked],
+        } for r in (row.resident for row in rows)],
+    }
 
 
 def households_export(*, user, grid=None) -> bytes:

@@ -261,8 +261,8 @@ def household_choice_list_for_user(user: User, *, search: str = "", village_id: 
                                limit: int = 200) -> list[Household]:
     """Households of the user's scope for a picker (recording points, signing up for an activity),
     optionally of one village, matching ``search`` by head, number or address."""
-    qs = Household.objects.filter(scope_of(user).q("grid__path", "pk")).select_related("grid").defer(
-        "grid__boundary")
+    qs = Household.objects.filter(scope_of(user).q("grid__path", "pk"), closed_on__isnull=True).select_related(
+        "grid").defer("grid__boundary")
     if village_id is not None:
         qs = qs.filter(grid__region_id=village_id)
     search = search.strip()
@@ -288,9 +288,11 @@ class Standing:
 
 
 def _households_under(region: Region) -> int:
+    """Households on the register (a merged or emptied household is closed, and counts no more)."""
     if region.level == RegionLevel.VILLAGE:
-        return Household.objects.filter(grid__region_id=region.pk).count()
-    return Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk")).count()
+        return Household.objects.filter(grid__region_id=region.pk, closed_on__isnull=True).count()
+    return Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk"),
+                                    closed_on__isnull=True).count()
 
 
 def household_balance(household_id: int) -> int:
@@ -378,7 +380,8 @@ def village_household_list(region: Region) -> list[tuple[Region, int]]:
         villages = list(Region.objects.filter(level=RegionLevel.VILLAGE, path__startswith=region.path)
                         .only("pk", "name", "code", "path").order_by("code"))
     households = dict(
-        Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk"))
+        Household.objects.filter(grid__in=Grid.objects.filter(path__startswith=region.path).values("pk"),
+                                 closed_on__isnull=True)
         .values("grid__region_id").order_by().annotate(n=Count("pk")).values_list("grid__region_id", "n")
     )
     return [(v, households.get(v.pk, 0)) for v in villages]

@@ -115,7 +115,9 @@ def _settle(settlement: PointsSettlement, village_ids: list[int], policy, actor,
         "household_id", "village_id", "approved_total"))
     village_of = {hid: vid for hid, vid, _ in balances}
     points = year_points(village_ids, year)  # every household with approved points has a balance row
-    households_in = dict(Household.objects.filter(grid__region_id__in=village_ids).values("grid__region_id")
+    # A household closed before the year began (merged, emptied) is no longer one of the village's.
+    households_in = dict(Household.objects.filter(grid__region_id__in=village_ids)
+                         .exclude(closed_on__lt=dt.date(year, 1, 1)).values("grid__region_id")
                          .order_by().annotate(n=Count("id")).values_list("grid__region_id", "n"))
     honours = _honours(points, village_of, households_in, policy.honour_share)
     PointsHonour.objects.bulk_create([

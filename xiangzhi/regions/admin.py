@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin, ScopedAdmin
 from xiangzhi.lib.geometry import BoundaryError, parse_boundary
 from xiangzhi.regions.models import Department, Grid, GridAssignment, Liaison, Region
 from xiangzhi.regions.services import boundary_center, grid_path
@@ -49,11 +49,19 @@ class GridAdmin(ScopedAdmin):
     readonly_fields = ("path", "center_lon", "center_lat")
     raw_id_fields = ("region", "parent")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A drawn grid's boundary changes on its 「边界」 page: checked against the village and the
+        # neighbours, with a revision row and the households that changed grid listed.
+        return (*self.readonly_fields, "boundary") if obj is not None and obj.boundary else self.readonly_fields
 
+
+# Staffing and liaisons change only through their services (one chief, guides on at most two grids,
+# the tiers' rules, a reason to end, who did it): the staffing and 包联 pages and the API. Here they are
+# read, never written.
 @admin.register(GridAssignment)
-class GridAssignmentAdmin(ScopedAdmin):
+class GridAssignmentAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "grid__path"
-    list_display = ("grid", "user", "duty", "started_on", "ended_on")
+    list_display = ("grid", "user", "duty", "started_on", "ended_on", "end_reason")
     list_filter = ("duty",)
     raw_id_fields = ("grid", "user")
 
@@ -66,7 +74,7 @@ class DepartmentAdmin(ScopedAdmin):
 
 
 @admin.register(Liaison)
-class LiaisonAdmin(ScopedAdmin):
+class LiaisonAdmin(ReadOnlyScopedAdmin):
     scope_path_field = "region__path"
-    list_display = ("user", "region", "tier", "group_name", "started_on")
+    list_display = ("user", "region", "tier", "group_name", "started_on", "ended_on", "end_reason")
     raw_id_fields = ("user", "region")

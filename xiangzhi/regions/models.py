@@ -71,6 +71,29 @@ class Grid(models.Model):
         return GRID_LEVEL_NAMES.get(self.level, f"{self.level}级网格")
 
 
+class GridBoundaryRevision(models.Model):
+    """One saved change of a grid's boundary: what it was, what it became, who, when and why."""
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="boundary_revisions", verbose_name="网格")
+    before = models.JSONField("修改前边界", null=True, blank=True)
+    after = models.JSONField("修改后边界")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name="修改人",
+    )
+    at = models.DateTimeField("修改时间")
+    reason = models.CharField("修改原因", max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "网格边界修改记录"
+        verbose_name_plural = "网格边界修改记录"
+        indexes = [models.Index(fields=["grid", "-at"], name="regions_boundary_rev_grid")]
+
+    def __str__(self) -> str:
+        return f"{self.grid} 边界修改"
+
+
 class GridDuty(models.TextChoices):
     CHIEF = "chief", "网格长"
     FULL_TIME = "full_time", "专职网格员"
@@ -89,6 +112,11 @@ class GridAssignment(models.Model):
     started_on = models.DateField("起始日期")
     ended_on = models.DateField("结束日期", null=True, blank=True)
     end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
+    # Who put the person on the grid and who ended it (empty for rows from before, the demo, imports).
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="安排人")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="结束人")
 
     class Meta:
         verbose_name = "网格配备"
@@ -130,7 +158,8 @@ class Department(models.Model):
 
 class Liaison(models.Model):
     """四级包保: a cadre answerable for a region (county leader → township, township cadre →
-    village, village cadre → group)."""
+    village, village cadre → a group of his village). One in post per region, tier and group; an
+    ended one keeps its row, like a grid assignment."""
 
     class Tier(models.TextChoices):
         COUNTY_LEADER = "county_leader", "县级领导包乡镇"
@@ -144,10 +173,22 @@ class Liaison(models.Model):
     tier = models.CharField("层级", max_length=16, choices=Tier.choices)
     group_name = models.CharField("村民小组", max_length=50, blank=True)
     started_on = models.DateField("起始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="安排人")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name="结束人")
 
     class Meta:
         verbose_name = "包联关系"
         verbose_name_plural = "包联关系"
+        indexes = [models.Index(fields=["region", "ended_on"], name="liaison_region_ended"),
+                   models.Index(fields=["user", "ended_on"], name="liaison_user_ended")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "tier", "group_name"], condition=models.Q(ended_on__isnull=True),
+                                    name="liaison_one_in_post_per_place"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.region}"

@@ -1,14 +1,27 @@
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet
+import shapely
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 
-from xiangzhi.accounts.models import GRID_ROLES, User
+from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.lib.geometry import Area, PointIndex, parse_boundary
-from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, Region, RegionLevel
+from xiangzhi.regions.models import (
+    Department,
+    Grid,
+    GridAssignment,
+    GridBoundaryRevision,
+    GridDuty,
+    Liaison,
+    Region,
+    RegionLevel,
+)
 
 WORKER_DUTIES = (GridDuty.CHIEF, GridDuty.FULL_TIME, GridDuty.PART_TIME)
 
@@ -174,6 +187,119 @@ def child_region_summaries(region: Region) -> list[Region]:
     for child in children:
         child.grid_count = counts[child.path]
     return children
+
+
+# --- 四级包保 ------------------------------------------------------------------------------------
+
+
+def liaison_candidates(tier: str, region: Region) -> QuerySet[User]:
+    """Who may answer for ``region`` in ``tier``: a county account of the county above the township; a
+    township's staff or one of its grid guides (township cadres on grids) for a village; the village's
+    own cadres for a group of the village."""
+    active = User.objects.filter(is_active=True)
+    if tier == Liaison.Tier.COUNTY_LEADER:
+        return active.filter(role=Role.COUNTY_ADMIN, region__path__in=ancestor_paths(region.path)).order_by(
+            "full_name", "id")
+    if tier == Liaison.Tier.TOWNSHIP_CADRE:
+        town = township_of(region)
+        if town is None:
+            return User.objects.none()
+        guides = GridAssignment.objects.filter(duty=GridDuty.GUIDE, ended_on__isnull=True,
+                                               grid__path__startswith=town.path).values("user_id")
+        return active.filter(
+            Q(role=Role.TOWNSHIP_STAFF, region=town) | Q(role=Role.GRID_GUIDE, pk__in=guides)
+        ).order_by("full_name", "id")
+    if tier == Liaison.Tier.VILLAGE_CADRE:
+        return active.filter(role=Role.VILLAGE_CADRE, region=region).order_by("full_name", "id")
+    return User.objects.none()
+
+
+def liaison_list_for_user(
+    user: User, *, region: Region | None = None, tier: str | None = None, active: bool | None = True,
+) -> QuerySet[Liaison]:
+    """Liaisons on regions in the user's scope (below ``region`` if given); in post only by default,
+    ended only with ``active=False``, both with ``active=None``."""
+    qs = Liaison.objects.filter(scope_of(user).q("region__path")).select_related("user", "region", "ended_by").defer(
+        "region__boundary")
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    if tier:
+        qs = qs.filter(tier=tier)
+    if active is not None:
+        qs = qs.filter(ended_on__isnull=active)
+    return qs.order_by("region__code", "tier", "group_name", F("ended_on").desc(nulls_first=True), "-id")
+
+
+def liaison_get_for_user(user: User, liaison_id: int) -> Liaison:
+    return get_in_scope_or_404(Liaison.objects.select_related("user", "region"), scope_of(user).q("region__path"),
+                               pk=liaison_id)
+
+
+@dataclass(frozen=True)
+class LiaisonRow:
+    """One place on a region's 包联 page and who answers for it now (None: nobody, an alert)."""
+
+    region: Region
+    tier: str
+    liaison: Liaison | None
+
+
+def liaison_board(region: Region) -> list[LiaisonRow]:
+    """The places a region's 包联 page lists: below a county its townships (county leaders), below a
+    township or management area its villages (township cadres). In two queries."""
+    if region.level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        level, tier = RegionLevel.TOWNSHIP, Liaison.Tier.COUNTY_LEADER
+    elif region.level in (RegionLevel.TOWNSHIP, RegionLevel.AREA):
+        level, tier = RegionLevel.VILLAGE, Liaison.Tier.TOWNSHIP_CADRE
+    else:
+        return []
+    places = list(Region.objects.filter(path__startswith=region.path, level=level).defer("boundary").order_by("code"))
+    current = {
+        link.region_id: link
+        for link in Liaison.objects.filter(region__path__startswith=region.path, tier=tier,
+                                           ended_on__isnull=True).select_related("user")
+    }
+    return [LiaisonRow(region=p, tier=tier, liaison=current.get(p.pk)) for p in places]
+
+
+# --- 网格边界 ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What a grid's boundary is drawn against: the area it must stay inside (its parent grid's for
+    a micro-grid; else its village's own boundary, or failing that where the village's grids are or
+    ever were, so that land one grid gives up another can take) and its siblings, which it must not
+    overlap."""
+
+    container_name: str
+    container: BaseGeometry | None
+    neighbours: list[tuple[Grid, Polygon | MultiPolygon]]
+
+
+def boundary_surroundings(grid: Grid) -> Surroundings:
+    siblings = (Grid.objects.filter(region_id=grid.region_id, parent_id=grid.parent_id, is_active=True,
+                                    boundary__isnull=False)
+                .exclude(pk=grid.pk).order_by("code").only("id", "code", "name", "boundary", "path"))
+    neighbours = [(g, parse_boundary(g.boundary)) for g in siblings]
+    region = grid.region
+    if grid.parent_id is not None:
+        parent = Grid.objects.only("name", "boundary").get(pk=grid.parent_id)
+        container = parse_boundary(parent.boundary) if parent.boundary else None
+        return Surroundings(parent.name, container, neighbours)
+    if region.boundary:
+        return Surroundings(region.name, parse_boundary(region.boundary), neighbours)
+    own = [parse_boundary(grid.boundary)] if grid.boundary else []
+    earlier = GridBoundaryRevision.objects.filter(
+        grid__region_id=grid.region_id, grid__parent__isnull=True, before__isnull=False,
+    ).values_list("before", flat=True)
+    parts = own + [geom for _, geom in neighbours] + [parse_boundary(b) for b in earlier]
+    return Surroundings(region.name, shapely.union_all(parts) if parts else None, neighbours)
+
+
+def grid_boundary_revisions(grid: Grid) -> QuerySet[GridBoundaryRevision]:
+    """A grid's boundary history, latest first."""
+    return grid.boundary_revisions.select_related("actor").order_by("-at", "-id")
 
 
 # --- locate -------------------------------------------------------------------------------------

@@ -13,12 +13,27 @@ from xiangzhi.accounts.rules import can_manage_grids
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.accounts.services import account_create_for_staff, phone_clean
 from xiangzhi.core.display import day_text
-from xiangzhi.core.errors import Conflict, Invalid, NotFound, field_error
+from xiangzhi.core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from xiangzhi.core.inputs import require, text
 from xiangzhi.core.sms import GatewayError, sms_send
-from xiangzhi.lib.geometry import parse_boundary
-from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region
-from xiangzhi.regions.selectors import grid_index_invalidate
+from xiangzhi.lib.geometry import (
+    BoundaryError,
+    area_m2,
+    area_text,
+    outside_part,
+    overlapping_parts,
+    parse_boundary,
+    to_geojson,
+)
+from xiangzhi.regions.models import Grid, GridAssignment, GridBoundaryRevision, GridDuty, Liaison, Region
+from xiangzhi.regions.rules import (
+    TIER_LEVEL,
+    can_assign_tier,
+    can_edit_boundaries,
+    can_edit_boundary,
+    can_manage_liaison,
+)
+from xiangzhi.regions.selectors import boundary_surroundings, grid_index_invalidate, liaison_candidates
 
 logger = logging.getLogger("xiangzhi.regions")
 
@@ -74,14 +89,64 @@ def grid_create(
     return grid
 
 
-@transaction.atomic
-def grid_set_boundary(*, grid: Grid, boundary: dict[str, Any]) -> Grid:
-    geom = parse_boundary(boundary)  # raises BoundaryError before anything is written
-    grid.boundary = boundary
-    grid.center_lon, grid.center_lat = boundary_center(geom)
-    grid.save(update_fields=["boundary", "center_lon", "center_lat", "updated_at"])
-    transaction.on_commit(grid_index_invalidate)
-    return grid
+class BoundaryRefused(GridError):
+    """A redrawn boundary refused. Each of ``fields`` is one problem (``problem``: invalid, outside,
+    overlap) with ``geometry``, the offending place as GeoJSON (the crossing point, the part outside,
+    the overlap), which the map page draws."""
+
+    code = "boundary_refused"
+
+
+def _problem(problem: str, message: str, geometry: dict[str, Any] | None) -> dict[str, Any]:
+    return {"field": "boundary", "problem": problem, "message": message, "geometry": geometry}
+
+
+def boundary_problems(grid: Grid, boundary: object) -> tuple[Polygon | MultiPolygon | None, list[dict[str, Any]]]:
+    """The boundary parsed, and what is wrong with it where it stands: not a valid polygon; a part
+    outside the village (or the parent grid) beyond the tolerance; an overlap with a sibling grid beyond
+    the tolerance (``lib.geometry.TOLERANCE_M2``, ``TOLERANCE_SHARE``)."""
+    try:
+        geom = parse_boundary(boundary)
+    except BoundaryError as exc:
+        return None, [_problem("invalid", str(exc), exc.geometry)]
+    around = boundary_surroundings(grid)
+    problems = []
+    if around.container is not None and (outside := outside_part(geom, around.container)) is not None:
+        message = f"边界有 {area_text(area_m2(outside))} 超出了{around.container_name}的范围"
+        problems.append(_problem("outside", message, to_geojson(outside)))
+    for neighbour, overlap in overlapping_parts(geom, around.neighbours):
+        problems.append(_problem(
+            "overlap", f"边界与{neighbour.name}重叠 {area_text(area_m2(overlap))}", to_geojson(overlap)))
+    return geom, problems
+
+
+def grid_set_boundary(
+    *, grid: Grid, boundary: dict[str, Any], actor: User | None = None, reason: str = "",
+) -> GridBoundaryRevision:
+    """Redraws a grid's boundary and keeps the revision (before, after, who, when, why). With ``actor``
+    (a page or the API) only a boundary editor over the grid may, and must say why. Refused with every
+    problem and its geometry (``BoundaryRefused``); nothing is written then. Boundary changes of one
+    village are made one at a time: each is checked against the others' results."""
+    if actor is not None:
+        require(can_edit_boundaries(actor), "只有村两委、乡镇（街道）和县级管理人员可以修改网格边界")
+        if not can_edit_boundary(actor, grid):
+            raise NotFound()
+    reason = text(reason, "reason", "修改原因", 200, required=actor is not None, error=GridError)
+    with transaction.atomic():
+        Region.objects.select_for_update().filter(pk=grid.region_id).first()
+        locked = Grid.objects.select_for_update().select_related("region").get(pk=grid.pk)
+        geom, problems = boundary_problems(locked, boundary)
+        if problems or geom is None:
+            raise BoundaryRefused("；".join(p["message"] for p in problems), fields=problems)
+        revision = GridBoundaryRevision.objects.create(
+            grid=locked, before=locked.boundary, after=boundary, actor=actor, at=timezone.now(), reason=reason)
+        locked.boundary = boundary
+        locked.center_lon, locked.center_lat = boundary_center(geom)
+        locked.save(update_fields=["boundary", "center_lon", "center_lat", "updated_at"])
+        transaction.on_commit(grid_index_invalidate)
+    grid.boundary, grid.center_lon, grid.center_lat = locked.boundary, locked.center_lon, locked.center_lat
+    grid.updated_at = locked.updated_at
+    return revision
 
 
 # --- staffing ----------------------------------------------------------------------------------
@@ -152,7 +217,8 @@ def grid_assign(
                 fields=field_error("user", "指导网格已满"),
             )
     started_on = started_on or timezone.localdate()
-    assignment = GridAssignment.objects.create(grid=grid, user=user, duty=duty, started_on=started_on)
+    assignment = GridAssignment.objects.create(grid=grid, user=user, duty=duty, started_on=started_on,
+                                               assigned_by=actor)
     user._xiangzhi_scope = None
     return assignment
 
@@ -201,8 +267,88 @@ def grid_unassign(
                 f"结束日期不能早于起始日期（{day_text(locked.started_on)}）",
                 fields=field_error("ended_on", "早于起始日期"),
             )
-        locked.ended_on, locked.end_reason = ended_on, reason
-        locked.save(update_fields=["ended_on", "end_reason"])
+        locked.ended_on, locked.end_reason, locked.ended_by = ended_on, reason, actor
+        locked.save(update_fields=["ended_on", "end_reason", "ended_by"])
     assignment.ended_on, assignment.end_reason = locked.ended_on, locked.end_reason
+    assignment.ended_by = locked.ended_by
     assignment.user._xiangzhi_scope = None
     return assignment
+
+
+# --- 四级包保 ------------------------------------------------------------------------------------
+
+
+class LiaisonError(Invalid):
+    """A liaison refused, with the reason in Chinese."""
+
+
+class LiaisonConflict(LiaisonError, Conflict):
+    """A liaison refused because of who already answers for the place."""
+
+
+def _require_liaison_manager(actor: User | None, tier: str, region: Region) -> None:
+    if actor is None:
+        return
+    if not can_assign_tier(actor, tier):
+        raise Forbidden(f"无权安排{Liaison.Tier(tier).label}" if tier in Liaison.Tier.values else None)
+    if not can_manage_liaison(actor, tier, region):
+        raise NotFound()
+
+
+@transaction.atomic
+def liaison_assign(
+    *, region: Region, user: User, tier: str, group_name: str = "", started_on: dt.date | None = None,
+    actor: User | None = None,
+) -> Liaison:
+    """Makes ``user`` answerable for ``region`` in ``tier`` (a village cadre for one group of the village).
+    Refused: an unknown tier, a region of the wrong level, a person who is not a cadre of the level
+    above the place, a place that already has someone in post in that tier."""
+    if tier not in Liaison.Tier.values:
+        raise LiaisonError(f"未知的包联层级：{tier}", fields=field_error("tier", "层级不正确"))
+    _require_liaison_manager(actor, tier, region)
+    label = Liaison.Tier(tier).label
+    if region.level != TIER_LEVEL[tier]:
+        raise LiaisonError(f"{region.name}不是{label}的对象", fields=field_error("region", "区域层级不符"))
+    if tier == Liaison.Tier.VILLAGE_CADRE:
+        group_name = text(group_name, "group_name", "村民小组", 50, required=True, error=LiaisonError)
+    else:
+        group_name = ""
+    if not liaison_candidates(tier, region).filter(pk=user.pk).exists():
+        raise LiaisonError(
+            f"{user}（{user.get_role_display()}）不能担任{region.name}的{label}",
+            fields=field_error("user", "人员不符合该层级"),
+        )
+    # One writer at a time per place: the check below reads what the others write.
+    Region.objects.select_for_update().filter(pk=region.pk).first()
+    current = (Liaison.objects.filter(region=region, tier=tier, group_name=group_name, ended_on__isnull=True)
+               .select_related("user").first())
+    if current is not None:
+        place = f"{region.name}{group_name}"
+        raise LiaisonConflict(
+            f"{place}已有在任的包联干部（{current.user}），请先结束其包联",
+            fields=field_error("user", "已有在任包联干部"),
+        )
+    return Liaison.objects.create(region=region, user=user, tier=tier, group_name=group_name,
+                                  started_on=started_on or timezone.localdate(), assigned_by=actor)
+
+
+def liaison_end(
+    *, liaison: Liaison, ended_on: dt.date | None = None, reason: str = "", actor: User | None = None,
+) -> Liaison:
+    """Ends a liaison on a day, with a reason; the row stays as the place's history."""
+    _require_liaison_manager(actor, liaison.tier, liaison.region)
+    reason = text(reason, "reason", "结束原因", 200, required=True, error=LiaisonError)
+    ended_on = ended_on or timezone.localdate()
+    with transaction.atomic():
+        locked = Liaison.objects.select_for_update().get(pk=liaison.pk)
+        if locked.ended_on is not None:
+            raise LiaisonConflict(f"该包联已于{day_text(locked.ended_on)}结束，不能再次结束")
+        if ended_on < locked.started_on:
+            raise LiaisonError(
+                f"结束日期不能早于起始日期（{day_text(locked.started_on)}）",
+                fields=field_error("ended_on", "早于起始日期"),
+            )
+        locked.ended_on, locked.end_reason, locked.ended_by = ended_on, reason, actor
+        locked.save(update_fields=["ended_on", "end_reason", "ended_by"])
+    liaison.ended_on, liaison.end_reason, liaison.ended_by = locked.ended_on, locked.end_reason, locked.ended_by
+    return liaison

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_manage_grids, can_read_register
-from xiangzhi.core.errors import Conflict, Invalid, NotFound, field_error
-from xiangzhi.core.inputs import form_int, require
+from xiangzhi.core.errors import Invalid, NotFound, status_of
+from xiangzhi.core.inputs import form_day, form_int, require
 from xiangzhi.regions import selectors, services
 from xiangzhi.regions.models import GridDuty
 
@@ -74,13 +74,7 @@ def unstaffed(request):
 
 
 def _day(value: str | None, name: str, label: str) -> dt.date:
-    """A date from an ``<input type="date">``; blank is today."""
-    if not value:
-        return timezone.localdate()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise services.StaffingError(f"{label}不正确", fields=field_error(name, "日期不正确")) from None
+    return form_day(value, name, label, error=services.StaffingError)
 
 
 def _staff_page(request, grid, *, form: dict, status: int = 200):
@@ -126,7 +120,7 @@ def grid_staff(request, code: str):
                 messages.warning(request, f"已安排{who}；但短信未能发送，请到账号管理为其重置密码")
     except Invalid as exc:
         messages.error(request, str(exc))
-        return _staff_page(request, grid, form=form, status=409 if isinstance(exc, Conflict) else 422)
+        return _staff_page(request, grid, form=form, status=status_of(exc))
     return redirect("regions:grid_staff", code=grid.code)
 
 

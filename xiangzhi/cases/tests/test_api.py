@@ -34,7 +34,8 @@ def test_a_villager_reports_with_a_photo_whose_exif_is_stripped(client, county):
     response = post_case(client, {**BODY, "photos": [b64(jpeg_with_gps())]})
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "reported" and body["handling_level"] == "grid"
+    assert body["status"] == "accepted" and body["status_name"] == "已受理"  # his words, not "reported"
+    assert body["handling_level"] == "grid" and Case.objects.get().status == "reported"
     assert body["grid_code"] == county.grid_a1_micro.code
     assert [h["action"] for h in body["history"]] == ["report"]
     photo = Photo.objects.get()
@@ -107,7 +108,8 @@ def test_the_api_walks_the_loop_and_shows_history_and_actions(client, county):
     act(u["department_staff"], "handle", note="已更换线路", photos=[b64(jpeg_with_gps())])
     act(u["village_cadre"], "verify-pass")
     done = act(u["resident"], "evaluate", evaluation="satisfied", note="很满意")
-    assert done["status"] == "evaluated"
+    assert (done["status"], done["status_name"]) == ("done", "已办结")  # the villager's words
+    assert Case.objects.get(pk=case_id).status == "evaluated"
     assert [h["action"] for h in done["history"]] == ["report", "accept", "escalate", "dispatch", "start", "handle",
                                                       "verify_pass", "close", "evaluate"]
     assert len(done["history"][5]["photos"]) == 1

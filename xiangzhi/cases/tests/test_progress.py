@@ -9,6 +9,7 @@ import pytest
 from tests.factories import jpeg_photo
 from xiangzhi.cases import services
 from xiangzhi.cases.models import Case, Status, Transition
+from xiangzhi.cases.progress import RESIDENT_STATES
 from xiangzhi.demo.case_history import write_case_history
 from xiangzhi.notifications.models import Notification
 
@@ -191,3 +192,29 @@ def test_the_progress_page_holds_on_the_demos_generated_history(client, county):
     assert seen_system
     page = client.get("/cases/").content.decode()
     assert not any(f">{word}<" in page for word in INTERNAL_WORDS)
+
+
+@pytest.mark.django_db
+def test_the_json_api_speaks_to_a_villager_in_his_own_words_and_names_nobody_by_login(client, county, street_light):
+    case = handled_and_closed(county, street_light)
+    u = county.users
+    client.force_login(u["resident"])
+    body = client.get(f"/api/v1/cases/{case.pk}").json()
+    assert (body["status"], body["status_name"]) == ("to_evaluate", "待评价")
+    steps = body["history"]
+    assert [s["text"] for s in steps][:2] == ["提交了反映", "受理了您的反映"]
+    assert steps[0]["actor"] == "您" and steps[1]["actor"] == "刘志强" and steps[1]["department"] == "东村 网格员"
+    his = {state.key for state in RESIDENT_STATES}
+    assert {s["from_status"] for s in steps} <= his | {""} and {s["to_status"] for s in steps} <= his
+    assert "dispatched" not in {s["to_status"] for s in steps}
+    listed = client.get("/api/v1/cases?status=to_evaluate").json()["items"]
+    assert [c["id"] for c in listed] == [case.pk] and listed[0]["status_name"] == "待评价"
+    assert client.get("/api/v1/cases?status=done").json()["items"] == []
+    raw = client.get(f"/api/v1/cases/{case.pk}").content.decode()
+    for login in (u["grid_worker"].username, u["village_cadre"].username, u["resident"].username):
+        assert login not in raw
+
+    client.force_login(u["village_cadre"])
+    staff = client.get(f"/api/v1/cases/{case.pk}").json()
+    assert staff["status"] == "closed" and staff["history"][1]["text"] == "受理"
+    assert staff["history"][1]["actor"] == "刘志强"

@@ -78,7 +78,8 @@ def test_locate_finds_each_grid_from_its_centre(built):
 
 def test_households_sit_in_the_deepest_grid_and_are_numbered_from_it(built):
     assert 23 * 250 <= Household.objects.count() <= 23 * 350
-    for household in Household.objects.select_related("grid")[:500]:
+    # A household moved to another grid after a boundary was redrawn keeps its number (register_history).
+    for household in Household.objects.exclude(changes__kind="grid").select_related("grid")[:500]:
         assert household.grid.level == 4
         assert household.number.startswith(household.grid.code)
         assert len(household.number) == len(household.grid.code) + 4

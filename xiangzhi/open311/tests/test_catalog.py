@@ -34,9 +34,10 @@ def test_the_changeset_moves_when_the_catalog_changes(client):
 @pytest.mark.django_db
 def test_services_are_the_active_categories_in_both_formats(client):
     Category.objects.filter(code="device_alarm").update(is_active=False)
-    active = list(Category.objects.filter(is_active=True).order_by("group", "code"))
+    active = list(Category.objects.filter(is_active=True).order_by("sort", "group", "code"))
     services = body(client.get("/open311/v2/services.json"))
     assert [s["service_code"] for s in services] == [c.code for c in active]
+    assert services[-1]["service_code"] == "other"  # 其他 last, as on every category list
     light = next(s for s in services if s["service_code"] == "road_light")
     assert light == {
         "service_code": "road_light", "service_name": "路灯损坏", "description": "道路与照明 · 部件",

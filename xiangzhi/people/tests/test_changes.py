@@ -73,10 +73,17 @@ def test_a_death_before_the_birth_is_refused_and_nothing_is_written(county):
 
 def test_a_death_marks_the_resident_and_keeps_before_and_after(county):
     c = county
-    head = member(c.households["a1"])
-    change = propose(c, Kind.DEATH, {"resident": head.pk, "died_on": "2026-03-01"}, who="village_cadre")
+    a1 = c.households["a1"]
+    head, spouse = member(a1), member(a1, Relation.SPOUSE)
+    with pytest.raises(Invalid, match="张建国是户主，去世后本户不能没有户主"):
+        propose(c, Kind.DEATH, {"resident": head.pk, "died_on": "2026-03-01"}, who="village_cadre")
+    change = propose(c, Kind.DEATH, {"resident": head.pk, "died_on": "2026-03-01", "new_head": spouse.pk},
+                     who="village_cadre")
     head.refresh_from_db()
+    spouse.refresh_from_db()
+    a1.refresh_from_db()
     assert head.is_deceased and head.died_on == dt.date(2026, 3, 1)
+    assert (spouse.relation, a1.head_name, a1.closed_on) == (Relation.HEAD, spouse.name, None)
     assert change.before == {"状态": "在册"} and change.after["状态"] == "已故"
     assert (change.proposer, change.decider) == (c.users["village_cadre"], c.users["village_cadre"])
     with pytest.raises(Invalid, match="已登记死亡"):

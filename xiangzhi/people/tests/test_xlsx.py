@@ -101,9 +101,11 @@ def test_an_id_or_number_taken_inside_the_importers_scope_names_the_household(co
         row(county.grid_a1, "H-9", "另一人", "户主", id_number=plain),
     ]))
     messages = {(e.row, e.column): e.message for e in result.errors}
-    assert messages == {
-        (2, "户编号"): f"户编号 {existing.number} 已存在（张建国户）",
-        (3, "身份证号"): f"该身份证号已登记在张建国户（户编号 {existing.number}）",
+    assert messages == {  # a new member of a registered household, and a move: both for the household page
+        (2, "身份证号"): f"户编号 {existing.number} 已登记（张建国户），本行的人不是该户成员；"
+                         "新增成员请在户页面登记出生、婚入或迁入",
+        (3, "身份证号"): f"该居民登记在张建国户（户编号 {existing.number}），与本行的户编号不同；"
+                         "户与户之间的迁移请在户页面办理迁入或迁出，不能通过导入更正",
     }
     assert_nothing_written(*before)
 

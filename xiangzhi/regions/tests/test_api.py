@@ -48,7 +48,7 @@ def test_grid_list_and_detail_are_scoped(client, county):
 
 @pytest.mark.django_db
 def test_setting_a_boundary_needs_a_manager_in_scope(client, county):
-    body = {"boundary": square(118.3, 37.9, 0.01)}
+    body = {"boundary": square(118.0, 37.7, 0.015), "reason": "按村民小组调整"}
     url = f"/api/v1/grids/{county.grid_a1.code}/boundary"
     worker = as_user(client, county.users["grid_worker"])
     assert worker.put(url, body, content_type="application/json").status_code == 403
@@ -62,7 +62,7 @@ def test_setting_a_boundary_needs_a_manager_in_scope(client, county):
 def test_an_invalid_polygon_gets_a_chinese_422_and_nothing_changes(client, county):
     c = as_user(client, county.users["township_staff"])
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
-    response = c.put(f"/api/v1/grids/{county.grid_a1.code}/boundary", {"boundary": bowtie},
+    response = c.put(f"/api/v1/grids/{county.grid_a1.code}/boundary", {"boundary": bowtie, "reason": "重画"},
                      content_type="application/json")
     assert response.status_code == 422
     assert "不是有效的多边形" in response.json()["error"]["message"]

@@ -1,9 +1,8 @@
 import pytest
 
 from tests.factories import square
-from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.regions.selectors import locate
-from xiangzhi.regions.services import GridError, grid_create, grid_set_boundary
+from xiangzhi.regions.services import BoundaryRefused, GridError, grid_create, grid_set_boundary
 
 
 @pytest.mark.django_db
@@ -20,16 +19,16 @@ def test_a_point_outside_every_grid_is_none(county):
 
 @pytest.mark.django_db
 def test_a_new_boundary_takes_effect_at_once(county):
-    grid_set_boundary(grid=county.grid_b1, boundary=square(119.0, 38.0, 0.01))
-    assert locate(119.005, 38.005) == county.grid_b1
-    assert locate(118.105, 37.705) is None
+    grid_set_boundary(grid=county.grid_b1, boundary=square(118.10, 37.70, 0.01))
+    assert locate(118.105, 37.705) == county.grid_b1
+    assert locate(118.115, 37.715) is None
 
 
 @pytest.mark.django_db
 def test_an_invalid_polygon_changes_nothing(county):
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     before = county.grid_b1.boundary
-    with pytest.raises(BoundaryError):
+    with pytest.raises(BoundaryRefused, match="自相交"):
         grid_set_boundary(grid=county.grid_b1, boundary=bowtie)
     county.grid_b1.refresh_from_db()
     assert county.grid_b1.boundary == before

@@ -54,6 +54,14 @@ class Command(BaseCommand):
         widths = [max(_width(r[i]) for r in rows) for i in range(4)]
         for row in rows:
             self.stdout.write("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
+        register = report.register
+        if register is not None and register.household_id:
+            self.stdout.write("")
+            self.stdout.write("户籍变动可以先看：")
+            page = f"/people/households/{register.household_id}/"
+            self.stdout.write(f"  户 {register.household_number} 的变动历史：{page}")
+            if register.waiting:
+                self.stdout.write(f"  村干部 {register.cadre} 有 {register.waiting} 条变动待确认：/people/changes/")
 
         if no_serve:
             return

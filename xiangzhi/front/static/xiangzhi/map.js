@@ -29,6 +29,39 @@
           el.insertAdjacentHTML("beforeend", '<div class="position-absolute top-50 start-50 translate-middle bg-white p-2 rounded" style="z-index:500">暂无网格边界</div>');
         }
         el.dataset.ready = String(data.features.length);
+        if (el.dataset.places) { addPlaces(map, el); }
+      });
+  }
+
+  // 部件与场所 and 组织 as two layers one can switch on and off (the control in Chinese).
+  var KIND_COLORS = { street_light: "#f9a825", manhole: "#5d4037", hydrant: "#c62828", river: "#0277bd",
+                      road: "#616161", bridge: "#6d4c41", school: "#2e7d32", clinic: "#d81b60",
+                      service_centre: "#b71c1c", shop: "#ef6c00" };
+  function addPlaces(map, el) {
+    fetch(el.dataset.places, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+      .then(function (data) {
+        var renderer = L.canvas();
+        var layers = { place: L.layerGroup(), organisation: L.layerGroup() };
+        data.features.forEach(function (f) {
+          var p = f.properties, c = f.geometry.coordinates;
+          var org = p.layer === "organisation";
+          var m = L.circleMarker([c[1], c[0]], {
+            renderer: renderer, radius: org ? 7 : 6, weight: 2, fillOpacity: 0.85,
+            color: org ? "#4527a0" : "#ffffff", fillColor: org ? "#7e57c2" : (KIND_COLORS[p.kind] || "#455a64"),
+          });
+          var tip = document.createElement("span");  // typed by people: text, never HTML
+          tip.textContent = p.kind_name + " · " + p.name + (p.label ? "（" + p.label + "）" : "");
+          m.bindTooltip(tip);
+          m.on("click", function () { window.location.href = p.url; });
+          layers[org ? "organisation" : "place"].addLayer(m);
+        });
+        layers.place.addTo(map);
+        layers.organisation.addTo(map);
+        var control = L.control.layers(null, { "部件与场所": layers.place, "组织": layers.organisation }).addTo(map);
+        var toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+        if (toggle) { toggle.title = "图层"; toggle.setAttribute("aria-label", "图层"); }
+        el.dataset.placesReady = String(data.features.length);
       });
   }
   document.querySelectorAll("[data-geojson]").forEach(draw);

@@ -60,7 +60,10 @@
     where.textContent = g ? "位置：" + g.region + " " + g.name
                           : (grids.length ? "位置不在已划分的网格内，将由乡镇（街道）分派" : "已选位置");
     setConfirmed(false);
+    // Others may listen (the places near the pin, place-pick.js); ``xz:snap`` moves the pin back here.
+    el.dispatchEvent(new CustomEvent("xz:pin", { detail: { lat: la, lon: lo } }));
   }
+  el.addEventListener("xz:snap", function (e) { put(e.detail.lat, e.detail.lon); map.panTo([e.detail.lat, e.detail.lon]); });
   function locate(quiet) {
     if (!navigator.geolocation) {
       if (!lat.value) { where.textContent = "请在地图上点一下问题所在的地方"; }

@@ -1,0 +1,92 @@
+"""Places (部件与场所) from .xlsx: one row a place. All or nothing: every row is checked by the same
+rules as a place added on the phone (``services.place_build``), and any error means nothing is
+written and the clerk gets a per-row, per-column report in Chinese."""
+
+from dataclasses import dataclass
+
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.core.errors import Forbidden, Invalid
+from xiangzhi.core.imports import NO_ROWS, ImportReport, RowError, UploadRefused, row_errors_sort, sheet_read
+from xiangzhi.lib import spreadsheets
+from xiangzhi.people import rules, selectors, services
+from xiangzhi.people.models import Place
+from xiangzhi.regions.models import Grid
+
+COLUMNS = ["网格编码", "类别", "名称", "编号标识", "经度", "纬度", "备注"]
+REQUIRED = {"网格编码", "类别", "名称", "经度", "纬度"}
+TEXT_COLUMNS = [COLUMNS.index("网格编码")]
+MAX_ROWS = 2000  # each row is located on the grid index: one query a row
+COLUMN_OF_FIELD = {"kind": "类别", "name": "名称", "label": "编号标识", "note": "备注", "lon": "经度", "lat": "纬度"}
+
+
+@dataclass
+class PlaceImportResult(ImportReport):
+    places: int = 0
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def places_import(*, user, file) -> PlaceImportResult:
+    result = PlaceImportResult()
+    errors = result.errors
+    try:
+        sheet = sheet_read(file, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
+    except UploadRefused as exc:
+        errors.append(exc.error)
+        return result
+    records = list(sheet.records())
+    scope = scope_of(user)
+    codes = {r.cells["网格编码"] for r in records}
+    grids = {g.code: g for g in Grid.objects.filter(code__in=codes, is_active=True).select_related("region")
+             if scope.covers_path(g.path) and rules.can_keep_sites_in(user, g)}
+    # A kind by its name (路灯) or its code (street_light).
+    kinds = {}
+    for k in selectors.place_kind_list():
+        kinds[k.name] = kinds[k.code] = k.code
+    places: list[Place] = []
+    for record in records:
+        line, cells = record.line, record.cells
+        before = len(errors)
+        for name in COLUMNS:
+            if name in REQUIRED and not cells.get(name):
+                errors.append(RowError(line, name, f"{name}不能为空"))
+        grid = grids.get(cells["网格编码"])
+        if cells["网格编码"] and grid is None:
+            errors.append(RowError(line, "网格编码", f"网格编码“{cells['网格编码']}”不存在或不在您的管辖范围内"))
+        kind = kinds.get(cells["类别"])
+        if cells["类别"] and kind is None:
+            names = "、".join(k.name for k in selectors.place_kind_list())
+            errors.append(RowError(line, "类别", f"未知或已停用的类别“{cells['类别']}”，可用：{names}"))
+        lon, lat = _number(cells["经度"]), _number(cells["纬度"])
+        for column, value in (("经度", lon), ("纬度", lat)):
+            if cells[column] and value is None:
+                errors.append(RowError(line, column, f"{column}应为数字（如 117.5012）"))
+        if len(errors) > before or grid is None or kind is None:
+            continue
+        try:
+            places.append(services.place_build(grid=grid, kind=kind, name=cells["名称"], lon=lon, lat=lat,
+                                               label=cells.get("编号标识", ""), note=cells.get("备注", "")))
+        except Invalid as exc:
+            field = exc.fields[0]["field"] if exc.fields else None
+            errors.append(RowError(line, COLUMN_OF_FIELD.get(field or ""), exc.message))
+    if errors:
+        row_errors_sort(errors, COLUMNS)
+        return result
+    if not places:
+        errors.append(RowError(None, None, NO_ROWS))
+        return result
+    try:
+        result.places = len(services.places_import_write(actor=user, places=places))
+    except Forbidden as exc:
+        errors.append(RowError(None, None, exc.message))
+    return result
+
+
+def template() -> bytes:
+    example = ["370114010203001", "路灯", "村口路灯", "17号杆", "117.501234", "36.601234", "太阳能"]
+    return spreadsheets.write_xlsx("部件与场所", COLUMNS, [example], text_columns=TEXT_COLUMNS)
