@@ -193,6 +193,10 @@ def cases(c):
         ("get", f"/grids/{c.grid_a1.code}/boundary/", None, boundary_editors),
         ("post", f"/grids/{c.grid_a1.code}/boundary/",
          {"boundary": json.dumps(square(118.0, 37.7, 0.02)), "reason": "核对"}, boundary_editors),
+        ("get", f"/people/places/new/?grid={c.grid_a1.code}", None, a1_visitors),
+        ("get", "/people/places/import/", None, a1_visitors | {"grid_worker_b"}),
+        ("get", "/people/organisations/import/", None, a1_visitors | {"grid_worker_b"}),
+        ("get", "/people/organisations/import/template.xlsx", None, a1_visitors | {"grid_worker_b"}),
         ("get", f"/people/villages/{c.village_a1.code}/regrid/", None, boundary_editors),
         ("post", f"/people/villages/{c.village_a1.code}/regrid/{c.households['a1_micro'].id}/",
          {"grid": c.grid_a1.code, "reason": "核对"}, boundary_editors),  # the second says it is there already, 302

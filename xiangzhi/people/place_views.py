@@ -297,3 +297,22 @@ def place_import(request):
 def place_import_template(request):
     require(rules.can_keep_sites(request.user))
     return file_response(place_xlsx.template(), "places-template.xlsx")
+
+
+@login_required
+def organisation_import(request):
+    require(rules.can_keep_sites(request.user), "只有网格员、网格长和村干部可以导入组织")
+    result = upload_import(
+        request, lambda upload: place_xlsx.organisations_import(user=request.user, file=upload), accept=".xlsx",
+        nothing="组织", done=lambda r: f"已导入 {r.organisations} 个组织",
+    )
+    return render(request, "people/place_import.html", {
+        "result": result, "columns": place_xlsx.ORGANISATION_COLUMNS, "kinds": selectors.organisation_kind_list(),
+        "what": "organisation",
+    }, status=422 if result is not None and not result.ok else 200)
+
+
+@login_required
+def organisation_import_template(request):
+    require(rules.can_keep_sites(request.user))
+    return file_response(place_xlsx.organisation_template(), "organisations-template.xlsx")

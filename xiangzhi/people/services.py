@@ -360,16 +360,39 @@ def _organisation_fields(data: OrganisationInput) -> dict[str, str]:
     }
 
 
-def organisation_add(*, actor: User, grid: Grid, data: OrganisationInput, lon: float | None = None,
-                     lat: float | None = None) -> Organisation:
-    """An organisation on a grid; its location is optional, but when given it lies in the village."""
-    _may_keep_sites(actor, grid)
+def organisation_build(*, grid: Grid, data: OrganisationInput, lon: float | None = None,
+                       lat: float | None = None) -> Organisation:
+    """A checked, unsaved organisation (the page, the API and the import all build one here); its
+    location is optional, but when given it lies in the village."""
     fields = _organisation_fields(data)
     kind = _organisation_kind(data.kind)
     site_point_check(grid, lon, lat, required=False)
     org = Organisation(grid=grid, kind=kind, name=fields["name"], contact_name=fields["contact_name"],
                        address=fields["address"], note=fields["note"], lon=lon, lat=lat)
     org.set_contact_phone(fields["phone"])
+    return org
+
+
+def organisations_import_write(*, actor: User, organisations: list[Organisation]) -> list[Organisation]:
+    """Checked organisations (``organisation_build``) written together, each with its history row."""
+    for grid in {o.grid.pk: o.grid for o in organisations}.values():
+        _may_keep_sites(actor, grid)
+    now = timezone.now()
+    with transaction.atomic():
+        created = Organisation.objects.bulk_create(organisations)
+        OrganisationChange.objects.bulk_create([
+            OrganisationChange(organisation=o, action=SiteAction.IMPORT, actor=actor, at=now,
+                               after=_organisation_shown(o))
+            for o in created
+        ])
+    return created
+
+
+def organisation_add(*, actor: User, grid: Grid, data: OrganisationInput, lon: float | None = None,
+                     lat: float | None = None) -> Organisation:
+    """An organisation on a grid; its location is optional, but when given it lies in the village."""
+    _may_keep_sites(actor, grid)
+    org = organisation_build(grid=grid, data=data, lon=lon, lat=lat)
     with transaction.atomic():
         org.save()
         OrganisationChange.objects.create(organisation=org, action=SiteAction.ADD, actor=actor, at=timezone.now(),

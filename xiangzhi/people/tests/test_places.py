@@ -11,7 +11,7 @@ from xiangzhi.cases.services import case_report
 from xiangzhi.core.errors import Forbidden
 from xiangzhi.people import selectors, services
 from xiangzhi.people.models import Organisation, OrganisationChange, Place, PlaceChange, PlaceKind
-from xiangzhi.people.place_xlsx import COLUMNS, places_import
+from xiangzhi.people.place_xlsx import COLUMNS, ORGANISATION_COLUMNS, organisations_import, places_import
 
 IN_A1 = (118.015, 37.715)  # grid_a1, outside its micro-grid (东村)
 IN_A2 = (118.06, 37.71)  # grid_a2 (西村)
@@ -243,3 +243,38 @@ def test_import_page_and_template(client, county):
     client.force_login(county.users["township_staff"])
     assert client.get("/people/places/import/").status_code == 403
     assert Organisation.objects.count() == 0
+
+
+def _org_file(rows):
+    return workbook_upload("organisations.xlsx", ORGANISATION_COLUMNS, rows)
+
+
+@pytest.mark.django_db
+def test_organisations_import_all_or_nothing_with_phones_sealed_and_history(client, county):
+    cadre = county.users["village_cadre"]
+    code = county.grid_a1.code
+    bad = organisations_import(user=cadre, file=_org_file([
+        [code, "农民专业合作社", "绿源果蔬合作社", "王建华", "13905431234", "东村三组", "", "", ""],
+        [code, "飞碟协会", "某协会", "", "", "", "", "", ""],
+        [code, "企业", "某厂", "", "12345", "", "", "", ""],
+        [code, "企业", "某店", "", "", "", IN_A1[0], "", ""],
+        [county.grid_b1.code, "企业", "北村厂", "", "", "", "", "", ""],
+    ]))
+    assert [(e.row, e.column) for e in bad.errors] == [(3, "类别"), (4, "联系电话"), (5, "经度"), (6, "网格编码")]
+    assert not Organisation.objects.exists()
+    good = organisations_import(user=cadre, file=_org_file([
+        [code, "农民专业合作社", "绿源果蔬合作社", "王建华", "13905431234", "东村三组", "", "", "苹果"],
+        [code, "family_farm", "李家农场", "", "", "", IN_A1[0], IN_A1[1], ""],
+    ]))
+    assert good.ok and good.organisations == 2
+    coop = Organisation.objects.get(name="绿源果蔬合作社")
+    assert coop.contact_phone_masked == "139****1234" and "13905431234" not in str(coop.__dict__.values())
+    assert OrganisationChange.objects.filter(action="import", actor=cadre).count() == 2
+
+    client.force_login(county.users["grid_worker"])
+    assert client.get("/people/organisations/import/template.xlsx").status_code == 200
+    page = client.post("/people/organisations/import/", {"file": _org_file([
+        [code, "企业", "某厂", "", "", "", "", "", ""]])})
+    assert page.status_code == 200 and Organisation.objects.count() == 3
+    client.force_login(county.users["township_staff"])
+    assert client.get("/people/organisations/import/").status_code == 403
