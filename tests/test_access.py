@@ -130,9 +130,13 @@ def cases(c):
         ("get", "/api/v1/points/rankings", None, rankers),
         ("get", f"/api/v1/points/rankings?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
         *activity_cases(c, rules, in_a1),
+        *project_cases(c),
         *shop_cases(c, rules),
         *cycle_cases(c, in_a1),
         *register_change_cases(c, in_a1),
+        *party_cases(c),
+        *inspection_cases(c),
+        *assessment_cases(c),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -312,6 +316,57 @@ def activity_cases(c, rules, in_a1):
     ]
 
 
+def project_cases(c):
+    """Village projects in village a1: requests collected and planned, a project begun (spending,
+    milestones, donations) and one to step on. Its cadres and the township and county above keep them;
+    the villager asks for his own village."""
+    from xiangzhi.projects import services as projects
+
+    cadre, today = c.users["village_cadre"], timezone.localdate().isoformat()
+
+    def planned(title):
+        return projects.request_plan(actor=cadre, request=projects.request_submit(
+            actor=cadre, village=c.village_a1, title=title))
+
+    collected = projects.request_submit(actor=cadre, village=c.village_a1, title="修排水沟")
+    declining = projects.request_submit(actor=cadre, village=c.village_a1, title="建广场")
+    to_fund, to_fund_api = planned("安路灯"), planned("修桥")
+    begun = projects.project_create(actor=cadre, request=planned("硬化生产路"), budget=10_000_000)
+    projects.project_advance(actor=cadre, project=begun)
+    milestone = projects.milestone_add(actor=cadre, project=begun, name="路基", planned_on=timezone.localdate())
+    stepping = projects.project_create(actor=cadre, request=planned("修渠"), budget=1000)
+    keepers = {"county_admin", "township_staff", "township_staff_b", "village_cadre"}
+    keepers_a1 = keepers - {"township_staff_b"}
+    spend = {"amount": 100, "purpose": "水泥", "spent_on": today}
+    give = {"kind": "money", "donor_name": "刘志强", "amount": 100, "donated_on": today}
+    ask = {"village": c.village_a1.code, "title": "修路灯"}
+    return [
+        ("get", "/projects/", None, keepers | {"resident"}),
+        ("get", "/projects/ask/", None, keepers | {"resident"}),
+        ("post", "/projects/ask/", {"title": "修路灯"}, keepers | {"resident"}),
+        ("get", f"/projects/villages/{c.village_a1.code}/", None, keepers_a1),
+        ("post", f"/projects/villages/{c.village_a1.code}/requests/", {"title": "修路"}, keepers_a1),
+        ("post", f"/projects/requests/{collected.pk}/plan/", {}, keepers_a1),
+        ("post", f"/projects/requests/{declining.pk}/decline/", {"reason": "不属于公益项目"}, keepers_a1),
+        ("post", f"/projects/requests/{to_fund.pk}/project/", {"budget": "5000"}, keepers_a1),
+        ("get", f"/projects/{begun.pk}/", None, keepers_a1),
+        ("post", f"/projects/{stepping.pk}/advance/", {"on": today}, keepers_a1),
+        ("post", f"/projects/{begun.pk}/milestones/", {"name": "验收", "planned_on": today}, keepers_a1),
+        ("post", f"/projects/{begun.pk}/milestones/{milestone.pk}/done/", {"done_on": today}, keepers_a1),
+        ("post", f"/projects/{begun.pk}/spending/", spend, keepers_a1),
+        ("post", f"/projects/{begun.pk}/donations/", give, keepers_a1),
+        ("get", "/api/v1/projects/requests", None, keepers | {"resident"}),
+        ("post", "/api/v1/projects/requests", ask, keepers_a1 | {"resident"}),
+        ("get", f"/api/v1/projects/plans?village={c.village_a1.code}", None, keepers_a1),
+        ("get", "/api/v1/projects", None, keepers),
+        ("post", "/api/v1/projects", {"request": to_fund_api.pk, "budget": 5000}, keepers_a1),
+        ("get", f"/api/v1/projects/{begun.pk}", None, keepers_a1),
+        ("post", f"/api/v1/projects/{begun.pk}/spending", spend, keepers_a1),
+        ("post", f"/api/v1/projects/{begun.pk}/donations", give, keepers_a1),
+        ("get", f"/api/v1/projects/{begun.pk}/donations", None, keepers_a1),
+    ]
+
+
 def shop_cases(c, rules):
     """积分超市 in village a1, its window open: a1 and a1_micro hold points, and four orders of a1 wait
     (cancel and hand over, on the page and through the API). The counter is a1's cadre and points
@@ -434,6 +489,144 @@ def register_change_cases(c, in_a1):
         ("post", f"/people/changes/{to_refuse.pk}/refuse/", {"reason": "号码有误"}, {"village_cadre"}),
         ("get", f"/people/change-photos/{photo.pk}/", None, in_a1),
         ("get", f"/people/change-photos/{photo.pk}/thumb/", None, in_a1),
+    ]
+
+
+def party_cases(c):
+    """党组织 of village a1: a branch, a group serving grid a1 with four members (one with two posts);
+    village a1's cadre and township a's staff keep it, the register's readers over a1 read it."""
+    from xiangzhi.party import services as party
+    from xiangzhi.party.models import DutyPostKind, Membership
+
+    a1, micro = c.households["a1"], c.households["a1_micro"]
+    people = [*a1.residents.order_by("id"), *micro.residents.order_by("id")]
+    type(people[0]).objects.filter(pk__in=[r.pk for r in people]).update(tags="party_member")
+    people = [type(r).objects.get(pk=r.pk) for r in people]
+    leader, spare_page, spare_api, member, member_api = people[0], people[1], people[2], people[3], people[4]
+    branch = party.branch_create(village=c.village_a1, name="东村党支部", secretary=leader)
+    group = party.group_create(branch=branch, name="第一党小组", leader=leader)
+    link = party.group_grid_add(group=group, grid=c.grid_a1)
+    kept_page, kept_api = (party.membership_add(group=group, resident=r) for r in (member, member_api))
+    led = Membership.objects.get(resident=leader, left_on__isnull=True)
+    kinds = {k.code: k for k in DutyPostKind.objects.all()}
+    post_page, post_api = (party.duty_post_assign(membership=led, kind=kinds[code], duties="宣讲")
+                           for code in ("policy", "contact"))
+    readers = {"county_admin", "township_staff", "village_cadre", "points_recorder", "points_supervisor"}
+    keepers = {"township_staff", "village_cadre"}
+    return [
+        ("get", "/party/", None, REGISTER),
+        ("get", f"/party/villages/{c.village_a1.code}/", None, readers),
+        ("post", f"/party/villages/{c.village_a1.code}/", {"action": "group", "name": "第二党小组"}, keepers),
+        ("get", f"/party/groups/{group.pk}/", None, readers),
+        ("post", f"/party/groups/{group.pk}/", {"action": "member", "resident": spare_page.pk}, keepers),
+        ("post", f"/party/members/{kept_page.pk}/end/", {"reason": "组织关系转出"}, keepers),
+        ("post", f"/party/posts/{post_page.pk}/end/", {"reason": "调整岗位"}, keepers),
+        ("post", f"/party/grid-links/{link.pk}/end/", {"reason": "网格调整"}, keepers),
+        ("get", "/api/v1/party/branches", None, REGISTER),
+        ("get", "/api/v1/party/groups", None, REGISTER),
+        ("get", "/api/v1/party/members", None, REGISTER),
+        ("get", f"/api/v1/party/members?group_id={group.pk}", None, readers),
+        ("get", "/api/v1/party/posts", None, REGISTER),
+        ("post", "/api/v1/party/members", {"group_id": group.pk, "resident_id": spare_api.pk}, keepers),
+        ("post", f"/api/v1/party/members/{kept_api.pk}/end", {"reason": "组织关系转出"}, keepers),
+        ("post", "/api/v1/party/posts", {"membership_id": led.pk, "kind": "mediation", "duties": "调解纠纷"}, keepers),
+        ("post", f"/api/v1/party/posts/{post_api.pk}/end", {"reason": "调整岗位"}, keepers),
+    ]
+
+
+def inspection_cases(c):
+    """每月排查 of village a1 by township a's 督查员 (a role outside the matrix: every role here is refused
+    what only he may do), handed over: two tasks open for the cadre, two reported done to verify."""
+    from xiangzhi.inspections import services as inspections
+
+    inspector = UserFactory(username="inspector_a", role=Role.INSPECTOR, region=c.town_a)
+    inspection = inspections.inspection_start(inspector=inspector, village=c.village_a1)
+    inspections.inspection_fix(inspector=inspector, inspection=inspection, lon=118.005, lat=37.705)
+    findings = [inspections.finding_add(inspector=inspector, inspection=inspection, item_code="pollution_burning",
+                                        text_=f"焚烧垃圾{i}", photos=[jpeg_photo()] if i == 0 else [])
+                for i in range(4)]
+    inspections.inspection_finish(inspector=inspector, inspection=inspection)
+    open_page, open_api, done_page, done_api = findings
+    for f in (done_page, done_api):
+        inspections.task_complete(actor=c.users["village_cadre"], finding=f, note="已清理")
+    photo = open_page.photos.get()
+    above = {"county_admin", "township_staff", "township_staff_b"}
+    readers = {"county_admin", "township_staff", "village_cadre"}
+    return [
+        ("get", "/inspections/", None, above),
+        ("post", "/inspections/start/", {"village": c.village_a1.code}, set()),
+        ("get", f"/inspections/{inspection.pk}/", None, readers),
+        ("post", f"/inspections/{inspection.pk}/findings/", {"item_code": "crime_security", "text": "x"}, set()),
+        ("get", "/inspections/tasks/", None, above | {"village_cadre"}),
+        ("get", f"/inspections/tasks/{open_page.pk}/", None, readers),
+        ("post", f"/inspections/tasks/{open_page.pk}/complete/", {"note": "已清理"}, {"village_cadre"}),
+        ("post", f"/inspections/tasks/{done_page.pk}/verify/", {"accept": "1"}, {"township_staff"}),
+        ("get", "/inspections/board/", None, above),
+        ("get", f"/inspections/photos/{photo.pk}/thumb/", None, readers),
+        ("get", "/api/v1/inspections/items", None, set(ALL_ROLES)),
+        ("get", "/api/v1/inspections", None, above | {"village_cadre"}),
+        ("post", "/api/v1/inspections", {"village": c.village_a1.code}, set()),
+        ("get", f"/api/v1/inspections/{inspection.pk}", None, readers),
+        ("get", "/api/v1/inspections/tasks", None, above | {"village_cadre"}),
+        ("post", f"/api/v1/inspections/tasks/{open_api.pk}/complete", {"note": "已清理"}, {"village_cadre"}),
+        ("post", f"/api/v1/inspections/tasks/{done_api.pk}/verify", {"accept": True}, {"township_staff"}),
+    ]
+
+
+def assessment_cases(c):
+    """积分换项目 of the county: a period published long ago, one run to publish, one open (run and scored
+    by hand), a draft version of the scheme. The county runs it all; township and village staff see the
+    published rankings and their own villages' scores."""
+    from xiangzhi.assessment import services as assessment
+
+    admin, today = c.users["county_admin"], timezone.localdate()
+    scheme = assessment.scheme_install_default(county=c.county)
+
+    def period(days_from, days_to, run=True, publish=False):
+        p = assessment.period_create(scheme=scheme, actor=admin, start=today - dt.timedelta(days=days_from),
+                                     end=today - dt.timedelta(days=days_to))
+        if run:
+            assessment.period_run(period=p, actor=admin)
+        if publish:
+            assessment.period_publish(period=p, actor=admin)
+        return p
+
+    done, to_publish, running = period(400, 220, publish=True), period(200, 100), period(60, 0)
+    version = scheme.versions.get()
+    draft = assessment.version_draft(scheme=scheme, actor=admin)
+    dropped = draft.items.get(code="epidemic")
+    manual = running.version.items.get(code="accident_serious")
+    viewers = {"county_admin", "township_staff", "township_staff_b", "village_cadre"}
+    a1 = {"county_admin", "township_staff", "village_cadre"}
+    county = {"county_admin"}
+    later = (today + dt.timedelta(days=30)).isoformat()
+    item = {"group": "零事故", "code": "fire_drill", "name": "消防演练", "weight": "5", "source": "manual"}
+    return [
+        ("get", "/assessment/", None, viewers),
+        ("post", "/assessment/periods/new/", {"scheme": scheme.pk, "start": later, "end": later}, county),
+        ("get", f"/assessment/periods/{running.pk}/", None, county),
+        ("get", f"/assessment/periods/{done.pk}/", None, viewers),
+        ("post", f"/assessment/periods/{running.pk}/run/", {}, county),
+        ("post", f"/assessment/periods/{to_publish.pk}/publish/", {}, county),
+        ("get", f"/assessment/periods/{done.pk}/villages/{c.village_a1.code}/", None, a1),
+        ("get", f"/assessment/periods/{done.pk}/villages/{c.village_b1.code}/", None,
+         {"county_admin", "township_staff_b"}),
+        ("post", f"/assessment/periods/{running.pk}/villages/{c.village_a1.code}/manual/",
+         {"item": manual.pk, "points": "2", "reason": "发生一起火灾"}, county),
+        ("post", f"/assessment/periods/{done.pk}/villages/{c.village_a1.code}/correct/",
+         {"points": "1", "reason": "复核更正"}, county),
+        ("get", f"/assessment/schemes/{scheme.pk}/", None, county),
+        ("post", f"/assessment/schemes/{scheme.pk}/versions/new/", {}, county),
+        ("get", f"/assessment/versions/{version.pk}/", None, county),
+        ("post", f"/assessment/versions/{draft.pk}/items/", item, county),
+        ("post", f"/assessment/versions/{draft.pk}/items/{dropped.pk}/delete/", {}, county),
+        ("post", f"/assessment/versions/{draft.pk}/activate/", {}, county),
+        ("get", "/api/v1/assessment/schemes", None, county),
+        ("get", "/api/v1/assessment/periods", None, viewers),
+        ("get", f"/api/v1/assessment/periods/{done.pk}/scores", None, viewers),
+        ("get", f"/api/v1/assessment/periods/{running.pk}/scores", None, county),
+        ("get", f"/api/v1/assessment/periods/{done.pk}/villages/{c.village_a1.code}", None, a1),
+        ("post", f"/assessment/periods/{done.pk}/close/", {}, county),
     ]
 
 

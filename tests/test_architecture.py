@@ -25,8 +25,9 @@ LAYERS = [
     {"regions", "accounts"},
     {"people"},
     {"notifications"},
-    {"cases", "gridwork", "points"},
-    {"shop", "activities", "devices", "open311"},
+    {"cases", "gridwork", "points", "party", "inspections"},  # party: branches and groups on people and grids
+    {"shop", "activities", "devices", "open311", "projects"},  # projects: village requests, plans, funded works
+    {"assessment"},  # reads cases, points, grid work and inspections through their selectors
     {"front", "system", "demo", "xiangzhi"},  # the web shell, the API root and the command line
 ]
 # Imports within one layer that STYLE.md allows.

@@ -12,19 +12,23 @@ from ninja.security import HttpBearer, django_auth
 from xiangzhi.accounts.api import router as accounts_router
 from xiangzhi.accounts.models import ApiToken
 from xiangzhi.activities.api import router as activities_router
+from xiangzhi.assessment.api import router as assessment_router
 from xiangzhi.cases.api import router as cases_router
 from xiangzhi.cases.intake_api import router as intake_router
 from xiangzhi.core.errors import DomainError, error_body, status_of
 from xiangzhi.devices.api import router as devices_router
 from xiangzhi.front.figures_api import router as figures_router
 from xiangzhi.gridwork.api import router as gridwork_router
+from xiangzhi.inspections.api import router as inspections_router
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
 from xiangzhi.notifications.api import router as notifications_router
+from xiangzhi.party.api import router as party_router
 from xiangzhi.people.api import router as people_router
 from xiangzhi.people.place_api import router as places_router
 from xiangzhi.points.api import router as points_router
 from xiangzhi.points.cycle_api import router as points_cycle_router
+from xiangzhi.projects.api import router as projects_router
 from xiangzhi.regions.api import router as regions_router
 from xiangzhi.shop.api import router as shop_router
 
@@ -140,11 +144,15 @@ api.add_router("", regions_router)
 api.add_router("", people_router)
 api.add_router("", places_router)
 api.add_router("/work", gridwork_router)
+api.add_router("/party", party_router)
+api.add_router("/inspections", inspections_router)
 api.add_router("", intake_router)  # before the cases router: /cases/hotline-import
 api.add_router("", figures_router)  # before the cases router: /cases/figures
 api.add_router("", cases_router)
 api.add_router("/points", points_router)
 api.add_router("/activities", activities_router)
+api.add_router("/projects", projects_router)
+api.add_router("/assessment", assessment_router)
 api.add_router("/points", points_cycle_router)
 api.add_router("/shop", shop_router)
 api.add_router("/notifications", notifications_router)

@@ -102,13 +102,17 @@ INSTALLED_APPS = [
     "xiangzhi.regions",
     "xiangzhi.people",
     "xiangzhi.gridwork",
+    "xiangzhi.party",
     "xiangzhi.notifications",
     "xiangzhi.cases",
+    "xiangzhi.inspections",
     "xiangzhi.points",
     "xiangzhi.shop",
     "xiangzhi.activities",
+    "xiangzhi.projects",
     "xiangzhi.devices",
     "xiangzhi.open311",
+    "xiangzhi.assessment",
     "xiangzhi.front",
     "xiangzhi.demo",
 ]
@@ -307,6 +311,8 @@ CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)  # photos in one repor
 # Checked from the image header before any pixel is decoded; a phone camera stays well below.
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 CASE_EVALUATION_DAYS = env_int("CASE_EVALUATION_DAYS", 7)  # then an unevaluated closed case is archived
+# 每月排查: a month's inspections close on this day of the next month; none for it after that.
+INSPECTION_MONTH_CLOSES_DAY = env_int("INSPECTION_MONTH_CLOSES_DAY", 5)
 
 # Searching households by a full ID number or phone (reveal permission only): at most this many an hour
 # per user, counted in the cache (set CACHE_URL when several web processes run).

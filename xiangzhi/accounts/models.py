@@ -22,11 +22,13 @@ class Role(models.TextChoices):
     POINTS_RECORDER = "points_recorder", "积分管理员"
     POINTS_SUPERVISOR = "points_supervisor", "积分监督员"
     RESIDENT = "resident", "村民"
+    INSPECTOR = "inspector", "督查员"
 
 
 # Which kind of scope node each role stands on (PRODUCT.md, "Users and where they stand").
 REGION_ROLES = frozenset(
-    {Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE, Role.POINTS_RECORDER, Role.POINTS_SUPERVISOR}
+    {Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE, Role.POINTS_RECORDER, Role.POINTS_SUPERVISOR,
+     Role.INSPECTOR}
 )
 GRID_ROLES = frozenset({Role.GRID_CHIEF, Role.GRID_WORKER, Role.GRID_GUIDE})
 REGION_LEVEL_FOR_ROLE = {
@@ -35,6 +37,7 @@ REGION_LEVEL_FOR_ROLE = {
     Role.VILLAGE_CADRE: "village",
     Role.POINTS_RECORDER: "village",
     Role.POINTS_SUPERVISOR: "village",
+    Role.INSPECTOR: "township",  # 督查员: the township's (or, set by the county, the county's) monthly inspector
 }
 
 

@@ -32,6 +32,7 @@ from xiangzhi.accounts.models import Role, User
 from xiangzhi.core.bulk import bulk_insert
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.activities import write_activities
+from xiangzhi.demo.assessment import write_assessment
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
 from xiangzhi.demo.cycle import write_cycle
 from xiangzhi.demo.gridwork import write_grid_work
@@ -44,8 +45,10 @@ from xiangzhi.demo.households import (
     compose_household,
     tag_household,
 )
+from xiangzhi.demo.inspections import write_inspections
 from xiangzhi.demo.locations import place_households
 from xiangzhi.demo.names import draw_name, draw_surname, lineage_surnames
+from xiangzhi.demo.party import write_party
 from xiangzhi.demo.plan import (
     SCALES,
     SPECS,
@@ -59,6 +62,7 @@ from xiangzhi.demo.plan import (
     short_township_name,
 )
 from xiangzhi.demo.points import write_points
+from xiangzhi.demo.projects import write_projects
 from xiangzhi.demo.register_history import RegisterHistoryReport, sample_villages, write_register_history
 from xiangzhi.demo.shop import write_first_redemption, write_shops
 from xiangzhi.demo.signups import write_signups
@@ -85,6 +89,7 @@ SEEDING_MIGRATIONS = [
     "xiangzhi.cases.migrations.0002_default_catalog",
     "xiangzhi.cases.migrations.0004_other_category",
     "xiangzhi.points.migrations.0003_default_rulebook",
+    "xiangzhi.party.migrations.0002_default_post_kinds",
 ]
 REVEAL_GROUP = "证件查看"
 ADMIN_GROUP = "县级系统管理"
@@ -315,6 +320,23 @@ class _Builder:
         self.report.counts.update(register.rows)
         self.say(f"  户籍变动：{register.villages} 个村登记变动 {register.total:,} 条，"
                  f"待村干部确认 {register.pending} 条")
+        # 党组织: every village's branch, 2–4 groups serving its grids, members (those away too) and posts.
+        party = write_party(self.db.insert, seed=self.seed)
+        self.say(f"  党组织：{party.branches} 个党支部，{party.groups} 个党小组，党员 {party.members:,} 名"
+                 f"（在外 {party.away:,} 名），设岗 {party.posts:,} 个")
+        # 每月排查: six months of inspections in every village, findings handed over and followed up.
+        checks = write_inspections(self.db.insert, seed=self.seed, password=self.passwords[Role.INSPECTOR],
+                                   accounts=self.report.accounts)
+        self.say(f"  每月排查：{checks.inspectors} 名督查员，排查 {checks.inspections:,} 村次，发现问题 "
+                 f"{checks.findings:,} 个（逾期未整改 {checks.open_overdue} 个）")
+        # 村级项目: every village's requests and plan, projects under way, one followed to completion.
+        works = write_projects(seed=self.seed)
+        self.say(f"  村级项目：群众需求 {works.requests:,} 条，列入计划 {works.planned:,} 条，立项 {works.projects} 个"
+                 + (f"；已完工验收：{works.completed}" if works.completed else ""))
+        # 积分换项目: the 六零 scorecard over two half-years, run, published and closed (after the inspections).
+        scored = write_assessment()
+        self.say(f"  积分换项目：{scored.periods} 个半年考核期，{scored.villages} 个村排名，奖励 {scored.funded} 个村 "
+                 f"{scored.funded_yuan:,} 元，通报诫勉 {scored.warned} 个，组织处理 {scored.flagged} 个")
 
     # regions, grids, departments ----------------------------------------------------------------
 

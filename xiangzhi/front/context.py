@@ -4,20 +4,25 @@ from django.utils.functional import SimpleLazyObject
 from xiangzhi.accounts.models import REGION_ROLES, Role
 from xiangzhi.accounts.rules import can_decide_signups, can_edit_register, can_manage_grids, can_read_register
 from xiangzhi.activities.rules import can_view as can_view_activities
+from xiangzhi.assessment.rules import can_view as can_view_assessment
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
+from xiangzhi.inspections.rules import can_inspect, can_see_board, can_see_inspections
 from xiangzhi.notifications.selectors import notification_unread_count
+from xiangzhi.party.rules import can_keep_party
 from xiangzhi.people.rules import can_decide_changes, can_keep_member_links
 from xiangzhi.points.rules import can_publish_benefits
 from xiangzhi.points.rules import can_record as can_record_points
 from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
+from xiangzhi.projects.rules import can_keep as can_keep_projects
 from xiangzhi.shop.rules import can_run_shop
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
-                 "党员联系户", "导入导出", "注册审核"),
+                 "党员联系户", "党组织", "导入导出", "注册审核"),
+    "六零排查": ("每月排查", "排查整改"),
     "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
@@ -58,6 +63,9 @@ def tabs(user) -> list[tuple[str, str, str]]:
         if can_visit(user):
             out.append(("走访", reverse("gridwork:visits"), "visit"))
         return [*out, ("待办", reverse("cases:inbox"), "list"), me]
+    if user.role == Role.INSPECTOR:
+        return [("排查", reverse("inspections:home"), "home"), ("核验", reverse("inspections:tasks"), "list"),
+                ("督办", reverse("inspections:board"), "chart"), me]
     out = [("首页", reverse("front:home"), "home")]
     if user.role == Role.POINTS_RECORDER:
         out += [("记积分", reverse("points:record"), "points"), ("公示", reverse("points:notices"), "list")]
@@ -112,6 +120,12 @@ def navigation(request) -> dict:
         items.append(("走访", reverse("gridwork:visits")))
     if can_supervise(user):
         items.append(("网格员督导", reverse("gridwork:supervise")))
+    if can_inspect(user) or can_see_board(user):
+        items.append(("每月排查", reverse("inspections:home")))
+    if can_see_inspections(user):
+        items.append(("排查整改", reverse("inspections:tasks")))
+    if can_view_assessment(user):
+        items.append(("积分换项目", reverse("assessment:index")))
     if can_record_points(user):
         items.append(("记积分", reverse("points:record")))
     if can_review_points(user):
@@ -128,12 +142,18 @@ def navigation(request) -> dict:
         items.append(("积分超市管理", reverse("shop:manage")))
     if can_view_activities(user):
         items.append(("志愿服务", reverse("activities:list")))
+    if can_keep_projects(user):
+        items.append(("村级项目", reverse("projects:list")))
+    elif user.role == Role.RESIDENT and user.household_id:
+        items.append(("我要提需求", reverse("projects:request_new")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_read_register(user) and user.role in REGION_ROLES:
         items.append(("四级包保", reverse("regions:liaisons_home")))
     if can_keep_member_links(user):
         items.append(("党员联系户", reverse("people:member_links_home")))
+    if can_keep_party(user):
+        items.append(("党组织", reverse("party:home")))
     if can_edit_register(user):
         items.append(("导入导出", reverse("people:import")))
     if can_decide_signups(user):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiangzhi.front import figures_views, pwa_views, views
+from xiangzhi.front import figures_views, grid_page, pwa_views, views
 from xiangzhi.people import views as people
 
 app_name = "front"
@@ -13,5 +13,5 @@ urlpatterns = [
     path("cases/figures/", figures_views.figures, name="figures"),
     # A region's and a grid's pages show the people on them: people's pages, at the tree's addresses.
     path("regions/<str:code>/", people.region_detail, name="region"),
-    path("grids/<str:code>/", people.grid_detail, name="grid"),
+    path("grids/<str:code>/", grid_page.grid, name="grid"),
 ]

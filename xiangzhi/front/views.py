@@ -15,6 +15,8 @@ def home(request):
     user = request.user
     if user.role in FIELD_ROLES and can_patrol(user):
         return redirect("gridwork:day")
+    if user.role == Role.INSPECTOR:
+        return redirect("inspections:home")
     if user.role == Role.RESIDENT:
         day = resident_day(user)
         return render(request, "front/home_resident.html", {**day.context})

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -278,7 +279,8 @@ def grid_detail(request, code: str):
     households = Paginator(selectors.household_list_for_user(request.user, grid=grid), 30).get_page(
         request.GET.get("page")
     )
-    return render(request, "people/grid.html", {
+    # A TemplateResponse: the web shell adds what apps above people show on the grid page (亮身份).
+    return TemplateResponse(request, "people/grid.html", {
         "grid": grid,
         "staff": regions.grid_staff(grid),
         "may_manage_staff": can_manage_grids(request.user),

@@ -5,6 +5,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from xiangzhi.cases.services import case_deadline_sweep
 from xiangzhi.gridwork.services import patrol_close_stale
+from xiangzhi.inspections.services import task_overdue_sweep
 from xiangzhi.points.services import cycles_advance
 from xiangzhi.system.services import worker_beat
 
@@ -31,3 +32,9 @@ def points_cycles():
     """The five-step points cycle: plan the years, open and close reviews, notices, redemption
     windows and settlements as their days come (catching up after downtime)."""
     cycles_advance()
+
+
+@db_periodic_task(crontab(minute="7"))
+def inspection_tasks_overdue():
+    """督办: inspection tasks past their deadline are flagged overdue (and cost the village more)."""
+    task_overdue_sweep()

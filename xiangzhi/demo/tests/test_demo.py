@@ -329,3 +329,54 @@ def test_the_supermarkets_are_stocked_and_a_villager_took_home_washing_powder(bu
     assert order.item.name == "洗衣粉" and order.status == "handed_over" and order.redemption.points == -20
     assert stock_mismatch_list() == [] and points_selectors.balance_mismatch_list() == []
     assert points_selectors.ledger_verify(order.village) is None
+
+
+def test_every_village_has_a_branch_with_groups_serving_its_grids_and_its_members(built):
+    from xiangzhi.party.models import Branch, DutyPost, GroupGrid, Membership, PartyGroup
+
+    villages = Region.objects.filter(level="village")
+    assert Branch.objects.count() == villages.count()
+    per_branch = Counter(PartyGroup.objects.values_list("branch_id", flat=True))
+    assert set(per_branch) == set(Branch.objects.values_list("id", flat=True))
+    assert all(2 <= n <= 4 for n in per_branch.values())
+    for link in GroupGrid.objects.select_related("grid", "group__branch")[:300]:
+        assert link.grid.region_id == link.group.branch.village_id
+    served = GroupGrid.objects.filter(ended_on__isnull=True).values_list("grid_id", flat=True)
+    assert len(served) == len(set(served)) == Grid.objects.filter(region__level="village", parent=None).count()
+    members = Membership.objects.select_related("resident__household__grid", "group__branch")
+    assert members.count() == Resident.objects.filter(tags__contains="party_member", is_deceased=False,
+                                                      left_on__isnull=True).count()
+    for m in members[:500]:
+        assert "party_member" in m.resident.tag_list
+        assert m.resident.household.grid.region_id == m.group.branch.village_id
+    away = members.filter(resident__is_away=True)
+    assert away.exists() and not away.filter(resident__away_place="").exists()
+    assert DutyPost.objects.exists() and not DutyPost.objects.filter(membership__resident__is_away=True).exists()
+    assert PartyGroup.objects.filter(leader__isnull=False).count() > per_branch.total() * 0.9
+
+
+def test_the_half_year_ranking_is_closed_with_funded_warned_and_traceable_villages(built):
+    from xiangzhi.assessment.models import LostPoint, Period, Score
+    from xiangzhi.assessment.services import period_verify
+
+    periods = list(Period.objects.order_by("start"))
+    assert len(periods) == 2 and all(p.state == "closed" for p in periods)
+    last = periods[-1]
+    scores = Score.objects.filter(run_id=last.current_run_id)
+    assert scores.count() == 23 and scores.filter(funded_yuan__gt=0).count() == 5
+    assert scores.filter(warned=True).count() == 2 and sum(s.funded_yuan for s in scores) <= last.pool_yuan
+    assert scores.filter(flagged=True).exists()  # last in both halves (a serious accident in the second)
+    lost = LostPoint.objects.filter(score__run_id=last.current_run_id)
+    assert {"cases", "inspection", "manual"} <= set(lost.values_list("source", flat=True))
+    assert period_verify(last) == []
+
+
+def test_every_village_has_a_plan_and_one_project_was_followed_to_completion(built):
+    from xiangzhi.projects.models import Project, ProjectPlan
+
+    with_cadre = set(User.objects.filter(role=Role.VILLAGE_CADRE).values_list("region_id", flat=True))
+    assert set(ProjectPlan.objects.values_list("village_id", flat=True)) == with_cadre
+    done = Project.objects.get(state="accepted")
+    assert (done.title, done.budget) == ("硬化村北生产路", 380_000)
+    assert not done.milestones.filter(done_on__isnull=True).exists()
+    assert Project.objects.filter(state="in_progress").exists()

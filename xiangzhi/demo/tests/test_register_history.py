@@ -81,7 +81,7 @@ def test_what_the_changes_did_to_the_register(built):
     assert married.resident.household_id == married.household_id
     # Every household still open has exactly one head on the register.
     heads = (Household.objects.filter(closed_on__isnull=True, changes__isnull=False).distinct()
-             .annotate(n=Count("residents", filter=_counted_head())).values_list("number", "n"))
+             .annotate(n=Count("residents", filter=_counted_head(), distinct=True)).values_list("number", "n"))
     assert [(number, n) for number, n in heads if n != 1] == []
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    name = "xiangzhi.assessment"
+    verbose_name = "考核与积分换项目"
