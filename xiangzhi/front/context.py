@@ -22,7 +22,7 @@ from xiangzhi.shop.rules import can_run_shop
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
                  "党员联系户", "党组织", "导入导出", "注册审核"),
-    "六零排查": ("每月排查", "排查整改"),
+    "考核与项目": ("每月排查", "排查整改", "积分换项目", "村级项目"),
     "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
