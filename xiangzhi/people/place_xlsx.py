@@ -44,6 +44,43 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _kinds(kind_list) -> dict[str, str]:
+    """A kind by its name (路灯) or its code (street_light)."""
+    kinds = {}
+    for k in kind_list:
+        kinds[k.name] = kinds[k.code] = k.code
+    return kinds
+
+
+def _row_checked(record, errors: list[RowError], *, columns: list[str], required: set[str], grids: dict[str, Grid],
+                 kinds: dict[str, str], kind_names: str) -> tuple[Grid, str, float | None, float | None] | None:
+    """The checks every row of both files makes (required cells, the grid kept by the user, an active
+    kind, numeric coordinates); ``None`` when any failed, each failure added to ``errors``."""
+    line, cells = record.line, record.cells
+    before = len(errors)
+    for name in columns:
+        if name in required and not cells.get(name):
+            errors.append(RowError(line, name, f"{name}不能为空"))
+    grid = grids.get(cells["网格编码"])
+    if cells["网格编码"] and grid is None:
+        errors.append(RowError(line, "网格编码", f"网格编码“{cells['网格编码']}”不存在或不在您的管辖范围内"))
+    kind = kinds.get(cells["类别"])
+    if cells["类别"] and kind is None:
+        errors.append(RowError(line, "类别", f"未知或已停用的类别“{cells['类别']}”，可用：{kind_names}"))
+    lon, lat = _number(cells.get("经度", "")), _number(cells.get("纬度", ""))
+    for column, value in (("经度", lon), ("纬度", lat)):
+        if cells.get(column) and value is None:
+            errors.append(RowError(line, column, f"{column}应为数字（如 117.5012）"))
+    if len(errors) > before or grid is None or kind is None:
+        return None
+    return grid, kind, lon, lat
+
+
+def _field_error(record, errors: list[RowError], exc: Invalid, column_of_field: dict[str, str]) -> None:
+    field = exc.fields[0]["field"] if exc.fields else None
+    errors.append(RowError(record.line, column_of_field.get(field or ""), exc.message))
+
+
 def places_import(*, user, file) -> PlaceImportResult:
     result = PlaceImportResult()
     errors = result.errors
@@ -53,37 +90,21 @@ def places_import(*, user, file) -> PlaceImportResult:
         errors.append(exc.error)
         return result
     records = list(sheet.records())
-    grids = _grids_kept(user, records)
-    # A kind by its name (路灯) or its code (street_light).
-    kinds = {}
-    for k in selectors.place_kind_list():
-        kinds[k.name] = kinds[k.code] = k.code
+    kind_list = list(selectors.place_kind_list())
+    checks = {"columns": COLUMNS, "required": REQUIRED, "grids": _grids_kept(user, records),
+              "kinds": _kinds(kind_list), "kind_names": "、".join(k.name for k in kind_list)}
     places: list[Place] = []
     for record in records:
-        line, cells = record.line, record.cells
-        before = len(errors)
-        for name in COLUMNS:
-            if name in REQUIRED and not cells.get(name):
-                errors.append(RowError(line, name, f"{name}不能为空"))
-        grid = grids.get(cells["网格编码"])
-        if cells["网格编码"] and grid is None:
-            errors.append(RowError(line, "网格编码", f"网格编码“{cells['网格编码']}”不存在或不在您的管辖范围内"))
-        kind = kinds.get(cells["类别"])
-        if cells["类别"] and kind is None:
-            names = "、".join(k.name for k in selectors.place_kind_list())
-            errors.append(RowError(line, "类别", f"未知或已停用的类别“{cells['类别']}”，可用：{names}"))
-        lon, lat = _number(cells["经度"]), _number(cells["纬度"])
-        for column, value in (("经度", lon), ("纬度", lat)):
-            if cells[column] and value is None:
-                errors.append(RowError(line, column, f"{column}应为数字（如 117.5012）"))
-        if len(errors) > before or grid is None or kind is None:
+        checked = _row_checked(record, errors, **checks)
+        if checked is None:
             continue
+        grid, kind, lon, lat = checked
+        cells = record.cells
         try:
             places.append(services.place_build(grid=grid, kind=kind, name=cells["名称"], lon=lon, lat=lat,
                                                label=cells.get("编号标识", ""), note=cells.get("备注", "")))
         except Invalid as exc:
-            field = exc.fields[0]["field"] if exc.fields else None
-            errors.append(RowError(line, COLUMN_OF_FIELD.get(field or ""), exc.message))
+            _field_error(record, errors, exc, COLUMN_OF_FIELD)
     if errors:
         row_errors_sort(errors, COLUMNS)
         return result
@@ -114,40 +135,26 @@ def organisations_import(*, user, file) -> OrganisationImportResult:
         errors.append(exc.error)
         return result
     records = list(sheet.records())
-    grids = _grids_kept(user, records)
-    kinds = {}
-    for k in selectors.organisation_kind_list():
-        kinds[k.name] = kinds[k.code] = k.code
+    kind_list = list(selectors.organisation_kind_list())
+    checks = {"columns": ORGANISATION_COLUMNS, "required": ORGANISATION_REQUIRED, "grids": _grids_kept(user, records),
+              "kinds": _kinds(kind_list), "kind_names": "、".join(k.name for k in kind_list)}
     organisations: list[Organisation] = []
     for record in records:
-        line, cells = record.line, record.cells
         before = len(errors)
-        for name in ORGANISATION_COLUMNS:
-            if name in ORGANISATION_REQUIRED and not cells.get(name):
-                errors.append(RowError(line, name, f"{name}不能为空"))
-        grid = grids.get(cells["网格编码"])
-        if cells["网格编码"] and grid is None:
-            errors.append(RowError(line, "网格编码", f"网格编码“{cells['网格编码']}”不存在或不在您的管辖范围内"))
-        kind = kinds.get(cells["类别"])
-        if cells["类别"] and kind is None:
-            names = "、".join(k.name for k in selectors.organisation_kind_list())
-            errors.append(RowError(line, "类别", f"未知或已停用的类别“{cells['类别']}”，可用：{names}"))
-        lon, lat = _number(cells.get("经度", "")), _number(cells.get("纬度", ""))
-        for column, value in (("经度", lon), ("纬度", lat)):
-            if cells.get(column) and value is None:
-                errors.append(RowError(line, column, f"{column}应为数字（如 117.5012）"))
-        if (lon is None) != (lat is None):
-            errors.append(RowError(line, "经度", "经度和纬度要么都填，要么都不填"))
-        if len(errors) > before or grid is None or kind is None:
+        checked = _row_checked(record, errors, **checks)
+        cells = record.cells
+        if bool(cells.get("经度")) != bool(cells.get("纬度")):
+            errors.append(RowError(record.line, "经度", "经度和纬度要么都填，要么都不填"))
+        if checked is None or len(errors) > before:
             continue
+        grid, kind, lon, lat = checked
         data = services.OrganisationInput(kind=kind, name=cells["名称"], contact_name=cells.get("联系人", ""),
                                           contact_phone=cells.get("联系电话", ""), address=cells.get("地址", ""),
                                           note=cells.get("备注", ""))
         try:
             organisations.append(services.organisation_build(grid=grid, data=data, lon=lon, lat=lat))
         except Invalid as exc:
-            field = exc.fields[0]["field"] if exc.fields else None
-            errors.append(RowError(line, ORGANISATION_COLUMN_OF_FIELD.get(field or ""), exc.message))
+            _field_error(record, errors, exc, ORGANISATION_COLUMN_OF_FIELD)
     if errors:
         row_errors_sort(errors, ORGANISATION_COLUMNS)
         return result
