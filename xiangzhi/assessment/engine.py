@@ -1,11 +1,13 @@
-"""The computation of a period, in memory: every village of the county, every item through its source,
-each lost point with what caused it; then the ranking and its consequences. ``services.period_run``
-stores what this returns; ``period_verify`` compares it with what was stored.
+"""The computation of a period, in memory: every unit of the county (its villages for the scorecard,
+its grids for the grid assessment), every item through its source, each lost point with what caused
+it; then the ranking and its consequences. ``services.period_run`` stores what this returns;
+``period_verify`` compares it with what was stored.
 
 Sources are a registry (``SOURCES``): a source kind names a function that answers, for one item and
-the period's villages, the causes of lost points (village, points, reason, source id, day). The
-monthly inspection is read through ``inspections.selectors.finding_list_for_period``; while that is
-not there the item is skipped and the run says "来源未就绪".
+the period's units, the causes of lost points (unit, points, reason, source id, day, how not to lose
+them). Units are keyed by village id or by grid id (``Units.grid`` says which). The monthly
+inspection is read through ``inspections.selectors.finding_list_for_period``; while that is not there
+the item is skipped and the run says "来源未就绪". Other apps add sources with ``register_source``.
 """
 
 import datetime as dt
@@ -16,9 +18,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from xiangzhi.assessment.models import Item, ManualScore, Period, PeriodState, Score, SourceKind
+from xiangzhi.assessment.models import Item, ManualScore, Period, PeriodState, SchemeKind, Score, SourceKind
 from xiangzhi.cases.models import Case, Status
-from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.models import Grid, Region, RegionLevel
 
 try:
     from xiangzhi.inspections import selectors as inspection_selectors
@@ -32,11 +34,12 @@ NOT_COUNTED = (Status.REJECTED, Status.MERGED)
 
 @dataclass(frozen=True)
 class Cause:
-    village_id: int
+    unit_id: int  # a village id, or a grid id when the units are grids
     points: int
     reason: str
     source_id: int | None
     day: dt.date | None
+    hint: str = ""  # what would have kept the points
 
 
 @dataclass
@@ -47,24 +50,50 @@ class Lost:
     source: str
     source_id: int | None
     day: dt.date | None
+    hint: str = ""
 
 
 @dataclass
-class VillageResult:
+class UnitResult:
     village: Region
+    grid: Grid | None = None
     total: int = 0
     lost: int = 0
     rank: int = 0
+    town_rank: int | None = None
+    stars: int = 0
     funded_yuan: int = 0
     warned: bool = False
     flagged: bool = False
     lost_points: list[Lost] = field(default_factory=list)
     by_group: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def unit(self) -> Region | Grid:
+        return self.grid or self.village
+
+    @property
+    def code(self) -> str:
+        return self.unit.code
+
+
+VillageResult = UnitResult
+
+
+class Units(dict):
+    """The period's units by id: villages (``grid`` False) or grids (``grid`` True, each with its
+    ``region`` loaded)."""
+
+    grid = False
+
+    def village_of(self, unit_id: int) -> Region:
+        unit = self[unit_id]
+        return unit.region if self.grid else unit
+
 
 @dataclass
 class Computation:
-    results: list[VillageResult]
+    results: list[UnitResult]
     skipped: list[str]
 
 
@@ -72,7 +101,7 @@ class SourceNotReady(Exception):
     pass
 
 
-Source = Callable[[Item, Period, dict[int, Region]], list[Cause]]
+Source = Callable[[Item, Period, Units], list[Cause]]
 
 
 def _day_range(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -90,7 +119,25 @@ def village_list(county: Region) -> list[Region]:
     return list(Region.objects.filter(level=RegionLevel.VILLAGE, path__startswith=county.path).order_by("code"))
 
 
-def _cases(item: Item, period: Period, villages: dict[int, Region]) -> list[Cause]:
+def grid_list(county: Region) -> list[Grid]:
+    """The grids assessed: the county's active grids of the third level (a grid worker's grid; micro-grids
+    are counted in their parent's figures through the cases, visits and households they hold)."""
+    return list(Grid.objects.filter(is_active=True, level=3, region__path__startswith=county.path)
+                .select_related("region__parent").order_by("code"))
+
+
+def units_of(period: Period) -> Units:
+    scheme = period.version.scheme
+    units = Units()
+    if scheme.kind == SchemeKind.GRID:
+        units.grid = True
+        units.update((g.pk, g) for g in grid_list(scheme.county))
+    else:
+        units.update((v.pk, v) for v in village_list(scheme.county))
+    return units
+
+
+def _cases(item: Item, period: Period, units: Units) -> list[Cause]:
     start, end = _day_range(period)
     county = county_of_period(period)
     rows = (
@@ -98,12 +145,12 @@ def _cases(item: Item, period: Period, villages: dict[int, Region]) -> list[Caus
                             created_at__gte=start, created_at__lt=end, duplicate_of__isnull=True)
         .exclude(status__in=NOT_COUNTED)
         .order_by("created_at", "id")
-        .values_list("id", "region_id", "created_at", "number", "category__name")
+        .values_list("id", "grid_id" if units.grid else "region_id", "created_at", "number", "category__name")
     )
     return [
-        Cause(region_id, item.points_per_case, f"{name} {number}", case_id, timezone.localdate(created_at))
-        for case_id, region_id, created_at, number, name in rows
-        if region_id in villages
+        Cause(unit_id, item.points_per_case, f"{name} {number}", case_id, timezone.localdate(created_at))
+        for case_id, unit_id, created_at, number, name in rows
+        if unit_id in units
     ]
 
 
@@ -115,9 +162,9 @@ def _get(row: Any, *names: str) -> Any:
     return None
 
 
-def _inspection(item: Item, period: Period, villages: dict[int, Region]) -> list[Cause]:
+def _inspection(item: Item, period: Period, villages: Units) -> list[Cause]:
     find = getattr(inspection_selectors, "finding_list_for_period", None)
-    if find is None:
+    if find is None or villages.grid:  # the monthly inspection is a village's
         raise SourceNotReady
     # Overdue as of the period's last day at the latest, so a closed period recomputes the same.
     rows = find(list(villages), period.start, period.end, list(item.finding_codes),
@@ -138,10 +185,15 @@ def _inspection(item: Item, period: Period, villages: dict[int, Region]) -> list
     return out
 
 
-def _manual(item: Item, period: Period, villages: dict[int, Region]) -> list[Cause]:
+def _manual(item: Item, period: Period, units: Units) -> list[Cause]:
     rows = ManualScore.objects.filter(period=period, item=item).order_by("day", "id")
-    return [Cause(r.village_id, r.points, r.reason + (f"（依据：{r.evidence}）" if r.evidence else ""), r.pk, r.day)
-            for r in rows if r.village_id in villages]
+    out = []
+    for r in rows:
+        unit_id = r.grid_id if units.grid else r.village_id
+        if unit_id in units:
+            out.append(Cause(unit_id, r.points, r.reason + (f"（依据：{r.evidence}）" if r.evidence else ""), r.pk,
+                             r.day))
+    return out
 
 
 SOURCES: dict[str, Source] = {
@@ -151,8 +203,22 @@ SOURCES: dict[str, Source] = {
 }
 
 
+def register_source(kind: str, source: Source) -> None:
+    """Add (or replace) the function behind a source kind."""
+    SOURCES[kind] = source
+
+
 def source_ready(kind: str) -> bool:
+    if kind not in SOURCES:
+        return False
     return kind != SourceKind.INSPECTION or getattr(inspection_selectors, "finding_list_for_period", None) is not None
+
+
+def stars_for(total: int, floors: list[int]) -> int:
+    """五星: five stars at or above the first floor, four at the second, … one below the last. With no
+    floors set, 95/90/80/70."""
+    floors = list(floors or [95, 90, 80, 70])[:4]
+    return next((5 - n for n, floor in enumerate(floors) if total >= floor), 5 - len(floors))
 
 
 def group_order(items: Iterable[Item]) -> list[str]:
@@ -165,16 +231,26 @@ def group_order(items: Iterable[Item]) -> list[str]:
     return sorted(weight, key=lambda g: (-weight[g], first[g]))
 
 
-def rank(results: list[VillageResult], groups: list[str]) -> None:
+def rank(results: list[UnitResult], groups: list[str]) -> None:
     """Higher total first. Ties: fewer points lost in the heaviest group, then in the next heaviest and
-    so on; then the village's division code (the smaller first). Ranks are 1…n with no shared places,
-    so every cut is exact."""
-    results.sort(key=lambda r: (-r.total, *(r.by_group.get(g, 0) for g in groups), r.village.code))
+    so on; then the unit's code (the village's division code, the grid's code; the smaller first). Ranks
+    are 1…n with no shared places, so every cut is exact."""
+    results.sort(key=lambda r: (-r.total, *(r.by_group.get(g, 0) for g in groups), r.code))
     for n, r in enumerate(results, 1):
         r.rank = n
 
 
-def fund(results: list[VillageResult], *, funded_count: int, pool_yuan: int) -> None:
+def rank_in_towns(results: list[UnitResult]) -> None:
+    """The township ranking: the same order as the county's (``rank`` first), numbered within each
+    township."""
+    seen: dict[int | None, int] = defaultdict(int)
+    for r in sorted(results, key=lambda r: r.rank):
+        town = r.village.parent_id
+        seen[town] += 1
+        r.town_rank = seen[town]
+
+
+def fund(results: list[UnitResult], *, funded_count: int, pool_yuan: int) -> None:
     """The published formula: the top ``funded_count`` villages (by rank) share the pool. Half the pool is
     split equally; the other half in proportion to (score − the last funded village's score + 1). Every
     amount is rounded down to the yuan, so the sum never exceeds the pool (the few yuan left stay in it)."""
@@ -190,7 +266,7 @@ def fund(results: list[VillageResult], *, funded_count: int, pool_yuan: int) -> 
         r.funded_yuan = base + share_pool * w // whole
 
 
-def warn_and_flag(results: list[VillageResult], *, funded_count: int, warned_count: int,
+def warn_and_flag(results: list[UnitResult], *, funded_count: int, warned_count: int,
                   warned_before: set[int]) -> None:
     """The bottom ``warned_count`` below the funded are warned (通报诫勉); warned in the previous period
     as well → flagged for sanction (组织处理)."""
@@ -218,33 +294,43 @@ def warned_in(period: Period | None) -> set[int]:
 def compute(period: Period) -> Computation:
     scheme = period.version.scheme
     items = list(period.version.items.all())
-    villages = {v.pk: v for v in village_list(scheme.county)}
-    results = {pk: VillageResult(village=v) for pk, v in villages.items()}
+    units = units_of(period)
+    results = {pk: UnitResult(village=units.village_of(pk), grid=unit if units.grid else None)
+               for pk, unit in units.items()}
     lost: dict[tuple[int, int], int] = defaultdict(int)
     skipped = []
     for item in items:
+        source = SOURCES.get(item.source)
         try:
-            causes = SOURCES[item.source](item, period, villages)
+            if source is None:
+                raise SourceNotReady
+            causes = source(item, period, units)
         except SourceNotReady:
             skipped.append(f"{item.name}：{NOT_READY}")
             continue
         for cause in causes:
-            taken = lost[cause.village_id, item.pk]
+            taken = lost[cause.unit_id, item.pk]
             points = max(0, min(cause.points, item.weight - taken))
-            lost[cause.village_id, item.pk] = taken + points
+            lost[cause.unit_id, item.pk] = taken + points
             reason = cause.reason if points or not cause.points else f"{cause.reason}（本项已扣满）"
-            results[cause.village_id].lost_points.append(
-                Lost(item, points, reason[:200], item.source, cause.source_id, cause.day))
-    for (village_id, item_id), points in lost.items():
-        r = results[village_id]
-        group = next(i.group for i in items if i.pk == item_id)
+            results[cause.unit_id].lost_points.append(
+                Lost(item, points, reason[:200], item.source, cause.source_id, cause.day, cause.hint[:200]))
+    group_of = {i.pk: i.group for i in items}
+    for (unit_id, item_id), points in lost.items():
+        r = results[unit_id]
+        group = group_of[item_id]
         r.by_group[group] = r.by_group.get(group, 0) + points
         r.lost += points
     out = list(results.values())
     for r in out:
         r.total = scheme.total - r.lost
     rank(out, group_order(items))
-    fund(out, funded_count=period.funded_count, pool_yuan=period.pool_yuan)
-    warn_and_flag(out, funded_count=period.funded_count, warned_count=period.warned_count,
-                  warned_before=warned_in(previous_period(period)))
+    if units.grid:
+        rank_in_towns(out)
+        for r in out:
+            r.stars = stars_for(r.total, scheme.star_floors)
+    else:
+        fund(out, funded_count=period.funded_count, pool_yuan=period.pool_yuan)
+        warn_and_flag(out, funded_count=period.funded_count, warned_count=period.warned_count,
+                      warned_before=warned_in(previous_period(period)))
     return Computation(out, skipped)

@@ -15,6 +15,21 @@ class SourceKind(models.TextChoices):
     CASES = "cases", "事件（按类别计）"
     INSPECTION = "inspection", "每月排查"
     MANUAL = "manual", "人工评分"
+    # The grid assessment's sources (a grid is the unit).
+    CASE_LATE = "case_late", "事件按时办结"
+    CASE_REWORK = "case_rework", "事件返工"
+    CASE_UNSATISFIED = "case_unsatisfied", "群众满意度"
+    VISIT_LATE = "visit_late", "重点人员按时走访"
+    KEY_PERSON_OVERDUE = "key_overdue", "重点人员超期未访"
+    PATROL = "patrol", "网格巡查时长与里程"
+    POINTS_PARTICIPATION = "participation", "户积分参与率"
+    GROUP_ACTIVITIES = "group_activities", "党小组活动"
+
+
+class AppealState(models.TextChoices):
+    PENDING = "pending", "待处理"
+    UPHELD = "upheld", "申诉成立"
+    REJECTED = "rejected", "申诉不成立"
 
 
 class VersionState(models.TextChoices):
@@ -35,6 +50,9 @@ class Scheme(models.Model):
     kind = models.CharField("类型", max_length=20, choices=SchemeKind.choices)
     name = models.CharField("名称", max_length=100)
     total = models.PositiveSmallIntegerField("满分", default=100)
+    # 五星: the lowest total for five, four, three and two stars; below the last, one star.
+    star_floors = models.JSONField("星级分数线", default=list, blank=True)
+    appeal_days = models.PositiveSmallIntegerField("申诉期限（天）", default=7)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -75,12 +93,17 @@ class Item(models.Model):
     code = models.CharField("代码", max_length=40)
     name = models.CharField("名称", max_length=100)
     weight = models.PositiveSmallIntegerField("分值")
-    source = models.CharField("来源", max_length=12, choices=SourceKind.choices)
+    source = models.CharField("来源", max_length=20, choices=SourceKind.choices)
     # cases: the case categories counted, and the points each case in the period costs.
     category_codes = models.JSONField("事件类别", default=list, blank=True)
     points_per_case = models.PositiveSmallIntegerField("每件扣分", default=0)
     # inspection: the finding item codes of the monthly inspection counted here.
     finding_codes = models.JSONField("排查项目代码", default=list, blank=True)
+    # The grid sources' targets (e.g. {"hours": 20, "km": 30} a month of patrol; {"target_pct": 80}).
+    params = models.JSONField("参数", default=dict, blank=True)
+    # The household points rules (codes) the item's targets cascade to (002: 六零 → household items);
+    # shown as a link, the ledgers stay apart.
+    household_rule_codes = models.JSONField("关联户积分条目", default=list, blank=True)
     sort = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:
@@ -145,11 +168,18 @@ class Run(models.Model):
 
 
 class Score(models.Model):
+    """One unit's figure in a run: a village (the scorecard) or a grid (the grid assessment, ``grid``
+    set and ``village`` the grid's village, so scopes apply alike)."""
+
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="scores")
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name="网格")
     total = models.IntegerField("得分")
     lost = models.PositiveIntegerField("失分")
     rank = models.PositiveIntegerField("名次")
+    town_rank = models.PositiveIntegerField("乡镇内名次", null=True, blank=True)
+    stars = models.PositiveSmallIntegerField("星级", default=0)
     funded_yuan = models.BigIntegerField("奖励资金（元）", default=0)
     warned = models.BooleanField("通报诫勉", default=False)
     flagged = models.BooleanField("组织处理", default=False)
@@ -158,10 +188,15 @@ class Score(models.Model):
         verbose_name = "得分"
         verbose_name_plural = verbose_name
         ordering = ["run", "rank"]
-        constraints = [models.UniqueConstraint(fields=["run", "village"], name="assessment_score_village")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "village"], condition=models.Q(grid__isnull=True),
+                                    name="assessment_score_village"),
+            models.UniqueConstraint(fields=["run", "grid"], condition=models.Q(grid__isnull=False),
+                                    name="assessment_score_grid"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.village} {self.total}分"
+        return f"{self.grid or self.village} {self.total}分"
 
 
 class LostPoint(models.Model):
@@ -171,9 +206,10 @@ class LostPoint(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     points = models.PositiveSmallIntegerField("扣分")
     reason = models.CharField("原因", max_length=200)
-    source = models.CharField("来源", max_length=12, choices=SourceKind.choices)
+    source = models.CharField("来源", max_length=20, choices=SourceKind.choices)
     source_id = models.BigIntegerField("来源编号", null=True, blank=True)
     day = models.DateField("日期", null=True, blank=True)
+    hint = models.CharField("怎样不失分", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "失分点"
@@ -190,6 +226,8 @@ class ManualScore(models.Model):
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="manual_scores")
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name="网格")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+", verbose_name="项目")
     points = models.PositiveSmallIntegerField("扣分")
     reason = models.CharField("原因", max_length=200)
@@ -211,6 +249,8 @@ class ScoreCorrection(models.Model):
 
     period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="corrections")
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name="网格")
     points = models.SmallIntegerField("更正分值")
     reason = models.CharField("更正原因", max_length=200)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -223,3 +263,39 @@ class ScoreCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village} {self.points:+d}"
+
+
+class Appeal(models.Model):
+    """A unit's appeal against a published figure (申诉): filed within the scheme's appeal days of
+    publication, on one lost point or on the whole score, decided once with a recorded outcome; an appeal
+    upheld returns points through a ``ScoreCorrection`` beside the original."""
+
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="appeals")
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="村/社区")
+    grid = models.ForeignKey("regions.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name="网格")
+    lost_point = models.ForeignKey(LostPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name="失分点")
+    lost_reason = models.CharField("申诉的失分点", max_length=200, blank=True)
+    lost_points = models.PositiveSmallIntegerField("该失分点扣分", default=0)
+    text = models.CharField("申诉理由", max_length=500)
+    evidence = models.CharField("证明材料", max_length=200, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="申诉人")
+    filed_at = models.DateTimeField("申诉时间")
+    state = models.CharField("状态", max_length=10, choices=AppealState.choices, default=AppealState.PENDING)
+    outcome = models.CharField("处理意见", max_length=500, blank=True)
+    points_returned = models.PositiveSmallIntegerField("退还分值", default=0)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="处理人")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    correction = models.OneToOneField(ScoreCorrection, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="appeal", verbose_name="据此更正")
+
+    class Meta:
+        verbose_name = "考核申诉"
+        verbose_name_plural = verbose_name
+        ordering = ["-filed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.grid or self.village} 申诉（{self.get_state_display()}）"

@@ -15,6 +15,7 @@ from xiangzhi.assessment.models import (
     PeriodState,
     Scheme,
     SchemeVersion,
+    SchemeKind,
     Score,
     ScoreCorrection,
     VersionState,
@@ -92,19 +93,28 @@ class Row:
     mine: bool
 
 
+def corrections_by_unit(period: Period) -> dict[int, int]:
+    """The sum of each unit's corrections (keyed by grid id in a grid period, by village id otherwise)."""
+    key = "grid_id" if period.version.scheme.kind == SchemeKind.GRID else "village_id"
+    return dict(ScoreCorrection.objects.filter(period=period).values(key).annotate(s=Sum("points"))
+                .values_list(key, "s"))
+
+
 def ranking(user: AnyUser, period: Period) -> list[Row]:
-    """Every village of the period's current result, by rank, with corrections beside the original."""
+    """Every unit of the period's current result (villages, or grids), by rank, with corrections beside
+    the original."""
     if period.current_run_id is None:
         return []
-    corrections = dict(
-        ScoreCorrection.objects.filter(period=period).values("village_id").annotate(s=Sum("points"))
-        .values_list("village_id", "s")
-    )
+    corrections = corrections_by_unit(period)
     scope = scope_of(user)
     scores = (Score.objects.filter(run_id=period.current_run_id)
-              .select_related("village__parent").order_by("rank"))
-    return [Row(s, s.total + corrections[s.village_id] if s.village_id in corrections else None,
-                scope.covers_path(s.village.path)) for s in scores]
+              .select_related("village__parent", "grid").order_by("rank"))
+    out = []
+    for s in scores:
+        key = s.grid_id or s.village_id
+        out.append(Row(s, s.total + corrections[key] if key in corrections else None,
+                       scope.covers_path(s.grid.path if s.grid_id else s.village.path)))
+    return out
 
 
 @dataclass
@@ -117,7 +127,7 @@ class VillageScore:
 
 def village_score_get_for_user(user: AnyUser, period: Period, village_code: str) -> VillageScore:
     """One village's score down to each lost point: only for those whose scope covers the village."""
-    score = (Score.objects.filter(run_id=period.current_run_id, village__code=village_code)
+    score = (Score.objects.filter(run_id=period.current_run_id, village__code=village_code, grid__isnull=True)
              .select_related("village__parent").first()) if period.current_run_id else None
     if score is None or not covers_village(user, score.village):
         raise NotFound()
@@ -128,7 +138,8 @@ def village_score_get_for_user(user: AnyUser, period: Period, village_code: str)
         taken[lp.item_id] += lp.points
     return VillageScore(
         score, lost,
-        list(ScoreCorrection.objects.filter(period=period, village=score.village).select_related("actor")),
+        list(ScoreCorrection.objects.filter(period=period, village=score.village, grid__isnull=True)
+             .select_related("actor")),
         [(i, taken[i.pk]) for i in items])
 
 

@@ -3,7 +3,7 @@ copied from it); a period is run while open, then published (figures frozen), th
 what comes after publishing is a correction beside the original, with its reason."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 from django.db.models import Max
@@ -14,6 +14,8 @@ from xiangzhi.assessment import engine
 from xiangzhi.assessment.defaults import VILLAGE_SCORECARD
 from xiangzhi.assessment.errors import AssessmentError, PeriodStateError
 from xiangzhi.assessment.models import (
+    Appeal,
+    AppealState,
     Item,
     LostPoint,
     ManualScore,
@@ -31,9 +33,34 @@ from xiangzhi.assessment.models import (
 from xiangzhi.cases.models import Category
 from xiangzhi.core.errors import field_error
 from xiangzhi.core.inputs import text
-from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.models import Grid, Region, RegionLevel
 
 BATCH = 2000
+# The sources of each kind of scheme: the monthly inspection is a village's, the grid sources a grid's.
+GRID_ONLY = {SourceKind.CASE_LATE, SourceKind.CASE_REWORK, SourceKind.CASE_UNSATISFIED, SourceKind.VISIT_LATE,
+             SourceKind.KEY_PERSON_OVERDUE, SourceKind.PATROL, SourceKind.POINTS_PARTICIPATION,
+             SourceKind.GROUP_ACTIVITIES}
+VILLAGE_ONLY = {SourceKind.INSPECTION}
+Unit = Region | Grid
+
+
+def sources_for(scheme: Scheme) -> list[tuple[str, str]]:
+    """The sources a scheme's items may use, as (value, label)."""
+    refused = VILLAGE_ONLY if scheme.kind == SchemeKind.GRID else GRID_ONLY
+    return [(value, label) for value, label in SourceKind.choices if value not in refused]
+
+
+def _unit_of(period: Period, unit: Unit) -> tuple[Region, Grid | None]:
+    """The (village, grid) of a unit of the period's county: a village for the scorecard, a grid for the
+    grid assessment; anything else is refused."""
+    county = period.version.scheme.county
+    if period.version.scheme.kind == SchemeKind.GRID:
+        if not isinstance(unit, Grid) or not unit.region.path.startswith(county.path):
+            raise AssessmentError("请选择本县的网格", fields=field_error("grid", "不可选"))
+        return unit.region, unit
+    if not isinstance(unit, Region) or unit.level != RegionLevel.VILLAGE or not unit.path.startswith(county.path):
+        raise AssessmentError("请选择本县的村/社区", fields=field_error("village", "不可选"))
+    return unit, None
 
 
 # --- schemes ---------------------------------------------------------------------------------------
@@ -75,7 +102,7 @@ def version_draft(*, scheme: Scheme, actor: User, note: str = "") -> SchemeVersi
         Item.objects.bulk_create([
             Item(version=draft, group=i.group, code=i.code, name=i.name, weight=i.weight, source=i.source,
                  category_codes=i.category_codes, points_per_case=i.points_per_case, finding_codes=i.finding_codes,
-                 sort=i.sort)
+                 params=i.params, household_rule_codes=i.household_rule_codes, sort=i.sort)
             for i in base.items.all()
         ])
     return draft
@@ -96,8 +123,11 @@ def _codes(values: Sequence[str] | str) -> list[str]:
 @transaction.atomic
 def item_save(*, version: SchemeVersion, actor: User, group: str, code: str, name: str, weight: int,
               source: str, category_codes: Sequence[str] | str = (), points_per_case: int = 0,
-              finding_codes: Sequence[str] | str = (), sort: int = 0, item: Item | None = None) -> Item:
-    """Add an item to a draft, or change one of its items."""
+              finding_codes: Sequence[str] | str = (), sort: int = 0, item: Item | None = None,
+              params: dict | None = None, household_rule_codes: Sequence[str] | str = ()) -> Item:
+    """Add an item to a draft, or change one of its items. ``params`` are a grid source's targets
+    (checked by ``grid_params_check`` when one is registered); ``household_rule_codes`` name the household
+    points rules the item cascades to (a link only)."""
     version = SchemeVersion.objects.select_for_update().get(pk=version.pk)
     _editable(version)
     if item is not None and item.version_id != version.pk:
@@ -108,7 +138,7 @@ def item_save(*, version: SchemeVersion, actor: User, group: str, code: str, nam
     if not isinstance(weight, int) or not 1 <= weight <= version.scheme.total:
         raise AssessmentError(f"分值应为 1～{version.scheme.total} 之间的整数",
                               fields=field_error("weight", "超出范围"))
-    if source not in SourceKind.values:
+    if source not in dict(sources_for(version.scheme)):
         raise AssessmentError("请选择来源", fields=field_error("source", "不是可选的值"))
     categories, findings = _codes(category_codes), _codes(finding_codes)
     others = Item.objects.filter(version=version).exclude(pk=item.pk if item else 0)
@@ -127,16 +157,28 @@ def item_save(*, version: SchemeVersion, actor: User, group: str, code: str, nam
         raise AssessmentError("请填写排查项目代码", fields=field_error("finding_codes", "必填"))
     if others.filter(code=code).exists():
         raise AssessmentError("代码已被本版本的其他项目使用", fields=field_error("code", "重复"))
+    per_unit = source in GRID_ONLY  # points per late case, per short month, per missing activity…
+    if per_unit and not 1 <= points_per_case <= weight:
+        raise AssessmentError("每次扣分应在 1 到本项分值之间", fields=field_error("points_per_case", "超出范围"))
+    params = dict(params or {})
+    check = PARAMS_CHECKS.get(source)
+    params = check(params) if check else {}
     values = {"group": group, "code": code, "name": name, "weight": weight, "source": source,
               "category_codes": categories if source == SourceKind.CASES else [],
-              "points_per_case": points_per_case if source == SourceKind.CASES else 0,
-              "finding_codes": findings if source == SourceKind.INSPECTION else [], "sort": sort}
+              "points_per_case": points_per_case if source == SourceKind.CASES or per_unit else 0,
+              "finding_codes": findings if source == SourceKind.INSPECTION else [], "sort": sort,
+              "params": params, "household_rule_codes": _codes(household_rule_codes)}
     if item is None:
         return Item.objects.create(version=version, **values)
     for key, value in values.items():
         setattr(item, key, value)
     item.save(update_fields=list(values))
     return item
+
+
+# A grid source's check of its targets: takes what was typed, answers the clean params or raises
+# AssessmentError. Registered by the module that computes the source.
+PARAMS_CHECKS: dict[str, Callable[[dict], dict]] = {}
 
 
 @transaction.atomic
@@ -174,7 +216,8 @@ def _setting(value: int, name: str, label: str, low: int, high: int) -> int:
 def period_create(*, scheme: Scheme, actor: User | None, start: dt.date, end: dt.date, name: str = "",
                   funded_count: int = 100, warned_count: int = 20, pool_yuan: int = 50_000_000,
                   now: dt.datetime | None = None) -> Period:
-    """A period on the scheme's version in use (semi-annual for the scorecard: any span is accepted)."""
+    """A period on the scheme's version in use (semi-annual for the scorecard, a quarter for the grids: any
+    span is accepted). A grid period funds and warns nobody: its consequences are stars and ranks."""
     version = scheme.versions.filter(state=VersionState.IN_USE).first()
     if version is None:
         raise AssessmentError("方案还没有启用的版本")
@@ -182,8 +225,12 @@ def period_create(*, scheme: Scheme, actor: User | None, start: dt.date, end: dt
         raise AssessmentError("结束日期不能早于开始日期", fields=field_error("end", "早于开始日期"))
     if Period.objects.filter(version__scheme=scheme, start__lte=end, end__gte=start).exists():
         raise AssessmentError("与已有的考核期时间重叠", fields=field_error("start", "重叠"))
-    name = text(name, "name", "名称", 50, error=AssessmentError) or (
-        f"{start.year}年{'上' if start.month <= 6 else '下'}半年")
+    if scheme.kind == SchemeKind.GRID:
+        funded_count = warned_count = pool_yuan = 0
+        default_name = f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+    else:
+        default_name = f"{start.year}年{'上' if start.month <= 6 else '下'}半年"
+    name = text(name, "name", "名称", 50, error=AssessmentError) or default_name
     return Period.objects.create(
         version=version, name=name, start=start, end=end, created_by=actor, created_at=now or timezone.now(),
         funded_count=_setting(funded_count, "funded_count", "奖励名额", 0, 10_000),
@@ -193,20 +240,20 @@ def period_create(*, scheme: Scheme, actor: User | None, start: dt.date, end: dt
 
 def _store(period: Period, run: Run, computation: engine.Computation) -> None:
     scores = Score.objects.bulk_create([
-        Score(run=run, village=r.village, total=r.total, lost=r.lost, rank=r.rank, funded_yuan=r.funded_yuan,
-              warned=r.warned, flagged=r.flagged)
+        Score(run=run, village=r.village, grid=r.grid, total=r.total, lost=r.lost, rank=r.rank,
+              town_rank=r.town_rank, stars=r.stars, funded_yuan=r.funded_yuan, warned=r.warned, flagged=r.flagged)
         for r in computation.results
     ], batch_size=BATCH)
     LostPoint.objects.bulk_create([
         LostPoint(score=score, item=lp.item, points=lp.points, reason=lp.reason, source=lp.source,
-                  source_id=lp.source_id, day=lp.day)
+                  source_id=lp.source_id, day=lp.day, hint=lp.hint)
         for score, r in zip(scores, computation.results, strict=True) for lp in r.lost_points
     ], batch_size=BATCH)
 
 
 @transaction.atomic
 def period_run(*, period: Period, actor: User | None, now: dt.datetime | None = None) -> Run:
-    """Compute every village of the county and make it the period's result. All in one transaction, the
+    """Compute every unit (village or grid) of the county and make it the period's result. All in one transaction, the
     period row locked and its pointer switched last: a run that dies leaves the earlier result (or none),
     never half of one."""
     period = Period.objects.select_for_update().select_related("version__scheme__county").get(pk=period.pk)
@@ -260,16 +307,16 @@ def period_reopen(*, period: Period, actor: User) -> Period:
 
 
 @transaction.atomic
-def manual_score_add(*, period: Period, village: Region, item: Item, points: int, reason: str, actor: User,
+def manual_score_add(*, period: Period, village: Unit, item: Item, points: int, reason: str, actor: User,
                      evidence: str = "", day: dt.date | None = None) -> ManualScore:
-    """Points taken by hand on a manual item, with its reason; counted from the next run of the period."""
+    """Points taken by hand on a manual item, with its reason; counted from the next run of the period.
+    ``village`` is the unit: a village, or a grid in a grid period."""
     period = Period.objects.select_for_update().select_related("version__scheme__county").get(pk=period.pk)
     if period.state != PeriodState.OPEN:
         raise PeriodStateError("考核期已公布，不能再录入人工评分；如需调整请录入更正")
     if item.version_id != period.version_id or item.source != SourceKind.MANUAL:
         raise AssessmentError("该项目不是本考核期的人工评分项目", fields=field_error("item", "不可选"))
-    if village.level != RegionLevel.VILLAGE or not village.path.startswith(period.version.scheme.county.path):
-        raise AssessmentError("请选择本县的村/社区", fields=field_error("village", "不可选"))
+    village, grid = _unit_of(period, village)
     reason = text(reason, "reason", "扣分原因", 200, required=True, error=AssessmentError)
     if not isinstance(points, int) or not 1 <= points <= item.weight:
         raise AssessmentError(f"扣分应为 1～{item.weight} 之间的整数", fields=field_error("points", "超出范围"))
@@ -277,34 +324,109 @@ def manual_score_add(*, period: Period, village: Region, item: Item, points: int
     if not period.start <= day <= period.end:
         raise AssessmentError("日期不在考核期内", fields=field_error("day", "不在考核期内"))
     return ManualScore.objects.create(
-        period=period, village=village, item=item, points=points, reason=reason, day=day, actor=actor,
+        period=period, village=village, grid=grid, item=item, points=points, reason=reason, day=day, actor=actor,
         evidence=text(evidence, "evidence", "依据", 200, error=AssessmentError), at=timezone.now())
 
 
+def _score_of(period: Period, village: Region, grid: Grid | None) -> Score | None:
+    scores = Score.objects.filter(run_id=period.current_run_id)
+    return (scores.filter(grid=grid) if grid else scores.filter(village=village, grid__isnull=True)).first()
+
+
 @transaction.atomic
-def score_correct(*, period: Period, village: Region, points: int, reason: str, actor: User) -> ScoreCorrection:
-    """A correction to a published or closed period: a new row with its reason, beside the original."""
-    period = Period.objects.select_for_update().get(pk=period.pk)
+def score_correct(*, period: Period, village: Unit, points: int, reason: str, actor: User) -> ScoreCorrection:
+    """A correction to a published or closed period: a new row with its reason, beside the original.
+    ``village`` is the unit: a village, or a grid in a grid period."""
+    period = Period.objects.select_for_update().select_related("version__scheme__county").get(pk=period.pk)
     if period.state == PeriodState.OPEN:
         raise PeriodStateError("考核期尚未公布，请修改数据后重新计算")
-    if not Score.objects.filter(run=period.current_run, village=village).exists():
-        raise AssessmentError("该村/社区不在本考核期的排名中", fields=field_error("village", "不可选"))
+    village, grid = _unit_of(period, village)
+    if _score_of(period, village, grid) is None:
+        raise AssessmentError("该单位不在本考核期的排名中", fields=field_error("grid" if grid else "village", "不可选"))
     reason = text(reason, "reason", "更正原因", 200, required=True, error=AssessmentError)
     total = period.version.scheme.total
     if not isinstance(points, int) or points == 0 or not -total <= points <= total:
         raise AssessmentError(f"更正分值应为 -{total}～{total} 之间、不为 0 的整数",
                               fields=field_error("points", "超出范围"))
-    return ScoreCorrection.objects.create(period=period, village=village, points=points, reason=reason, actor=actor,
-                                          at=timezone.now())
+    return ScoreCorrection.objects.create(period=period, village=village, grid=grid, points=points, reason=reason,
+                                          actor=actor, at=timezone.now())
 
 
 def period_verify(period: Period) -> list[str]:
-    """Recompute the period and compare with what is stored: the villages whose figures differ."""
+    """Recompute the period and compare with what is stored: the units whose figures differ."""
     period = Period.objects.select_related("version__scheme__county", "current_run").get(pk=period.pk)
-    stored = {s.village_id: (s.total, s.rank, s.funded_yuan, s.warned, s.flagged)
+    stored = {(s.grid_id or s.village_id): (s.total, s.rank, s.town_rank, s.stars, s.funded_yuan, s.warned, s.flagged)
               for s in Score.objects.filter(run=period.current_run)}
     out = []
     for r in engine.compute(period).results:
-        if stored.get(r.village.pk) != (r.total, r.rank, r.funded_yuan, r.warned, r.flagged):
-            out.append(r.village.name)
+        if stored.get(r.unit.pk) != (r.total, r.rank, r.town_rank, r.stars, r.funded_yuan, r.warned, r.flagged):
+            out.append(r.unit.name)
     return out
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+
+
+def appeal_deadline(period: Period) -> dt.datetime | None:
+    """The end of the appeal window: the scheme's appeal days after publication (None before it)."""
+    if period.published_at is None:
+        return None
+    return period.published_at + dt.timedelta(days=period.version.scheme.appeal_days)
+
+
+@transaction.atomic
+def appeal_file(*, period: Period, unit: Unit, actor: User, text_: str, lost_point: LostPoint | None = None,
+                evidence: str = "", now: dt.datetime | None = None) -> Appeal:
+    """An appeal on a published figure (the whole score, or one lost point of it) within the appeal days.
+    Who may appeal for the unit is the caller's rule (``rules.can_appeal``)."""
+    now = now or timezone.now()
+    period = Period.objects.select_for_update().select_related("version__scheme__county").get(pk=period.pk)
+    if period.state == PeriodState.OPEN:
+        raise PeriodStateError("考核结果尚未公布，不能申诉")
+    deadline = appeal_deadline(period)
+    if period.state == PeriodState.CLOSED or (deadline is not None and now > deadline):
+        raise PeriodStateError(f"申诉期已过（公布后 {period.version.scheme.appeal_days} 天内可申诉）")
+    village, grid = _unit_of(period, unit)
+    score = _score_of(period, village, grid)
+    if score is None:
+        raise AssessmentError("该单位不在本考核期的排名中")
+    if lost_point is not None and (lost_point.score_id != score.pk or lost_point.points == 0):
+        raise AssessmentError("该失分点不属于本单位的得分", fields=field_error("lost_point", "不可选"))
+    body = text(text_, "text", "申诉理由", 500, required=True, error=AssessmentError)
+    if Appeal.objects.filter(period=period, village=village, grid=grid, state=AppealState.PENDING,
+                             lost_point=lost_point).exists():
+        raise AssessmentError("这一项已有待处理的申诉")
+    return Appeal.objects.create(
+        period=period, village=village, grid=grid, lost_point=lost_point,
+        lost_reason=lost_point.reason if lost_point else "", lost_points=lost_point.points if lost_point else 0,
+        text=body, evidence=text(evidence, "evidence", "证明材料", 200, error=AssessmentError), filed_by=actor,
+        filed_at=now)
+
+
+@transaction.atomic
+def appeal_decide(*, appeal: Appeal, actor: User, upheld: bool, outcome: str, points_returned: int = 0,
+                  now: dt.datetime | None = None) -> Appeal:
+    """Decide an appeal once, with the outcome written down. Upheld with points returned → a correction
+    of +points beside the original (never more than the lost point it is about, or than the score lost)."""
+    appeal = Appeal.objects.select_for_update().select_related("period__version__scheme", "grid",
+                                                               "village").get(pk=appeal.pk)
+    if appeal.state != AppealState.PENDING:
+        raise PeriodStateError("该申诉已处理")
+    outcome = text(outcome, "outcome", "处理意见", 500, required=True, error=AssessmentError)
+    cap = appeal.lost_points if appeal.lost_point_id or appeal.lost_points else None
+    if cap is None:
+        score = _score_of(appeal.period, appeal.village, appeal.grid)
+        cap = score.lost if score else 0
+    if not upheld:
+        points_returned = 0
+    elif not isinstance(points_returned, int) or isinstance(points_returned, bool) or not 0 <= points_returned <= cap:
+        raise AssessmentError(f"退还分值应为 0～{cap} 之间的整数", fields=field_error("points_returned", "超出范围"))
+    now = now or timezone.now()
+    if points_returned:
+        appeal.correction = ScoreCorrection.objects.create(
+            period=appeal.period, village=appeal.village, grid=appeal.grid, points=points_returned,
+            reason=f"申诉成立：{outcome}"[:200], actor=actor, at=now)
+    appeal.state = AppealState.UPHELD if upheld else AppealState.REJECTED
+    appeal.outcome, appeal.points_returned, appeal.decided_by, appeal.decided_at = outcome, points_returned, actor, now
+    appeal.save(update_fields=["state", "outcome", "points_returned", "decided_by", "decided_at", "correction"])
+    return appeal

@@ -162,3 +162,35 @@ class PartyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} 变更"
+
+
+class GroupActivityKind(models.TextChoices):
+    THEME_DAY = "theme_day", "主题党日"
+    STUDY = "study", "集中学习"
+    SERVICE = "service", "志愿服务"
+    VISITS = "visits", "入户走访"
+    MEETING = "meeting", "党小组会"
+
+
+class GroupActivity(models.Model):
+    """An activity a party group held for its grids (主题党日, service, household visits…): when, what,
+    how many members took part. Counted by the grid assessment's 党小组活动 item."""
+
+    group = models.ForeignKey(PartyGroup, on_delete=models.PROTECT, related_name="activities", verbose_name="党小组")
+    held_on = models.DateField("日期")
+    kind = models.CharField("类型", max_length=12, choices=GroupActivityKind.choices)
+    title = models.CharField("主题", max_length=100)
+    attendees = models.PositiveSmallIntegerField("参加党员人数", default=0)
+    note = models.CharField("情况说明", max_length=500, blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = "党小组活动"
+        verbose_name_plural = "党小组活动"
+        indexes = [models.Index(fields=["group", "held_on"], name="party_activity_group_day")]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.held_on} {self.title}"
