@@ -86,9 +86,20 @@ class Units(dict):
 
     grid = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.micro: dict[int, int] = {}  # a micro-grid's id → the assessed grid that holds it
+
     def village_of(self, unit_id: int) -> Region:
         unit = self[unit_id]
         return unit.region if self.grid else unit
+
+    def unit_for_grid(self, grid_id: int | None) -> int | None:
+        """The assessed grid a row of this grid belongs to: the grid itself, or the grid above a
+        micro-grid; None outside the period's grids."""
+        if grid_id in self:
+            return grid_id
+        return self.micro.get(grid_id)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -132,6 +143,12 @@ def units_of(period: Period) -> Units:
     if scheme.kind == SchemeKind.GRID:
         units.grid = True
         units.update((g.pk, g) for g in grid_list(scheme.county))
+        below = Grid.objects.filter(level__gt=3, region__path__startswith=scheme.county.path).values_list(
+            "pk", "parent_id", "parent__parent_id")
+        for pk, parent, grandparent in below:
+            owner = parent if parent in units else grandparent if grandparent in units else None
+            if owner is not None:
+                units.micro[pk] = owner
     else:
         units.update((v.pk, v) for v in village_list(scheme.county))
     return units
@@ -147,11 +164,13 @@ def _cases(item: Item, period: Period, units: Units) -> list[Cause]:
         .order_by("created_at", "id")
         .values_list("id", "grid_id" if units.grid else "region_id", "created_at", "number", "category__name")
     )
-    return [
-        Cause(unit_id, item.points_per_case, f"{name} {number}", case_id, timezone.localdate(created_at))
-        for case_id, unit_id, created_at, number, name in rows
-        if unit_id in units
-    ]
+    out = []
+    for case_id, key, created_at, number, name in rows:
+        unit_id = units.unit_for_grid(key) if units.grid else key
+        if unit_id in units:
+            out.append(Cause(unit_id, item.points_per_case, f"{name} {number}", case_id,
+                             timezone.localdate(created_at)))
+    return out
 
 
 def _get(row: Any, *names: str) -> Any:

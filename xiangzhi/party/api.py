@@ -9,7 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from xiangzhi.core.errors import NotFound
 from xiangzhi.core.inputs import require
 from xiangzhi.party import rules, selectors, services
-from xiangzhi.party.models import DutyPostKind
+from xiangzhi.party.models import DutyPostKind, GroupActivityKind
 from xiangzhi.people.selectors import resident_get_for_user
 from xiangzhi.regions.selectors import region_filter_for_user
 
@@ -100,6 +100,37 @@ class PostIn(Schema):
     started_on: dt.date | None = None
 
 
+class ActivityOut(Schema):
+    id: int
+    group_id: int
+    group_name: str = Field(..., alias="group.name")
+    village_code: str = Field(..., alias="group.branch.village.code")
+    held_on: dt.date
+    kind: str
+    kind_name: str = Field(..., description="类型名称")
+    title: str
+    attendees: int = Field(..., description="参加党员人数")
+    note: str
+    recorded_by_name: str | None = Field(None, description="登记人姓名")
+
+    @staticmethod
+    def resolve_kind_name(obj) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_recorded_by_name(obj) -> str | None:
+        return (obj.recorded_by.full_name or None) if obj.recorded_by else None
+
+
+class ActivityIn(Schema):
+    group_id: int
+    held_on: dt.date = Field(..., description="活动日期（不能晚于今天）")
+    kind: str = Field(..., description="类型：" + "、".join(f"{v}（{label}）" for v, label in GroupActivityKind.choices))
+    title: str = Field(..., description="活动主题（必填）")
+    attendees: int = Field(..., description="参加党员人数（不超过本组现有党员）")
+    note: str = ""
+
+
 def _readable(request) -> None:
     require(rules.can_view_party(request.user), "无权查看党组织")
 
@@ -169,3 +200,23 @@ def post_end(request, post_id: int, payload: EndIn):
     _readable(request)
     post = selectors.duty_post_get_for_user(request.user, post_id)
     return services.duty_post_end(post=post, reason=payload.reason, ended_on=payload.ended_on, actor=request.user)
+
+
+@router.get("/activities", response=list[ActivityOut], summary="党小组活动（按权限范围，最近的在前）")
+@paginate(PageNumberPagination, page_size=100, max_page_size=500)
+def activity_list(request, region: str | None = None, group_id: int | None = None, start: dt.date | None = None,
+                  end: dt.date | None = None):
+    _readable(request)
+    group = selectors.group_get_for_user(request.user, group_id) if group_id else None
+    return selectors.group_activity_list_for_user(request.user, region=region_filter_for_user(request.user, region),
+                                                  group=group, start=start, end=end)
+
+
+@router.post("/activities", response={201: ActivityOut}, summary="登记党小组活动")
+def activity_record(request, payload: ActivityIn):
+    _readable(request)
+    group = selectors.group_get_for_user(request.user, payload.group_id)
+    made = services.group_activity_record(group=group, held_on=payload.held_on, kind=payload.kind,
+                                          title=payload.title, attendees=payload.attendees, note=payload.note,
+                                          actor=request.user)
+    return Status(201, selectors.group_activity_list_for_user(request.user).get(pk=made.pk))

@@ -7,6 +7,8 @@ from xiangzhi.regions.models import Region
 
 # Village cadres keep their village's branch, groups, members and posts; township staff their villages'.
 PARTY_KEEPERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_STAFF})
+# A group's activities are recorded by its village's cadres and the township and county staff above.
+ACTIVITY_RECORDERS = PARTY_KEEPERS | {Role.COUNTY_ADMIN}
 
 
 def can_keep_party(user: AnyUser) -> bool:
@@ -20,3 +22,11 @@ def can_keep_party_in(user: AnyUser, village: Region) -> bool:
 def can_view_party(user: AnyUser) -> bool:
     """The 党组织 pages: those who read the register (staff of every level); never a villager."""
     return bool(can_read_register(user))
+
+
+def can_record_activities(user: AnyUser) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.role in ACTIVITY_RECORDERS)
+
+
+def can_record_activity_in(user: AnyUser, village: Region) -> bool:
+    return can_record_activities(user) and scope_of(user).covers_path(village.path)

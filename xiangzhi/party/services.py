@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import DateField, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
@@ -18,6 +20,8 @@ from xiangzhi.party.models import (
     Branch,
     DutyPost,
     DutyPostKind,
+    GroupActivity,
+    GroupActivityKind,
     GroupGrid,
     Membership,
     PartyChange,
@@ -251,8 +255,10 @@ def membership_add(
 def _end_membership(locked: Membership, left_on: dt.date, reason: str, actor: User | None) -> None:
     locked.left_on, locked.leave_reason, locked.ended_by = left_on, reason, actor
     locked.save(update_fields=["left_on", "leave_reason", "ended_by"])
+    # A post begun after the day given ends on its first day, never before it.
     DutyPost.objects.filter(membership=locked, ended_on__isnull=True).update(
-        ended_on=left_on, end_reason=f"离开党小组：{reason}"[:200], ended_by=actor)
+        ended_on=Greatest(F("started_on"), Value(left_on, output_field=DateField())),
+        end_reason=f"离开党小组：{reason}"[:200], ended_by=actor)
     group = PartyGroup.objects.select_for_update(of=("self",)).select_related("leader").get(pk=locked.group_id)
     if group.leader_id == locked.resident_id:
         before = _snapshot(group)
@@ -297,6 +303,26 @@ def membership_move(
         return Membership.objects.create(resident_id=locked.resident_id, group=group, joined_on=day, added_by=actor)
 
 
+def membership_end_for_register(*, resident: Resident, on: dt.date, reason: str, actor: User | None = None) -> int:
+    """The register says ``resident`` died or moved out of the county on ``on``
+    (``people.signals.resident_left_register``): his membership and posts end that day with the
+    register's reason, and a group he led or a branch whose secretary he was is left without one, each
+    on record (``PartyChange``). No keeper check: the village cadre's confirmation of the register
+    change is the decision. Runs inside the register's transaction; answers how many memberships ended."""
+    reason = reason.strip()[:200] or "户籍注销"
+    ended = 0
+    for locked in Membership.objects.select_for_update().filter(resident=resident, left_on__isnull=True):
+        _end_membership(locked, max(on, locked.joined_on), reason, actor)
+        ended += 1
+    for branch in Branch.objects.select_for_update(of=("self",)).select_related("secretary").filter(secretary=resident):
+        before = _snapshot(branch)
+        branch.secretary = None
+        branch.save(update_fields=["secretary"])
+        PartyChange.objects.create(branch=branch, before=before, after=_snapshot(branch),
+                                   reason=f"支部书记{reason}"[:200], actor=actor)
+    return ended
+
+
 # ---- 设岗定责 ------------------------------------------------------------------------------------
 
 
@@ -332,3 +358,38 @@ def duty_post_end(
         locked.ended_on, locked.end_reason, locked.ended_by = _end_day(ended_on, locked.started_on), reason, actor
         locked.save(update_fields=["ended_on", "end_reason", "ended_by"])
     return locked
+
+
+# ---- 党小组活动 ----------------------------------------------------------------------------------
+
+
+def group_activity_record(
+    *, group: PartyGroup, held_on: dt.date, kind: str, title: str, attendees: int, note: str = "",
+    actor: User | None = None, now: dt.datetime | None = None,
+) -> GroupActivity:
+    """An activity the group held (主题党日, 集中学习…): on a day not after today, with its theme, and no
+    more members taking part than the group has now. Recorded by the village's cadres or the township
+    and county staff above it."""
+    village = group.branch.village
+    if actor is not None:
+        if not rules.can_record_activities(actor):
+            raise Forbidden("只有村两委和乡镇（街道）、县级工作人员可以登记党小组活动")
+        if not scope_of(actor).covers_path(village.path):
+            raise NotFound()
+    if kind not in GroupActivityKind.values:
+        raise PartyError("请选择活动类型", fields=field_error("kind", "必选"))
+    title = text(title, "title", "活动主题", 100, required=True, error=PartyError)
+    note = text(note, "note", "情况说明", 500, error=PartyError)
+    now = now or timezone.now()
+    if held_on > timezone.localtime(now).date():
+        raise PartyError("活动日期不能晚于今天", fields=field_error("held_on", "晚于今天"))
+    if not isinstance(attendees, int) or isinstance(attendees, bool) or attendees < 1:
+        raise PartyError("参加党员人数应为大于 0 的整数", fields=field_error("attendees", "应为正整数"))
+    with transaction.atomic():
+        PartyGroup.objects.select_for_update().filter(pk=group.pk).first()
+        members = Membership.objects.filter(group=group, left_on__isnull=True).count()
+        if attendees > members:
+            raise PartyError(f"参加党员人数不能超过本组现有党员（{members} 名）",
+                             fields=field_error("attendees", "超过本组党员人数"))
+        return GroupActivity.objects.create(group=group, held_on=held_on, kind=kind, title=title,
+                                            attendees=attendees, note=note, recorded_by=actor, recorded_at=now)

@@ -15,7 +15,7 @@ from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.errors import Invalid, NotFound, field_error, status_of
 from xiangzhi.core.inputs import form_day, form_int, require
 from xiangzhi.party import rules, selectors, services
-from xiangzhi.party.models import DutyPostKind, PartyGroup
+from xiangzhi.party.models import DutyPostKind, GroupActivityKind, PartyGroup
 from xiangzhi.people.models import Resident
 from xiangzhi.regions import selectors as regions
 from xiangzhi.regions.models import Grid, Region, RegionLevel
@@ -115,6 +115,7 @@ def _group_page(request, group: PartyGroup, *, form, status: int = 200):
     village = group.branch.village
     org = selectors.organisation_of_village(village)
     shown = next(g for g in org.groups if g.pk == group.pk)
+    today = timezone.localdate()
     return render(request, "party/group.html", {
         "village": village,
         "group": shown,
@@ -123,15 +124,20 @@ def _group_page(request, group: PartyGroup, *, form, status: int = 200):
         "members": selectors.party_members_of_village(village),
         "kinds": selectors.duty_post_kinds(),
         "history": selectors.membership_list_for_user(request.user, group=group, active=False)[:30],
+        "activities": selectors.group_activity_list_for_user(request.user, group=group)[:30],
+        "activities_year": selectors.group_activity_counts([group.pk], today - dt.timedelta(days=364),
+                                                           today)[group.pk],
+        "activity_kinds": GroupActivityKind.choices,
         "may_keep": rules.can_keep_party_in(request.user, village),
+        "may_record": rules.can_record_activity_in(request.user, village),
         "form": form,
-        "today": timezone.localdate().isoformat(),
+        "today": today.isoformat(),
     }, status=status)
 
 
 @login_required
 def group(request, group_id: int):
-    """A group's page: leader, grids served, members with posts; POST ``action`` saves one form."""
+    """A group's page: leader, grids served, members with posts, activities; POST ``action`` saves one form."""
     group = _group(request, group_id)
     if request.method != "POST":
         return _group_page(request, group, form={})
@@ -171,6 +177,12 @@ def group(request, group_id: int):
                                       started_on=_day(form.get("started_on"), "started_on", "起始日期"),
                                       actor=request.user)
             messages.success(request, f"已为{membership.resident.name}设{kind.name}")
+        elif action == "activity":
+            activity = services.group_activity_record(
+                group=group, held_on=_day(form.get("held_on"), "held_on", "活动日期"), kind=form.get("kind", ""),
+                title=form.get("title", ""), attendees=form_int(form.get("attendees"), "参加党员人数") or 0,
+                note=form.get("note", ""), actor=request.user)
+            messages.success(request, f"已登记活动：{activity.title}")
         else:
             raise services.PartyError("请求不正确")
     except Invalid as exc:

@@ -35,6 +35,7 @@ from xiangzhi.people.models import (
     counted,
 )
 from xiangzhi.people.selectors import county_path_of
+from xiangzhi.people.signals import resident_left_register
 from xiangzhi.regions.models import Grid, Region, RegionLevel
 
 CHANGE_PHOTO_MAX_COUNT = 1
@@ -500,11 +501,13 @@ def _apply(change: HouseholdChange) -> None:
 
 def _off_register(change: HouseholdChange, resident: Resident, reason: str, on: dt.date) -> None:
     """A person who died or left the county is visited no more (his key-person entries end, each
-    with its history row), answers for no household as a party member, and his login closes."""
+    with its history row), answers for no household as a party member, and his login closes. Apps
+    above people (the party organisation) end what is theirs on ``resident_left_register``."""
     assert change.decider is not None
     key_person_end_all_for_resident(resident=resident, actor=change.decider, reason=reason, on=on)
     _links_end(MemberHouseholdLink.objects.filter(member=resident), change.decider, reason, on)
     User.objects.filter(resident=resident, is_active=True).update(is_active=False)
+    resident_left_register.send(sender=Resident, resident=resident, on=on, reason=reason, actor=change.decider)
 
 
 def _links_end(links: QuerySet[MemberHouseholdLink], actor: User | None, reason: str, on: dt.date) -> None:

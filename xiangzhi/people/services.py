@@ -64,6 +64,9 @@ from xiangzhi.people.register_imports import register_import_confirm as register
 from xiangzhi.people.register_imports import register_import_create as register_import_create
 from xiangzhi.people.register_imports import register_import_discard as register_import_discard
 from xiangzhi.people.register_imports import register_import_expired as register_import_expired
+
+# Apps above people connect to these in their AppConfig.ready (people may not import them).
+from xiangzhi.people.signals import resident_left_register as resident_left_register
 from xiangzhi.regions.models import Grid
 from xiangzhi.regions.rules import can_edit_boundaries, can_edit_boundary
 from xiangzhi.regions.selectors import locate
