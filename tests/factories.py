@@ -79,7 +79,8 @@ def grant_reveal(user):
 @dataclass
 class SmallCounty:
     """Two townships, three villages, five grids (a micro-grid inside grid_a1; grid_a2 has only a guide and
-    grid_b1_unstaffed nobody, so both are 一格一人 alerts), households and one account per role."""
+    grid_b1_unstaffed nobody, so both are 一格一人 alerts), households and one account per role (the
+    督查员 ``inspector`` stands on town_a)."""
 
     county: Region
     town_a: Region
@@ -125,6 +126,8 @@ def build_small_county() -> SmallCounty:
         "grid_worker": UserFactory(username="worker_a1", role=Role.GRID_WORKER),
         "grid_worker_b": UserFactory(username="worker_b1", role=Role.GRID_WORKER),
         "grid_guide": UserFactory(username="guide", role=Role.GRID_GUIDE),
+        # 督查员 of 下洼镇: the monthly inspection of its villages (每月排查).
+        "inspector": UserFactory(username="inspector_a", role=Role.INSPECTOR, region=town_a),
     }
     grid_assign(grid=grid_a1, user=users["grid_chief"], duty="chief")
     grid_assign(grid=grid_a1, user=users["grid_worker"], duty="full_time")

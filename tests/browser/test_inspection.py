@@ -1,8 +1,6 @@
 import pytest
 
 from tests.browser.helpers import PHONE, log_in
-from tests.factories import UserFactory
-from xiangzhi.accounts.models import Role
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +12,7 @@ def test_an_inspector_inspects_a_village_on_a_390px_phone(browser, live_server, 
     the finding is the village's task."""
     from xiangzhi.inspections.models import Finding, TaskState
 
-    c = small_county
-    UserFactory(username="inspector_a", role=Role.INSPECTOR, region=c.town_a)
+    c = small_county  # its 督查员 of 下洼镇 logs in as inspector_a
     context = browser.new_context(**{**PHONE, "viewport": {"width": 390, "height": 844}},
                                   geolocation={"longitude": 118.005, "latitude": 37.705}, permissions=["geolocation"])
     page = context.new_page()

@@ -1,35 +1,43 @@
 """Scoped reads of schemes, periods and scores. The county admin sees every period of his county;
 township and village staff see the county's published and closed rankings and the score pages of the
-villages in their scope; everything else answers the same 404 as a missing id."""
+villages in their scope; the grids' own people (网格长, 网格员, 指导员) see the published grid periods and
+their own grids' scores; everything else answers the same 404 as a missing id."""
 
-from dataclasses import dataclass
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 
-from xiangzhi.accounts.models import AnyUser
+from xiangzhi.accounts.models import GRID_ROLES, AnyUser, Role
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.assessment import engine
 from xiangzhi.assessment.models import (
+    Appeal,
+    AppealState,
     Item,
     LostPoint,
     Period,
     PeriodState,
     Scheme,
-    SchemeVersion,
     SchemeKind,
+    SchemeVersion,
     Score,
     ScoreCorrection,
     VersionState,
 )
-from xiangzhi.assessment.rules import can_manage, can_view
+from xiangzhi.assessment.rules import can_manage, can_view, can_view_any, can_view_grids
 from xiangzhi.core.errors import NotFound
-from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region, RegionLevel
 
 PUBLIC_STATES = (PeriodState.PUBLISHED, PeriodState.CLOSED)
 
 
 def county_for_user(user: AnyUser) -> Region | None:
-    """The county a person works in: the one their scope lies in (the first county for a superuser)."""
-    if not can_view(user):
+    """The county a person works in: the one their scope lies in (the first county for a superuser); for
+    the grids' people, the county of their grids."""
+    if not can_view_any(user):
         return None
     scope = scope_of(user)
     counties = Region.objects.filter(level=RegionLevel.COUNTY).order_by("code")
@@ -71,6 +79,8 @@ def period_list_for_user(user: AnyUser) -> QuerySet[Period]:
     if county is None:
         return Period.objects.none()
     qs = Period.objects.filter(version__scheme__county=county).select_related("version__scheme")
+    if not can_view(user):  # the grids' people: the grid assessment only
+        qs = qs.filter(version__scheme__kind=SchemeKind.GRID)
     return qs if can_manage(user) else qs.filter(state__in=PUBLIC_STATES)
 
 
@@ -145,3 +155,257 @@ def village_score_get_for_user(user: AnyUser, period: Period, village_code: str)
 
 def scheme_with_versions(scheme: Scheme) -> list[SchemeVersion]:
     return list(scheme.versions.prefetch_related(Prefetch("items")).order_by("-number"))
+
+
+# --- the grid assessment ---------------------------------------------------------------------------
+
+STAR_NAMES = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星", 0: "未评星"}
+DUTY_ORDER = [GridDuty.CHIEF, GridDuty.FULL_TIME, GridDuty.PART_TIME, GridDuty.GUIDE]
+
+
+def is_grid_period(period: Period) -> bool:
+    return period.version.scheme.kind == SchemeKind.GRID
+
+
+@dataclass
+class GridRanking:
+    rows: list[Row]  # the grids shown (the county's, or one township's), by rank
+    towns: list[Region]  # the townships of the county's grids, for the filter
+    town: Region | None  # the township shown; None for the whole county
+    star_counts: list[tuple[int, int]]  # (stars, grids) from five down to one, over the grids shown
+    county_count: int
+
+
+def grid_ranking(user: AnyUser, period: Period, town_code: str | None = None) -> GridRanking:
+    """The county ranking of grids with their stars, or one township's (by ``town_rank``); the grids in the
+    user's scope are ``mine`` (their score pages open)."""
+    rows = ranking(user, period)
+    towns: dict[int, Region] = {}
+    for r in rows:
+        towns.setdefault(r.score.village.parent_id, r.score.village.parent)
+    town_list = sorted(towns.values(), key=lambda t: t.code)
+    town = None
+    if town_code:
+        town = next((t for t in town_list if t.code == town_code), None)
+        if town is None:
+            raise NotFound()
+    shown = [r for r in rows if town is None or r.score.village.parent_id == town.pk]
+    counts: dict[int, int] = defaultdict(int)
+    for r in shown:
+        counts[r.score.stars] += 1
+    return GridRanking(shown, town_list, town, [(n, counts[n]) for n in range(5, 0, -1)], len(rows))
+
+
+@dataclass
+class GridScore:
+    """A grid's score down to each lost point (失分点), with what was done about it: corrections, appeals
+    and their outcomes. Each lost point carries ``appeals`` (those filed on it)."""
+
+    period: Period
+    score: Score
+    lost_points: list[LostPoint]
+    by_item: list[tuple[Item, int]]  # every item of the scheme with the points lost on it
+    corrections: list[ScoreCorrection]
+    appeals: list[Appeal]
+    county_count: int  # grids ranked in the county
+    town_count: int  # … and in the grid's township
+    chief_of: frozenset[int]  # the grids the user is chief of now (who may appeal)
+
+    @property
+    def corrected(self) -> int | None:
+        return self.score.total + sum(c.points for c in self.corrections) if self.corrections else None
+
+    @property
+    def whole_appeals(self) -> list[Appeal]:
+        """Appeals on the whole score (not on one lost point)."""
+        return [a for a in self.appeals if a.lost_point_id is None and not a.lost_reason]
+
+    @property
+    def pending_whole(self) -> bool:
+        return any(a.state == AppealState.PENDING for a in self.whole_appeals)
+
+    @property
+    def returned(self) -> int:
+        return sum(a.points_returned for a in self.appeals)
+
+
+def chief_grid_ids(user: AnyUser) -> frozenset[int]:
+    """The grids a 网格长 is assigned to as chief now."""
+    if not user.is_authenticated or user.role != Role.GRID_CHIEF:
+        return frozenset()
+    return frozenset(GridAssignment.objects.filter(user=user, duty=GridDuty.CHIEF, ended_on__isnull=True)
+                     .values_list("grid_id", flat=True))
+
+
+def grid_score_get_for_user(user: AnyUser, period: Period, grid_code: str) -> GridScore:
+    """One grid's score and its lost points: one query for the score, one for all its lost points (with
+    their items), then the scheme's items, corrections, appeals and the two counts, whatever the number
+    of lost points. Only for those whose scope covers the grid."""
+    if period.current_run_id is None or not is_grid_period(period):
+        raise NotFound()
+    score = (Score.objects.filter(run_id=period.current_run_id, grid__code=grid_code)
+             .select_related("grid", "village__parent").first())
+    if score is None or not scope_of(user).covers_path(score.grid.path):
+        raise NotFound()
+    lost = list(LostPoint.objects.filter(score=score).select_related("item"))
+    items = list(period.version.items.all())
+    appeals = list(Appeal.objects.filter(period=period, grid=score.grid).select_related("filed_by", "decided_by")
+                   .order_by("filed_at", "id"))
+    on_point: dict[int, list[Appeal]] = defaultdict(list)
+    for a in appeals:
+        if a.lost_point_id:
+            on_point[a.lost_point_id].append(a)
+    taken = {i.pk: 0 for i in items}
+    for lp in lost:
+        taken[lp.item_id] = taken.get(lp.item_id, 0) + lp.points
+        lp.appeals = on_point.get(lp.pk, [])
+        lp.pending = any(a.state == AppealState.PENDING for a in lp.appeals)
+    counts = Score.objects.filter(run_id=period.current_run_id).aggregate(
+        county=Count("id"), town=Count("id", filter=Q(village__parent_id=score.village.parent_id)))
+    return GridScore(
+        period, score, lost, [(i, taken[i.pk]) for i in items],
+        list(ScoreCorrection.objects.filter(period=period, grid=score.grid).select_related("actor")),
+        appeals, counts["county"], counts["town"], chief_grid_ids(user))
+
+
+def latest_grid_period(user: AnyUser) -> Period | None:
+    """The latest published (or closed) grid period the user sees: 本季度考核."""
+    return (period_list_for_user(user).filter(version__scheme__kind=SchemeKind.GRID, state__in=PUBLIC_STATES,
+                                              current_run__isnull=False)
+            .order_by("-end", "-id").first())
+
+
+@dataclass
+class MyGridScore:
+    period: Period
+    score: Score
+    corrected: int | None
+    county_count: int
+
+
+def grid_scores_mine(user: AnyUser) -> list[MyGridScore]:
+    """The latest published quarter's score of each grid a grid chief, worker or guide works now (the
+    card on his day); nothing for anyone else, or before the first quarter is published."""
+    if not user.is_authenticated or user.role not in GRID_ROLES:
+        return []
+    period = latest_grid_period(user)
+    if period is None:
+        return []
+    scores = list(Score.objects.filter(run_id=period.current_run_id).filter(scope_of(user).q("grid__path"))
+                  .select_related("grid", "village").order_by("rank"))
+    if not scores:
+        return []
+    corrections = dict(ScoreCorrection.objects.filter(period=period, grid__in=[s.grid_id for s in scores])
+                       .values("grid_id").annotate(s=Sum("points")).values_list("grid_id", "s"))
+    count = Score.objects.filter(run_id=period.current_run_id).count()
+    return [MyGridScore(period, s, s.total + corrections[s.grid_id] if s.grid_id in corrections else None, count)
+            for s in scores]
+
+
+def appeal_list_for_user(user: AnyUser, period: Period) -> list[Appeal]:
+    """A grid period's appeals on the grids in the user's scope: pending first, then by filing. Each
+    carries ``cap``, the most points it may return (its lost point's, or the whole score's lost)."""
+    if not is_grid_period(period):
+        raise NotFound()
+    appeals = list(
+        Appeal.objects.filter(period=period, grid__isnull=False).filter(scope_of(user).q("grid__path"))
+        .select_related("grid", "village__parent", "filed_by", "decided_by")
+        .order_by(Case(When(state=AppealState.PENDING, then=Value(0)), default=Value(1),
+                       output_field=IntegerField()), "filed_at", "id"))
+    whole = {a.grid_id for a in appeals if not a.lost_reason}
+    lost = dict(Score.objects.filter(run_id=period.current_run_id, grid_id__in=whole)
+                .values_list("grid_id", "lost")) if whole and period.current_run_id else {}
+    for a in appeals:
+        a.cap = a.lost_points if a.lost_reason else lost.get(a.grid_id, 0)
+    return appeals
+
+
+def appeal_get_for_user(user: AnyUser, appeal_id: int) -> Appeal:
+    """A grid appeal of a period the user sees, on a grid in the user's scope."""
+    appeal = (Appeal.objects.filter(pk=appeal_id, grid__isnull=False)
+              .select_related("grid", "period__version__scheme").first())
+    if (appeal is None or not scope_of(user).covers_path(appeal.grid.path)
+            or not period_list_for_user(user).filter(pk=appeal.period_id).exists()):
+        raise NotFound()
+    return appeal
+
+
+# --- the yearly roll-up ----------------------------------------------------------------------------
+
+
+def _display_name(user) -> str:
+    """A person by name, never by login (as ``person_name`` on pages)."""
+    return (user.full_name or "").strip() or f"{user.get_role_display()}（未填姓名）"
+
+
+@dataclass
+class RollupRow:
+    grid: Grid
+    village: Region
+    totals: list[int | None]  # each period's total with its corrections; None where the grid was not ranked
+    average: Decimal | None  # of the periods it was ranked in, to one place (half up)
+    stars: int  # of the average, by the scheme's floors
+    workers: list[tuple[str, str]] = field(default_factory=list)  # (name, duty) of its current assignments
+
+    @property
+    def town(self) -> Region:
+        return self.village.parent
+
+
+@dataclass
+class Rollup:
+    year: int
+    periods: list[Period]
+    rows: list[RollupRow]
+    towns: list[Region]
+    town: Region | None
+
+
+def grid_year_rollup(user: AnyUser, year: int, town_code: str | None = None) -> Rollup:
+    """A year of the grid assessment for staff evaluation: the grids in the user's scope, each quarter's
+    corrected total (published and closed quarters only), their average (one place, half up), the stars
+    of the average and who works the grid now. Highest average first, then the grid's code."""
+    if not can_view_grids(user) or not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise NotFound()
+    periods = list(period_list_for_user(user).filter(
+        version__scheme__kind=SchemeKind.GRID, start__year=year, state__in=PUBLIC_STATES, current_run__isnull=False,
+    ).select_related("version__scheme").order_by("start", "id"))
+    column = {p.current_run_id: n for n, p in enumerate(periods)}
+    scores = (Score.objects.filter(run_id__in=list(column)).filter(scope_of(user).q("grid__path"))
+              .select_related("grid", "village__parent")) if periods else []
+    corrections = {
+        (p, g): s for p, g, s in ScoreCorrection.objects.filter(period__in=periods, grid__isnull=False)
+        .values("period_id", "grid_id").annotate(s=Sum("points")).values_list("period_id", "grid_id", "s")
+    } if periods else {}
+    floors = periods[-1].version.scheme.star_floors if periods else []
+    rows: dict[int, RollupRow] = {}
+    for s in scores:
+        row = rows.get(s.grid_id)
+        if row is None:
+            row = rows[s.grid_id] = RollupRow(s.grid, s.village, [None] * len(periods), None, 0)
+        n = column[s.run_id]
+        row.totals[n] = s.total + corrections.get((periods[n].pk, s.grid_id), 0)
+    towns = sorted({r.village.parent_id: r.village.parent for r in rows.values()}.values(), key=lambda t: t.code)
+    town = None
+    if town_code:
+        town = next((t for t in towns if t.code == town_code), None)
+        if town is None:
+            raise NotFound()
+        rows = {k: r for k, r in rows.items() if r.village.parent_id == town.pk}
+    for r in rows.values():
+        got = [t for t in r.totals if t is not None]
+        r.average = (Decimal(sum(got)) / len(got)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        r.stars = engine.stars_for(r.average, floors)
+    duty_order = Case(*(When(duty=d, then=Value(n)) for n, d in enumerate(DUTY_ORDER)), default=Value(9),
+                      output_field=IntegerField())
+    for a in (GridAssignment.objects.filter(grid_id__in=list(rows), ended_on__isnull=True).select_related("user")
+              .order_by(duty_order, "started_on", "id")):
+        rows[a.grid_id].workers.append((_display_name(a.user), a.get_duty_display()))
+    ordered = sorted(rows.values(), key=lambda r: (-(r.average or 0), r.grid.code))
+    return Rollup(year, periods, ordered, towns, town)
+
+
+def rollup_years(user: AnyUser) -> list[int]:
+    """The years with a published grid period the user sees, latest first."""
+    return sorted({p.start.year for p in period_list_for_user(user).filter(
+        version__scheme__kind=SchemeKind.GRID, state__in=PUBLIC_STATES).only("start")}, reverse=True)

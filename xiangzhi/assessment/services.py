@@ -408,7 +408,7 @@ def appeal_decide(*, appeal: Appeal, actor: User, upheld: bool, outcome: str, po
                   now: dt.datetime | None = None) -> Appeal:
     """Decide an appeal once, with the outcome written down. Upheld with points returned → a correction
     of +points beside the original (never more than the lost point it is about, or than the score lost)."""
-    appeal = Appeal.objects.select_for_update().select_related("period__version__scheme", "grid",
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("period__version__scheme", "grid",
                                                                "village").get(pk=appeal.pk)
     if appeal.state != AppealState.PENDING:
         raise PeriodStateError("该申诉已处理")

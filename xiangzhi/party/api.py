@@ -119,13 +119,13 @@ class ActivityOut(Schema):
 
     @staticmethod
     def resolve_recorded_by_name(obj) -> str | None:
-        return (obj.recorded_by.full_name or None) if obj.recorded_by else None
+        return (obj.recorded_by.full_name or "工作人员") if obj.recorded_by else None
 
 
 class ActivityIn(Schema):
     group_id: int
     held_on: dt.date = Field(..., description="活动日期（不能晚于今天）")
-    kind: str = Field(..., description="类型：" + "、".join(f"{v}（{label}）" for v, label in GroupActivityKind.choices))
+    kind: str = Field(..., description="类型：" + "、".join(f"{v}（{n}）" for v, n in GroupActivityKind.choices))
     title: str = Field(..., description="活动主题（必填）")
     attendees: int = Field(..., description="参加党员人数（不超过本组现有党员）")
     note: str = ""

@@ -46,10 +46,10 @@ def test_the_county_admin_lists_every_account_of_his_county_and_no_other(client,
     response = client.get("/admin/accounts/user/")
     assert response.status_code == 200
     listed = {u.username for u in response.context["cl"].queryset}
-    # All twelve accounts of the small county: region roles, grid roles (by assignment), the department's
+    # All thirteen accounts of the small county: region roles, grid roles (by assignment), the department's
     # staff (by the department's region) and the villager (by household); not the other county, not the superuser.
     assert listed == {u.username for u in county.users.values()}
-    assert response.context["cl"].result_count == 12
+    assert response.context["cl"].result_count == 13
 
 
 @pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_a_township_admin_sees_only_his_township(client, county):
     client.force_login(admin_staff(county.users["township_staff"]))
     listed = {u.username for u in client.get("/admin/accounts/user/").context["cl"].queryset}
     assert listed == {"town_a", "dept", "cadre_a1", "recorder_a1", "supervisor_a1", "chief_a1", "worker_a1",
-                      "guide", "villager"}
+                      "guide", "villager", "inspector_a"}
 
 
 @pytest.mark.django_db
