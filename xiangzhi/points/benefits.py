@@ -11,10 +11,10 @@ from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require, text
+from xiangzhi.points.benefit_selectors import benefit_rows_compute
 from xiangzhi.points.errors import PointsConflict, PointsError
 from xiangzhi.points.models import BenefitKind, BenefitState, PointsBenefit, PointsBenefitRow
 from xiangzhi.points.rules import can_publish_benefits
-from xiangzhi.points.selectors import benefit_rows_compute
 from xiangzhi.regions.models import Region, RegionLevel
 
 PUBLISHER_ONLY = "只有本村两委、积分管理员和乡镇积分管理人员可以发布积分优先事项"

@@ -1,6 +1,6 @@
 """一季一公示: publishing each village's quarterly notice and answering its objections. Other apps
 reach these through ``points.services``; reading a notice and proving it (``notice_verify``) are
-``points.selectors``.
+``points.notice_selectors``, named in ``points.selectors`` too.
 
 A notice is computed from the ledger under the village's chain-head lock and stored with the ends of
 both chains at that moment (the anchor) and a SHA-256 over its canonical encoding. Corrections made
@@ -28,8 +28,9 @@ from xiangzhi.points.models import (
     PointsNotice,
     PointsObjection,
 )
+from xiangzhi.points.notice_selectors import Anchor, notice_digest, notice_rows
 from xiangzhi.points.rules import may_object, why_not_resolve
-from xiangzhi.points.selectors import Anchor, notice_categories, notice_digest, notice_rows, policy_for
+from xiangzhi.points.selectors import notice_categories, policy_for
 from xiangzhi.regions.models import Region, RegionLevel
 
 OBJECTION_MIN, OBJECTION_MAX = 5, 500

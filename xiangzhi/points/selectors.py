@@ -1,14 +1,12 @@
 """Every read of points: rules in force, scoped entries, the review queue, a household's standing,
-rankings and participation, the cycle's calendar and policy, the quarterly notices and their proof,
-the yearly settlements, and the ledger's own proofs. Ranks and participation read ``PointsBalance``
-(indexed by village and township), never sums over the ledger."""
+rankings and participation, the cycle's calendar and policy, the yearly settlements, and the ledger's
+own proofs. Ranks and participation read ``PointsBalance`` (indexed by village and township), never
+sums over the ledger. The quarterly notices and their proof are read in ``notice_selectors``, 积分优先
+in ``benefit_selectors``; both are named here too (at the bottom), so this stays the one front door."""
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import Window
 from django.db.models.functions import Rank
@@ -17,28 +15,20 @@ from django.utils import timezone
 from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.core.errors import NotFound
-from xiangzhi.lib import hashchain
 from xiangzhi.lib.periods import next_month_day, periods_of_year
 from xiangzhi.people.models import Household
 from xiangzhi.points import ledger
 from xiangzhi.points.models import (
     REVIEWED_KINDS,
-    BenefitState,
     CycleKind,
     EntryKind,
-    ObjectionState,
     Period,
     PointsBalance,
-    PointsBenefit,
-    PointsBenefitRow,
     PointsCategory,
     PointsCycle,
     PointsEntry,
     PointsHonour,
-    PointsNotice,
-    PointsObjection,
     PointsPolicy,
-    PointsReview,
     PointsRule,
     PointsRulebook,
     PointsRuleOverride,
@@ -46,7 +36,7 @@ from xiangzhi.points.models import (
     RedemptionCadence,
     ReviewDecision,
 )
-from xiangzhi.points.rules import can_publish_benefits, can_review, can_see_rankings
+from xiangzhi.points.rules import can_review, can_see_rankings
 from xiangzhi.regions.models import Grid, Region, RegionLevel
 from xiangzhi.regions.selectors import ancestor_paths, region_get_for_user, township_of
 
@@ -585,213 +575,14 @@ def township_list_for_user(user: User) -> list[Region]:
 
 
 # --- the quarterly notice -----------------------------------------------------------------------
-
-# Kinds that carry a category and count as the quarter's points by category.
-CATEGORISED_KINDS = (EntryKind.RECORD, EntryKind.AWARD, EntryKind.CORRECTION, EntryKind.REVERSAL)
-OTHER = "other"
-# Walking a busy village's two chains end to end takes seconds (~2 s for 56,000 entries and as many
-# reviews); the public page is open to anyone, so each village's walk is reused for this long.
-CHAIN_CHECK_SECONDS = 600
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳明华 → 欧**华: the public list names a household without naming a person."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name or "—"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """The ends of a village's two chains at one moment: what a notice was read from."""
-
-    entry_seq: int
-    entry_hash: str
-    review_seq: int
-    review_hash: str
-
-
-def _approved(village: Region, anchor: Anchor | None) -> QuerySet[PointsEntry]:
-    qs = PointsEntry.objects.filter(village_id=village.pk, review__decision=ReviewDecision.APPROVED)
-    if anchor is not None:
-        qs = qs.filter(seq__lte=anchor.entry_seq, review__seq__lte=anchor.review_seq)
-    return qs.order_by()
+# The rest of the notice (its list, its proof, who reads it, the objections) is read in
+# ``notice_selectors``; its categories are the rulebook's, so they are read here.
 
 
 def notice_categories(village: Region, period_end: dt.date) -> list[dict[str, str]]:
     book = rulebook_in_force(township_of(village), period_end)
     cats = PointsCategory.objects.filter(rulebook=book).order_by("sort", "code") if book else []
     return [{"code": c.code, "name": c.name} for c in cats]
-
-
-def notice_rows(village: Region, period_start: dt.date, period_end: dt.date, *,
-                anchor: Anchor | None = None,
-                households: list[tuple[int, str, str]] | None = None) -> list[dict[str, Any]]:
-    """Every household of the village: its approved points that quarter by category, the quarter's
-    sum, all its points (approved, at the anchor) and its rank in the village by those (ties share a
-    rank). Three grouped queries whatever the village's size. ``households``: (id, number, name as
-    listed) to list instead of the village's households today — a published notice's own list, so
-    a household registered (or renamed) since does not change what the notice should say."""
-    if households is None:
-        households = [(pk, number, mask_name(head)) for pk, number, head in
-                      Household.objects.filter(grid__region_id=village.pk).order_by("number")
-                      .values_list("pk", "number", "head_name")]
-    approved = _approved(village, anchor)
-    totals = dict(approved.values("household_id").annotate(t=Sum("points")).values_list("household_id", "t"))
-    by_category: dict[int, dict[str, int]] = {}
-    for hid, code, pts in (approved.filter(kind__in=CATEGORISED_KINDS, occurred_on__range=(period_start, period_end))
-                           .values("household_id", "category_code").annotate(p=Sum("points"))
-                           .values_list("household_id", "category_code", "p")):
-        if pts:
-            cats = by_category.setdefault(hid, {})
-            cats[code or OTHER] = cats.get(code or OTHER, 0) + pts
-    ordered = sorted((totals.get(pk, 0) for pk, _, _ in households), reverse=True)
-    rank_of: dict[int, int] = {}
-    for i, total in enumerate(ordered):
-        rank_of.setdefault(total, i + 1)
-    rows = []
-    for pk, number, name in households:
-        cats = {k: v for k, v in sorted(by_category.get(pk, {}).items()) if v}
-        total = totals.get(pk, 0)
-        rows.append({"household": pk, "number": number, "name": name, "by_category": cats,
-                     "quarter": sum(cats.values()), "total": total, "rank": rank_of[total]})
-    rows.sort(key=lambda r: (r["rank"], r["number"]))
-    return rows
-
-
-def _document(notice: PointsNotice) -> dict[str, Any]:
-    return {
-        "village": notice.village.code, "period": [notice.period_start, notice.period_end],
-        "published_at": notice.published_at, "objection_until": notice.objection_until,
-        "anchor": [notice.entry_seq, notice.entry_hash, notice.review_seq, notice.review_hash],
-        "categories": notice.categories, "rows": notice.rows,
-    }
-
-
-def notice_digest(notice: PointsNotice) -> str:
-    return hashchain.digest(_document(notice))
-
-
-@dataclass
-class NoticeCheck:
-    problems: list[str] = field(default_factory=list)
-    chains_checked_at: dt.datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _chain_break_cached(village_id: int) -> tuple[str | None, dt.datetime]:
-    """(the first break of the village's chains as a message, or None; when that was found), walked
-    at most once every ``CHAIN_CHECK_SECONDS`` per village."""
-    key = f"points:chain-check:{village_id}"
-    found: tuple[str | None, dt.datetime] | None = cache.get(key)
-    if found is None:
-        broken = ledger.chain_verify(village_id)
-        found = (broken.message if broken else None, timezone.now())
-        cache.set(key, found, CHAIN_CHECK_SECONDS)
-    return found
-
-
-def notice_verify(notice: PointsNotice) -> NoticeCheck:
-    """Check the published list against its hash, the ledger's chains and the ledger's contents:
-    it has not been edited since (its hash), the ledger it was read from has not been rewritten
-    since (the chains hold and still pass through the anchor), and the list is exactly what the
-    ledger said at the anchor (recomputed from the rows up to it)."""
-    check = NoticeCheck()
-    if notice_digest(notice) != notice.content_hash:
-        check.problems.append("公示内容与发布时的哈希不符：名单在发布后被改动")
-    broken, check.chains_checked_at = _chain_break_cached(notice.village_id)
-    if broken is not None:
-        check.problems.append(f"本村积分台账不完整：{broken}")
-    for model, seq, want, name in (
-        (PointsEntry, notice.entry_seq, notice.entry_hash, "积分记录"),
-        (PointsReview, notice.review_seq, notice.review_hash, "审核记录"),
-    ):
-        if seq == 0:
-            continue
-        have = model.objects.filter(village_id=notice.village_id, seq=seq).values_list("hash", flat=True).first()
-        if have != want:
-            check.problems.append(f"{name}第 {seq} 条已不是公示时的那一条：公示之后台账被改写")
-    anchor = Anchor(notice.entry_seq, notice.entry_hash, notice.review_seq, notice.review_hash)
-    listed = [(r["household"], r["number"], r["name"]) for r in notice.rows]
-    if notice_rows(notice.village, notice.period_start, notice.period_end, anchor=anchor,
-                   households=listed) != notice.rows:
-        check.problems.append("公示名单与台账在公示时的记录不符")
-    return check
-
-
-def notice_list_for_user(user: User) -> QuerySet[PointsNotice]:
-    """Notices the user may read: of villages in their scope, or of their own household's village."""
-    qs = PointsNotice.objects.select_related("village").defer("rows", "village__boundary")
-    if user.role == Role.RESIDENT:
-        village_id = None  # a villager without a household reads no notice
-        if user.household_id is not None:
-            village_id = (Household.objects.filter(pk=user.household_id)
-                          .values_list("grid__region_id", flat=True).first())
-        return qs.filter(village_id=village_id)
-    scope = scope_of(user)
-    if scope.everything:
-        return qs
-    # Grid staff stand on grids inside a village: the village's notice is theirs to read too.
-    around = {a for p in scope.paths for a in ancestor_paths(p)}
-    return qs.filter(scope.q("village__path") | Q(village__path__in=around))
-
-
-def notice_get_for_user(user: User, notice_id: int) -> PointsNotice:
-    notice = notice_list_for_user(user).defer(None).filter(pk=notice_id).first()
-    if notice is None:
-        raise NotFound()
-    return notice
-
-
-def notice_list_public(village: Region) -> QuerySet[PointsNotice]:
-    """The village's notices for anyone with its link (一村一码), newest first, without their lists."""
-    return PointsNotice.objects.filter(village=village).defer("rows").order_by("-period_start")
-
-
-def notice_get_public(notice_id: int) -> PointsNotice:
-    notice = PointsNotice.objects.select_related("village").filter(pk=notice_id).first()
-    if notice is None:
-        raise NotFound()
-    return notice
-
-
-def notice_objection_counts(notices: Iterable[PointsNotice]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for nid, state, n in (PointsObjection.objects.filter(notice__in=notices).values("notice_id", "state")
-                          .annotate(n=Count("id")).values_list("notice_id", "state", "n")):
-        out.setdefault(nid, {})[state] = n
-    return out
-
-
-def objection_get_for_user(user: User, objection_id: int) -> PointsObjection:
-    """An objection to a notice the user may read; ``NotFound`` otherwise."""
-    objection = PointsObjection.objects.select_related("notice", "notice__village").filter(pk=objection_id).first()
-    if objection is None:
-        raise NotFound()
-    notice_get_for_user(user, objection.notice_id)
-    return objection
-
-
-def objection_list_open_for_user(user: User) -> QuerySet[PointsObjection]:
-    """Objections awaiting an answer in the user's scope that the user may answer."""
-    if not can_review(user):
-        return PointsObjection.objects.none()
-    qs = PointsObjection.objects.filter(scope_of(user).q("notice__village__path", "notice__village_id"),
-                                        state=ObjectionState.OPEN).exclude(filed_by=user)
-    if user.household_id:
-        qs = qs.exclude(household_id=user.household_id)
-    return qs.select_related("notice", "notice__village", "household").defer("notice__rows")
-
-
-def objection_list_public(notice: PointsNotice) -> QuerySet[PointsObjection]:
-    """Objections as the public page shows them: what was asked and answered, never who asked."""
-    return notice.objections.select_related("household").order_by("filed_at")
 
 
 # --- the yearly settlement ----------------------------------------------------------------------
@@ -838,114 +629,39 @@ def balance_mismatch_list(household_ids: list[int] | None = None) -> list[ledger
     return ledger.balance_mismatch_list(household_ids)
 
 
-# --- 积分优先 -------------------------------------------------------------------------------------
+# --- read elsewhere, named here too -------------------------------------------------------------
+# The quarterly notice and 积分优先 are read in their own modules; ``selectors`` stays the one front
+# door other apps use, so it names their reads too. Imported last: neither module imports this one.
 
-
-@dataclass(frozen=True)
-class BenefitRow:
-    """An eligible household of a benefit: its points earned in the basis period, its place in the
-    ranking (1, 2, 3… — ties broken by household number) and whether it is within the places."""
-
-    household_id: int
-    number: str
-    head_name: str
-    points: int
-    position: int
-    priority: bool
-
-    @property
-    def masked_name(self) -> str:
-        return mask_name(self.head_name)
-
-
-def benefit_points(village: Region, start: dt.date, end: dt.date) -> dict[int, int]:
-    """Points each household earned by its conduct in the village from ``start`` to ``end`` (approved
-    records, awards and corrections, less their reversals). Redemptions do not count against it."""
-    return dict(
-        PointsEntry.objects.filter(village_id=village.pk, review__decision=ReviewDecision.APPROVED,
-                                   kind__in=CATEGORISED_KINDS, occurred_on__range=(start, end))
-        .order_by().values("household_id").annotate(t=Sum("points")).values_list("household_id", "t")
-    )
-
-
-def benefit_rows_compute(benefit: PointsBenefit) -> list[BenefitRow]:
-    """The ranked list from the ledger as it stands: households of the village now whose points in
-    the basis period reach the threshold, by points (highest first), ties by household number; the
-    first ``places`` are 优先."""
-    totals = {hid: t for hid, t in
-              benefit_points(benefit.village, benefit.basis_start, benefit.basis_end).items()
-              if t >= benefit.threshold}
-    households = (Household.objects.filter(grid__region_id=benefit.village_id, pk__in=list(totals))
-                  .values_list("pk", "number", "head_name"))
-    ranked = sorted(households, key=lambda h: (-totals[h[0]], h[1]))
-    return [BenefitRow(household_id=pk, number=number, head_name=head, points=totals[pk], position=i,
-                       priority=i <= benefit.places)
-            for i, (pk, number, head) in enumerate(ranked, start=1)]
-
-
-def benefit_eligible_households(benefit: PointsBenefit) -> list[BenefitRow]:
-    """The benefit's ranked list: live while it is open, the list kept at closing once closed."""
-    if benefit.state == BenefitState.CLOSED:
-        return [BenefitRow(household_id=r.household_id, number=r.number, head_name=r.head_name, points=r.points,
-                           position=r.position, priority=r.priority)
-                for r in PointsBenefitRow.objects.filter(benefit=benefit).order_by("position")]
-    return benefit_rows_compute(benefit)
-
-
-def benefit_village_list_for_user(user: User) -> list[Region]:
-    """Villages whose benefits the user may publish and manage."""
-    if not can_publish_benefits(user):
-        return []
-    return list(scope_of(user).filter(Region.objects.filter(level=RegionLevel.VILLAGE), "path")
-                .defer("boundary").order_by("code"))
-
-
-def benefit_list_for_user(user: User) -> QuerySet[PointsBenefit]:
-    """Benefits of the villages the user manages (none for other roles)."""
-    if not can_publish_benefits(user):
-        return PointsBenefit.objects.none()
-    return (scope_of(user).filter(PointsBenefit.objects.all(), "village__path")
-            .select_related("village", "published_by").defer("village__boundary"))
-
-
-def benefit_get_for_user(user: User, benefit_id: int) -> PointsBenefit:
-    benefit = benefit_list_for_user(user).filter(pk=benefit_id).first()
-    if benefit is None:
-        raise NotFound()
-    return benefit
-
-
-def benefit_list_public(village: Region) -> QuerySet[PointsBenefit]:
-    """A village's benefits for anyone with its link, newest first."""
-    return PointsBenefit.objects.filter(village=village).order_by("-opens_on", "-pk")
-
-
-def benefit_get_public(village: Region, benefit_id: int) -> PointsBenefit:
-    benefit = PointsBenefit.objects.filter(village=village, pk=benefit_id).select_related("village").first()
-    if benefit is None:
-        raise NotFound()
-    return benefit
-
-
-@dataclass(frozen=True)
-class BenefitStanding:
-    benefit: PointsBenefit
-    row: BenefitRow | None
-    points: int | None  # None: closed, and the household was not on the list kept at closing
-
-
-def benefit_standing_for_household(household: Household, *, limit: int = 10) -> list[BenefitStanding]:
-    """The village's latest benefits and where the household stands in each: its row (eligible,
-    with its place and whether it has priority) or None, and its points in the basis period."""
-    out = []
-    for benefit in benefit_list_public(household.grid.region)[:limit]:
-        rows = benefit_eligible_households(benefit)
-        row = next((r for r in rows if r.household_id == household.pk), None)
-        if row is not None:
-            points = row.points
-        elif benefit.state == BenefitState.CLOSED:
-            points = None
-        else:
-            points = benefit_points(benefit.village, benefit.basis_start, benefit.basis_end).get(household.pk) or 0
-        out.append(BenefitStanding(benefit=benefit, row=row, points=points))
-    return out
+from xiangzhi.points.benefit_selectors import (  # noqa: E402, F401
+    BenefitRow,
+    BenefitStanding,
+    benefit_eligible_households,
+    benefit_get_for_user,
+    benefit_get_public,
+    benefit_list_for_user,
+    benefit_list_public,
+    benefit_points,
+    benefit_rows_compute,
+    benefit_standing_for_household,
+    benefit_village_list_for_user,
+)
+from xiangzhi.points.notice_selectors import (  # noqa: E402, F401
+    CATEGORISED_KINDS,
+    CHAIN_CHECK_SECONDS,
+    OTHER,
+    Anchor,
+    NoticeCheck,
+    mask_name,
+    notice_digest,
+    notice_get_for_user,
+    notice_get_public,
+    notice_list_for_user,
+    notice_list_public,
+    notice_objection_counts,
+    notice_rows,
+    notice_verify,
+    objection_get_for_user,
+    objection_list_open_for_user,
+    objection_list_public,
+)
