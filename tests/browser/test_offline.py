@@ -3,6 +3,7 @@ photo waits in the phone's send queue, and arrives once when the network comes b
 answer was lost and is sent again still makes one case; a report the server refuses stays on the
 phone with the server's reason; logging out leaves no page and no record on the phone."""
 
+import re
 import time
 
 import pytest
@@ -144,6 +145,9 @@ def test_a_report_made_without_signal_waits_in_the_phone_and_arrives_once(browse
         logout = page.locator("form[action='/accounts/logout/'] button")
         if not logout.is_visible():
             page.locator(".navbar-toggler").click()
+            # The menu slides open (Bootstrap's .collapsing) and only then is .show; a click during the
+            # slide can land on the moving menu instead of the button, and then nothing is submitted.
+            expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
         logout.click()
         page.wait_for_url(f"{base}/accounts/login/")
         assert page.evaluate("async () => (await caches.keys()).filter(k => k === 'xz-pages').length") == 0
