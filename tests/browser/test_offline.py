@@ -1,7 +1,8 @@
 """Without signal, in Chromium at phone size: the report form opens from the phone, a report with a
 photo waits in the phone's send queue, and arrives once when the network comes back; a send whose
 answer was lost and is sent again still makes one case; a report the server refuses stays on the
-phone with the server's reason; logging out leaves no page and no record on the phone."""
+phone with the server's reason; logging out leaves no page and no record on the phone, not even a page
+the service worker was still fetching for the user when he logged out."""
 
 import re
 import time
@@ -36,6 +37,18 @@ def _controlled(page) -> None:
     page.reload()  # a page loaded after that is the worker's
     assert page.evaluate("() => navigator.serviceWorker.controller !== null")
     _eventually(page, _kept("location.href"))
+
+
+def _log_out(page, base: str) -> None:
+    """The 退出 button in the navbar (behind the menu button at phone size)."""
+    logout = page.locator("form[action='/accounts/logout/'] button")
+    if not logout.is_visible():
+        page.locator(".navbar-toggler").click()
+        # The menu slides open (Bootstrap's .collapsing) and only then is .show; a click during the
+        # slide can land on the moving menu instead of the button, and then nothing is submitted.
+        expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+    logout.click()
+    page.wait_for_url(f"{base}/accounts/login/")
 
 
 def _fill_report(page, photo, text: str) -> None:
@@ -142,14 +155,7 @@ def test_a_report_made_without_signal_waits_in_the_phone_and_arrives_once(browse
         # Logging out (after saying yes to losing the refused record) leaves nothing on the phone.
         page.once("dialog", lambda dialog: dialog.accept())
         page.goto(f"{base}/")
-        logout = page.locator("form[action='/accounts/logout/'] button")
-        if not logout.is_visible():
-            page.locator(".navbar-toggler").click()
-            # The menu slides open (Bootstrap's .collapsing) and only then is .show; a click during the
-            # slide can land on the moving menu instead of the button, and then nothing is submitted.
-            expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
-        logout.click()
-        page.wait_for_url(f"{base}/accounts/login/")
+        _log_out(page, base)
         assert page.evaluate("async () => (await caches.keys()).filter(k => k === 'xz-pages').length") == 0
         assert _queue(page) == []
     finally:
@@ -192,5 +198,58 @@ def test_a_send_whose_answer_is_lost_is_kept_and_sent_again_making_one_case(brow
         page.screenshot(path=str(artifacts / "offline-report-resent.png"), full_page=True)
         assert len(posts) == 2
         assert Case.objects.filter(description="桥头的护栏断了").count() == 1
+    finally:
+        context.close()
+
+
+def test_a_page_still_on_its_way_when_its_user_logs_out_is_not_kept(browser, live_server, small_county):
+    """The day page has the service worker keep the visit forms it links to. On a slow network one of
+    them (answered while the grid worker was logged in: his key person is on it) reaches the phone only
+    after he has logged out: the phone keeps neither it nor any page."""
+    from xiangzhi.gridwork.tests.helpers import key_person
+
+    base = live_server.url
+    person = key_person(small_county.households["a1"])  # overdue: the day page links to his visit form
+    form_url, list_url = f"{base}/work/visits/new/{person.pk}/", f"{base}/work/visits/"
+    held = []  # (route, the server's answer): the answers still on their way to the phone
+    slow = {"network": True}
+
+    def slow_network(route):
+        if not slow["network"]:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the server answers now, while he is logged in
+
+    def arrive(url=None) -> None:
+        for route, answer in [h for h in held if url is None or h[0].request.url == url]:
+            held.remove((route, answer))
+            route.fulfill(response=answer)
+
+    context = browser.new_context(**WITH_WORKER)
+    page = context.new_page()
+    context.route(re.compile(r".*/work/visits/(new/\d+/)?$"), slow_network)
+    try:
+        log_in(page, base, "worker_a1")
+        assert page.url == f"{base}/work/"
+        _controlled(page)
+        deadline = time.monotonic() + 10
+        while {route.request.url for route, _ in held} != {form_url, list_url}:
+            assert time.monotonic() < deadline, f"the worker fetched only {[r.request.url for r, _ in held]}"
+            page.wait_for_timeout(100)  # lets the route handler run
+        assert page.evaluate(f"async () => !(await caches.match({form_url!r}))")
+
+        # An answer that arrives while he is logged in is kept, as always.
+        arrive(list_url)
+        _eventually(page, _kept(repr(list_url)))
+
+        _log_out(page, base)
+        assert page.evaluate("async () => !(await caches.has('xz-pages'))")
+
+        # The visit form's answer arrives now: the phone keeps nothing.
+        slow["network"] = False
+        arrive()
+        for _ in range(15):
+            page.wait_for_timeout(200)
+            assert page.evaluate(f"async () => !(await caches.has('xz-pages')) && !(await caches.match({form_url!r}))")
     finally:
         context.close()

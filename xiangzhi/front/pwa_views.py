@@ -76,6 +76,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "data": json.dumps([reverse("regions:report_geojson")]),
         "queue_script": json.dumps(static("xiangzhi/offline-queue.js")),
         "login": json.dumps(resolve_url(settings.LOGIN_URL)),
+        "logout": json.dumps(reverse("accounts:logout")),
         "static_prefix": json.dumps(settings.STATIC_URL if settings.STATIC_URL.startswith("/")
                                     else "/" + settings.STATIC_URL),
         "never": json.dumps(["/api/", "/admin/", "/open311/"]),

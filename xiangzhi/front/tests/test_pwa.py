@@ -53,6 +53,7 @@ def test_the_service_worker_is_served_from_the_root_and_keeps_the_shell_and_fiel
         assert not kept(path), path
     assert json.loads(re.search(r"var NEVER = (\[.*?\]);", body).group(1))[0] == "/api/"
     assert 'var LOGIN = "/accounts/login/"' in body
+    assert 'var LOGOUT = "/accounts/logout/"' in body  # a logout POST empties the kept pages
 
 
 def test_the_worker_and_manifest_carry_nothing_personal_the_same_for_everyone(county):

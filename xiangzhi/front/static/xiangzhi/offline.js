@@ -4,7 +4,8 @@
 // - a <form data-offline-form> filled without network goes into the send queue (offline-queue.js)
 //   instead of failing; what waits is listed at the top of the page ("待发送 2 条") and sent when
 //   the network returns, on the next page load, or by Background Sync;
-// - logging out empties the saved pages and this user's queue, so a shared phone keeps nothing.
+// - logging out empties the saved pages and this user's queue, and has the service worker drop the
+//   pages it is still fetching, so a shared phone keeps nothing.
 (function () {
   "use strict";
   var me = document.getElementById("xz-offline");
@@ -206,7 +207,7 @@
 
   function keptHere() {
     if (!window.caches || !navigator.serviceWorker || !navigator.serviceWorker.controller) return Promise.resolve(false);
-    return caches.open("xz-pages").then(function (c) { return c.match(location.href, { ignoreSearch: true }); })
+    return caches.match(location.href, { cacheName: "xz-pages", ignoreSearch: true })
       .then(function (hit) { return !!hit; }, function () { return false; });
   }
 
@@ -217,8 +218,26 @@
     }).catch(function () {});
   }
 
+  // The service worker (the one controlling this page, and the registration's active one if another)
+  // forgets too: it drops the pages it is still fetching for this user and empties the kept ones. Each
+  // answers when done; one that does not answer within 2 s is not waited for.
+  function tellWorkers() {
+    if (!("serviceWorker" in navigator) || !window.MessageChannel) return Promise.resolve();
+    return navigator.serviceWorker.getRegistration().then(function (reg) {
+      var all = [navigator.serviceWorker.controller, reg && reg.active];
+      return Promise.all(all.filter(function (w, i) { return w && all.indexOf(w) === i; }).map(function (w) {
+        return new Promise(function (resolve) {
+          var channel = new MessageChannel();
+          channel.port1.onmessage = function () { resolve(); };
+          w.postMessage({ type: "forget" }, [channel.port2]);
+          window.setTimeout(resolve, 2000);
+        });
+      }));
+    }).catch(function () {});
+  }
+
   function forgetEverything() {
-    var jobs = [Q.clear(user)];
+    var jobs = [Q.clear(user), tellWorkers()];
     if (window.caches) {
       jobs.push(caches.keys().then(function (keys) {
         return Promise.all(keys.filter(function (k) { return k === "xz-pages"; }).map(function (k) { return caches.delete(k); }));
@@ -271,7 +290,7 @@
       // Keep the field pages this page links to (a worker's visit forms), for use without signal.
       navigator.serviceWorker.ready.then(function (reg) {
         var urls = Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; });
-        if (reg.active) reg.active.postMessage({ type: "warm", urls: urls });
+        if (reg.active) reg.active.postMessage({ type: "warm", urls: urls, user: user });
       }).catch(function () {});
     }
   }

@@ -2,9 +2,13 @@
 // - The static shell is kept at installation; static files are then served from it.
 // - The field pages are fetched network-first and kept, so they open without signal (marked as an
 //   offline copy). Only GET pages that answered 200 without a redirect (a logged-out visitor is
-//   redirected to the login page) are kept; API answers and POSTs never are.
-// - A navigation to the login page (after logging out, or a session that ended) empties the kept
-//   pages: nothing personal stays on a shared phone.
+//   redirected to the login page) are kept; API answers and POSTs never are. A kept page names its
+//   user (<meta name="xz-user">): one without a user (no session) is not kept, nor one of another user
+//   than the page that asked for it, and the kept pages are one user's (a page of someone else's
+//   empties them).
+// - Logging out (the page's "forget" message, the logout POST), the login page (after logging out, or a
+//   session that ended) empty the kept pages: nothing personal stays on a shared phone. Each also starts
+//   a new generation: a page still on its way, fetched before, is dropped when it arrives.
 // - A form post that fails for want of network is put in the send queue (offline-queue.js).
 "use strict";
 var VERSION = "__VERSION__";
@@ -13,6 +17,8 @@ var SHELL = {{ shell }};
 var PAGES = {{ pages }}.map(function (p) { return new RegExp(p); });
 var DATA = {{ data }};
 var LOGIN = {{ login }};
+var LOGOUT = {{ logout }};
+var OWNER = "/xz-pages-owner";  // in the page cache: whose pages it holds (never a page's address)
 var STATIC = {{ static_prefix }};
 var NEVER = {{ never }};
 importScripts({{ queue_script }});
@@ -39,21 +45,67 @@ function never(url) {
   return NEVER.some(function (p) { return url.pathname.indexOf(p) === 0; });
 }
 
-function keep(request, response) {
+// The page cache's writes and deletions run one after another, so a deletion never lands in the middle
+// of a save. ``generation`` grows with each forgetting; a save carries the one its fetch began in.
+var generation = 0, writes = Promise.resolve();
+
+function serial(work) {
+  var done = writes.then(work);
+  writes = done.catch(function () {});
+  return done;
+}
+
+function wipe() {
+  generation += 1;
+  return caches.delete(PAGE_CACHE);
+}
+
+function forget() {
+  generation += 1;  // at once: a save that arrives from now on was begun before, and is dropped
+  return serial(function () { return caches.delete(PAGE_CACHE); });
+}
+
+function pathOf(href) {
+  return new URL(href, self.location.href).pathname;
+}
+
+function userOf(html) {
+  var m = /<meta name="xz-user" content="([^"]+)"/.exec(html);
+  return m ? m[1] : "";
+}
+
+// Keep a page (or a kept page's data) fetched in generation ``since``; ``user``: who the page that asked
+// for it belongs to, when known (the "warm" message).
+function keep(request, response, since, user) {
+  if (response && response.url && pathOf(response.url) === LOGIN) return forget();  // the session ended
   if (!response || response.status !== 200 || response.redirected || response.type !== "basic") return Promise.resolve();
   if ((response.headers.get("Cache-Control") || "").indexOf("no-store") >= 0) return Promise.resolve();
+  var html = (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
   var headers = new Headers(response.headers);
   headers.set("X-Xz-Saved-At", new Date().toISOString());
   return response.clone().blob().then(function (body) {
-    return caches.open(PAGE_CACHE).then(function (cache) {
-      return cache.put(request.url, new Response(body, { status: 200, statusText: "OK", headers: headers }));
+    return (html ? body.text() : Promise.resolve("")).then(function (text) {
+      var owner = html ? userOf(text) : "";
+      if (html && (!owner || (user && owner !== user))) return null;  // no session, or not the asker's
+      return serial(function () {
+        if (since !== generation) return null;  // logged out (or the login page) since it was fetched
+        return caches.open(PAGE_CACHE).then(function (cache) {
+          return cache.match(OWNER).then(function (mark) { return mark ? mark.text() : ""; }).then(function (was) {
+            if (owner && was && was !== owner) return wipe();  // someone else's pages: keep no one's
+            var puts = [cache.put(request.url, new Response(body, { status: 200, statusText: "OK", headers: headers }))];
+            if (owner && !was) puts.push(cache.put(OWNER, new Response(owner)));
+            return Promise.all(puts);
+          });
+        });
+      });
     });
   });
 }
 
+// (caches.match with a cacheName does not make the cache again when logging out deleted it.)
 function kept(url) {
-  return caches.open(PAGE_CACHE).then(function (cache) {
-    return cache.match(url).then(function (hit) { return hit || cache.match(url, { ignoreSearch: true }); });
+  return caches.match(url, { cacheName: PAGE_CACHE }).then(function (hit) {
+    return hit || caches.match(url, { cacheName: PAGE_CACHE, ignoreSearch: true });
   });
 }
 
@@ -82,18 +134,14 @@ function offlinePage() {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'" } });
 }
 
-function forgetPages() {
-  return caches.delete(PAGE_CACHE);
-}
-
 function navigate(event, url) {
-  var request = event.request;
-  if (url.pathname === LOGIN) event.waitUntil(forgetPages());
+  var request = event.request, since = generation;
+  if (url.pathname === LOGIN) event.waitUntil(forget());
   if (!isPage(url)) {
     return fetch(request).catch(function () { return offlinePage(); });
   }
   return fetch(request).then(function (response) {
-    event.waitUntil(keep(request, response));
+    event.waitUntil(keep(request, response, since, ""));
     return response;
   }).catch(function () {
     return kept(request.url).then(function (hit) { return hit ? offlineCopy(hit) : offlinePage(); });
@@ -138,8 +186,9 @@ function fromShell(event) {
 
 // Data a kept page fetches (the report map's grid names): network first, kept with the pages.
 function data(event) {
+  var since = generation;
   return fetch(event.request).then(function (response) {
-    event.waitUntil(keep(event.request, response));
+    event.waitUntil(keep(event.request, response, since, ""));
     return response;
   }).catch(function () {
     return kept(event.request.url).then(function (hit) { return hit || Response.error(); });
@@ -149,6 +198,7 @@ function data(event) {
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (url.origin !== self.location.origin || never(url)) return;
+  if (request.method === "POST" && url.pathname === LOGOUT) { event.waitUntil(forget()); return; }
   if (request.method === "POST" && request.mode === "navigate" && isPage(url)) {
     event.respondWith(post(event, url));
     return;
@@ -162,20 +212,22 @@ self.addEventListener("fetch", function (event) {
 self.addEventListener("message", function (event) {
   var msg = event.data || {};
   if (msg.type === "forget") {
-    event.waitUntil(forgetPages());
-  } else if (msg.type === "warm" && Array.isArray(msg.urls)) {
-    // Pages linked from a page just seen (the day page's visit forms): kept for later, if not yet.
+    // Logging out (offline.js): answered once the kept pages are gone, so the page waits for it.
+    var reply = event.ports && event.ports[0];
+    event.waitUntil(forget().then(function () { if (reply) reply.postMessage("forgotten"); }));
+  } else if (msg.type === "warm" && Array.isArray(msg.urls) && typeof msg.user === "string" && msg.user) {
+    // Pages linked from a page just seen (the day page's visit forms): kept for later, if not yet, and
+    // only as that page's user's.
+    var since = generation;
     var wanted = msg.urls.map(function (u) { return new URL(u, self.location.href); })
       .filter(function (u) { return u.origin === self.location.origin && isPage(u); }).slice(0, 20);
-    event.waitUntil(caches.open(PAGE_CACHE).then(function (cache) {
-      return Promise.all(wanted.map(function (u) {
-        return cache.match(u.href).then(function (hit) {
-          if (hit) return null;
-          var request = new Request(u.href, { credentials: "same-origin" });
-          return fetch(request).then(function (r) { return keep(request, r); }).catch(function () { return null; });
-        });
-      }));
-    }));
+    event.waitUntil(Promise.all(wanted.map(function (u) {
+      return caches.match(u.href, { cacheName: PAGE_CACHE }).then(function (hit) {
+        if (hit) return null;
+        var request = new Request(u.href, { credentials: "same-origin" });
+        return fetch(request).then(function (r) { return keep(request, r, since, msg.user); });
+      }).catch(function () { return null; });
+    })));
   } else if (msg.type === "flush") {
     event.waitUntil(self.XZQueue.flush({ login: LOGIN }));
   }
