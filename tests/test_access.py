@@ -27,7 +27,7 @@ from xiangzhi.regions.services import grid_assign
 
 ALL_ROLES = ["county_admin", "township_staff", "township_staff_b", "department_staff", "village_cadre",
              "points_recorder", "points_supervisor", "grid_chief", "grid_worker", "grid_worker_b", "grid_guide",
-             "resident"]
+             "resident", "inspector"]
 REGISTER = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_recorder",
             "points_supervisor", "grid_chief", "grid_worker", "grid_worker_b", "grid_guide"}
 
@@ -38,6 +38,9 @@ def cases(c):
     resident_a1 = a1.residents.first()
     in_a1 = {"county_admin", "township_staff", "village_cadre", "points_recorder", "points_supervisor",
              "grid_chief", "grid_worker"}
+    # 督查员 of town a: its villages, their places, cases and published rules; never a household (register,
+    # points book, entries, key people) nor a page of his own village (he stands on none).
+    inspector = {"inspector"}
     # Grid work: an open patrol of the grid worker in grid_a1, and a key person there.
     patrol = patrol_start(worker=c.users["grid_worker"], grid=c.grid_a1)
     key_person = KeyPerson.objects.create(resident=resident_a1, category=KeyCategory.objects.get(code="elderly_alone"),
@@ -109,14 +112,14 @@ def cases(c):
          {"reason": "记错了", "requester": c.users["points_recorder"].pk}, reviewers_a1),
         ("get", f"/points/entries/{with_photo.pk}/photo/", None, in_a1 | {"resident"}),
         ("get", f"/points/entries/{with_photo.pk}/photo/thumb/", None, in_a1 | {"resident"}),
-        ("get", "/points/rules/", None, set(ALL_ROLES) - {"department_staff"}),
-        ("get", f"/points/rules/?village={c.village_a1.code}", None, in_a1 | {"resident"}),
+        ("get", "/points/rules/", None, set(ALL_ROLES) - {"department_staff", "inspector"}),
+        ("get", f"/points/rules/?village={c.village_a1.code}", None, in_a1 | {"resident"} | inspector),
         ("get", "/points/rankings/", None, rankers),
         ("get", f"/points/rankings/?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
         ("get", "/points/benefits/", None, publishers),
         ("get", f"/points/benefits/{benefit.pk}/", None, publishers_a1),
         ("post", f"/points/benefits/{benefit.pk}/close/", {}, publishers_a1),
-        ("get", f"/api/v1/points/rules?village={c.village_a1.code}", None, in_a1 | {"resident"}),
+        ("get", f"/api/v1/points/rules?village={c.village_a1.code}", None, in_a1 | {"resident"} | inspector),
         ("post", "/api/v1/points/entries", {"household": a1.id, "rule": "volunteer_activity"}, recorders_a1),
         ("post", "/api/v1/points/entries/batch", {"households": [a1.id, c.households["a1_micro"].id],
                                                   "rule": "volunteer_labour"}, recorders_a1),
@@ -137,6 +140,8 @@ def cases(c):
         *party_cases(c),
         *inspection_cases(c),
         *assessment_cases(c),
+        *grid_assessment_cases(c),
+        *assessment_api_cases(c),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -145,13 +150,13 @@ def cases(c):
         ("get", "/cases/hotline/template.xlsx", None, {"county_admin", "township_staff", "township_staff_b"}),
         ("get", "/cases/hotline/template.csv", None, {"county_admin", "township_staff", "township_staff_b"}),
         ("get", f"/cases/{case.pk}/", None, (in_a1 - {"points_recorder", "points_supervisor"})
-         | {"resident", "points_recorder", "points_supervisor"}),
+         | {"resident", "points_recorder", "points_supervisor"} | inspector),
         ("post", f"/cases/{case.pk}/act/supervise/", {"note": "请加快办理"}, {"county_admin", "township_staff"}),
         ("get", "/api/v1/cases", None, set(ALL_ROLES)),
         ("get", "/api/v1/categories", None, set(ALL_ROLES)),
         ("get", "/cases/figures/", None, set(ALL_ROLES) - {"resident"}),
         ("get", f"/cases/figures/?region={c.town_b.code}", None, {"county_admin", "township_staff_b"}),
-        ("get", f"/api/v1/cases/{case.pk}", None, in_a1 | {"resident"}),
+        ("get", f"/api/v1/cases/{case.pk}", None, in_a1 | {"resident"} | inspector),
         ("post", f"/api/v1/cases/{case.pk}/supervise", {"note": "请加快办理"}, {"county_admin", "township_staff"}),
         ("get", "/", None, set(ALL_ROLES)),
         ("get", "/regions/", None, REGISTER),
@@ -189,8 +194,8 @@ def cases(c):
         ("post", f"/api/v1/residents/{resident_a1.id}/reveal", {"reason": "核对"},
          {"county_admin", "township_staff"}),
         ("get", "/api/v1/grids", None, set(ALL_ROLES)),
-        ("get", f"/api/v1/grids/{c.grid_a1.code}", None, in_a1),
-        ("get", "/api/v1/grids/locate?lon=118.015&lat=37.715", None, in_a1),
+        ("get", f"/api/v1/grids/{c.grid_a1.code}", None, in_a1 | inspector),
+        ("get", "/api/v1/grids/locate?lon=118.015&lat=37.715", None, in_a1 | inspector),
         ("put", f"/api/v1/grids/{c.grid_a1.code}/boundary", {"boundary": square(118.0, 37.7, 0.02), "reason": "核对"},
          boundary_editors),
         ("get", f"/api/v1/grids/{c.grid_a1.code}/boundary/revisions", None, boundary_editors),
@@ -205,7 +210,7 @@ def cases(c):
         ("post", f"/people/villages/{c.village_a1.code}/regrid/{c.households['a1_micro'].id}/",
          {"grid": c.grid_a1.code, "reason": "核对"}, boundary_editors),  # the second says it is there already, 302
         ("get", f"/api/v1/regions/{c.village_a1.code}", None, {"county_admin", "township_staff", "village_cadre",
-                                                                "points_recorder", "points_supervisor"}),
+                                                                "points_recorder", "points_supervisor", "inspector"}),
         ("get", "/api/v1/auth/me", None, set(ALL_ROLES)),
         ("get", "/api/v1/key-people", None, REGISTER),
         ("get", f"/api/v1/key-people/{kept_api.id}", None, in_a1),
@@ -214,7 +219,7 @@ def cases(c):
          a1_visitors),
         ("post", f"/api/v1/key-people/{kept_api.id}/end", {"reason": "刑满释放"}, a1_visitors),
         ("get", "/api/v1/places", None, set(ALL_ROLES)),
-        ("get", f"/api/v1/places?grid={c.grid_a1.code}", None, in_a1),
+        ("get", f"/api/v1/places?grid={c.grid_a1.code}", None, in_a1 | inspector),
         ("get", "/api/v1/departments", None, set(ALL_ROLES)),
         ("get", "/api/v1/regions", None, set(ALL_ROLES)),
         ("get", "/api/v1/grids/unstaffed", None, set(ALL_ROLES)),
@@ -273,7 +278,7 @@ def activity_cases(c, rules, in_a1):
     begun, (s1, s2) = activity(started=True)
     awarding, (present, _) = activity(started=True)
     activities.activity_check_in(actor=cadre, activity=awarding, signups=[present])
-    viewers = set(ALL_ROLES) - {"department_staff"}
+    viewers = set(ALL_ROLES) - {"department_staff", "inspector"}
     a1_viewers = in_a1 | {"resident"}
     organisers = {"county_admin", "township_staff", "village_cadre", "points_recorder", "grid_chief"}
     signers = organisers | {"grid_worker", "resident"}
@@ -440,7 +445,7 @@ def cycle_cases(c, in_a1):
     objection = {"household": micro.pk, "text": "该户本季度记分偏高，请核实"}
     return [
         ("get", "/points/notices/", None, set(ALL_ROLES)),
-        ("get", f"/points/notices/{notice.pk}/", None, in_a1 | {"resident"}),
+        ("get", f"/points/notices/{notice.pk}/", None, in_a1 | {"resident", "inspector"}),  # a public notice
         ("post", f"/points/notices/{notice.pk}/objections/", objection, objectors),
         ("post", f"/points/objections/{by_page.pk}/resolve/", {"decision": "dismiss", "resolution": "不采纳"},
          resolvers),
@@ -448,7 +453,7 @@ def cycle_cases(c, in_a1):
         ("post", "/points/calendar/windows/", window, towns),
         ("get", f"/points/settlements/{settled.pk}/", None, towns),
         ("get", "/api/v1/points/notices", None, set(ALL_ROLES)),
-        ("get", f"/api/v1/points/notices/{notice.pk}", None, in_a1 | {"resident"}),
+        ("get", f"/api/v1/points/notices/{notice.pk}", None, in_a1 | {"resident", "inspector"}),
         ("post", f"/api/v1/points/notices/{notice.pk}/objections", objection, objectors),
         ("post", f"/api/v1/points/objections/{by_api.pk}/resolve", {"upheld": False, "resolution": "不采纳"},
          resolvers - {"village_cadre"}),  # the cadre filed it: someone else answers
@@ -513,6 +518,8 @@ def party_cases(c):
                            for code in ("policy", "contact"))
     readers = {"county_admin", "township_staff", "village_cadre", "points_recorder", "points_supervisor"}
     keepers = {"township_staff", "village_cadre"}
+    recorders = keepers | {"county_admin"}  # 党小组活动: the county's staff record them too
+    activity = {"title": "主题党日", "kind": "theme_day", "held_on": timezone.localdate().isoformat(), "attendees": 1}
     return [
         ("get", "/party/", None, REGISTER),
         ("get", f"/party/villages/{c.village_a1.code}/", None, readers),
@@ -531,15 +538,20 @@ def party_cases(c):
         ("post", f"/api/v1/party/members/{kept_api.pk}/end", {"reason": "组织关系转出"}, keepers),
         ("post", "/api/v1/party/posts", {"membership_id": led.pk, "kind": "mediation", "duties": "调解纠纷"}, keepers),
         ("post", f"/api/v1/party/posts/{post_api.pk}/end", {"reason": "调整岗位"}, keepers),
+        ("post", f"/party/groups/{group.pk}/", {"action": "activity", **activity}, recorders),
+        ("get", "/api/v1/party/activities", None, REGISTER),
+        ("get", f"/api/v1/party/activities?group_id={group.pk}", None, readers),
+        ("post", "/api/v1/party/activities", {"group_id": group.pk, **activity}, recorders),
     ]
 
 
 def inspection_cases(c):
-    """每月排查 of village a1 by township a's 督查员 (a role outside the matrix: every role here is refused
-    what only he may do), handed over: two tasks open for the cadre, two reported done to verify."""
+    """每月排查 of village a1 by township a's 督查员 (only he starts an inspection and records findings; he
+    reads his township's inspections and tasks and verifies them beside its staff), handed over: two tasks
+    open for the cadre, two reported done to verify."""
     from xiangzhi.inspections import services as inspections
 
-    inspector = UserFactory(username="inspector_a", role=Role.INSPECTOR, region=c.town_a)
+    inspector = c.users["inspector"]
     inspection = inspections.inspection_start(inspector=inspector, village=c.village_a1)
     inspections.inspection_fix(inspector=inspector, inspection=inspection, lon=118.005, lat=37.705)
     findings = [inspections.finding_add(inspector=inspector, inspection=inspection, item_code="pollution_burning",
@@ -550,26 +562,28 @@ def inspection_cases(c):
     for f in (done_page, done_api):
         inspections.task_complete(actor=c.users["village_cadre"], finding=f, note="已清理")
     photo = open_page.photos.get()
-    above = {"county_admin", "township_staff", "township_staff_b"}
-    readers = {"county_admin", "township_staff", "village_cadre"}
+    above = {"county_admin", "township_staff", "township_staff_b", "inspector"}
+    readers = {"county_admin", "township_staff", "village_cadre", "inspector"}
+    verifiers = {"township_staff", "inspector"}
     return [
         ("get", "/inspections/", None, above),
-        ("post", "/inspections/start/", {"village": c.village_a1.code}, set()),
+        ("post", "/inspections/start/", {"village": c.village_a1.code}, {"inspector"}),
         ("get", f"/inspections/{inspection.pk}/", None, readers),
-        ("post", f"/inspections/{inspection.pk}/findings/", {"item_code": "crime_security", "text": "x"}, set()),
+        ("post", f"/inspections/{inspection.pk}/findings/", {"item_code": "crime_security", "text": "x"},
+         {"inspector"}),
         ("get", "/inspections/tasks/", None, above | {"village_cadre"}),
         ("get", f"/inspections/tasks/{open_page.pk}/", None, readers),
         ("post", f"/inspections/tasks/{open_page.pk}/complete/", {"note": "已清理"}, {"village_cadre"}),
-        ("post", f"/inspections/tasks/{done_page.pk}/verify/", {"accept": "1"}, {"township_staff"}),
+        ("post", f"/inspections/tasks/{done_page.pk}/verify/", {"accept": "1"}, verifiers),
         ("get", "/inspections/board/", None, above),
         ("get", f"/inspections/photos/{photo.pk}/thumb/", None, readers),
         ("get", "/api/v1/inspections/items", None, set(ALL_ROLES)),
         ("get", "/api/v1/inspections", None, above | {"village_cadre"}),
-        ("post", "/api/v1/inspections", {"village": c.village_a1.code}, set()),
+        ("post", "/api/v1/inspections", {"village": c.village_a1.code}, {"inspector"}),
         ("get", f"/api/v1/inspections/{inspection.pk}", None, readers),
         ("get", "/api/v1/inspections/tasks", None, above | {"village_cadre"}),
         ("post", f"/api/v1/inspections/tasks/{open_api.pk}/complete", {"note": "已清理"}, {"village_cadre"}),
-        ("post", f"/api/v1/inspections/tasks/{done_api.pk}/verify", {"accept": True}, {"township_staff"}),
+        ("post", f"/api/v1/inspections/tasks/{done_api.pk}/verify", {"accept": True}, verifiers),
     ]
 
 
@@ -601,8 +615,9 @@ def assessment_cases(c):
     county = {"county_admin"}
     later = (today + dt.timedelta(days=30)).isoformat()
     item = {"group": "零事故", "code": "fire_drill", "name": "消防演练", "weight": "5", "source": "manual"}
+    grid_people = {"grid_chief", "grid_worker", "grid_worker_b", "grid_guide"}  # the index: grid periods only
     return [
-        ("get", "/assessment/", None, viewers),
+        ("get", "/assessment/", None, viewers | grid_people),
         ("post", "/assessment/periods/new/", {"scheme": scheme.pk, "start": later, "end": later}, county),
         ("get", f"/assessment/periods/{running.pk}/", None, county),
         ("get", f"/assessment/periods/{done.pk}/", None, viewers),
@@ -622,11 +637,143 @@ def assessment_cases(c):
         ("post", f"/assessment/versions/{draft.pk}/items/{dropped.pk}/delete/", {}, county),
         ("post", f"/assessment/versions/{draft.pk}/activate/", {}, county),
         ("get", "/api/v1/assessment/schemes", None, county),
-        ("get", "/api/v1/assessment/periods", None, viewers),
+        ("get", "/api/v1/assessment/periods", None, viewers | grid_people),
         ("get", f"/api/v1/assessment/periods/{done.pk}/scores", None, viewers),
         ("get", f"/api/v1/assessment/periods/{running.pk}/scores", None, county),
         ("get", f"/api/v1/assessment/periods/{done.pk}/villages/{c.village_a1.code}", None, a1),
         ("post", f"/assessment/periods/{done.pk}/close/", {}, county),
+    ]
+
+
+def grid_assessment_cases(c):
+    """网格考核 of the county: a quarter published today (a lost point by hand on grid a1, an appeal on it
+    pending), the current quarter open and run. The grids' own people see the published quarter and their
+    grids; the township its grids and their appeals; the chief or the cadre over grid a1 appeals."""
+    from xiangzhi.assessment import services as assessment
+    from xiangzhi.assessment.models import LostPoint
+    from xiangzhi.assessment.tests.grid_factories import grid_quarter, grid_scheme
+
+    admin, today = c.users["county_admin"], timezone.localdate()
+    scheme = grid_scheme(c)
+    published = grid_quarter(c, scheme, start=today - dt.timedelta(days=200), end=today - dt.timedelta(days=110))
+    conduct = published.version.items.get(code="conduct")
+    assessment.manual_score_add(period=published, village=c.grid_a1, item=conduct, points=3, reason="例会缺席",
+                                actor=admin, day=published.start)
+    assessment.period_run(period=published, actor=admin)
+    assessment.period_publish(period=published, actor=admin)
+    running = grid_quarter(c, scheme, start=today - dt.timedelta(days=60), end=today)
+    assessment.period_run(period=running, actor=admin)
+    lost = LostPoint.objects.get(score__run__period=published, score__grid=c.grid_a1)
+    appeal = assessment.appeal_file(period=published, unit=c.grid_a1, actor=c.users["grid_chief"], text_="已请假",
+                                    lost_point=lost)
+    viewers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "grid_chief", "grid_worker",
+               "grid_worker_b", "grid_guide"}
+    county = {"county_admin"}
+    year = published.start.year
+    url = f"/assessment/periods/{published.pk}"
+    return [
+        ("get", f"{url}/", None, viewers),
+        ("get", f"/assessment/periods/{running.pk}/", None, county),
+        ("get", f"{url}/grids/{c.grid_a1.code}/", None,
+         {"county_admin", "township_staff", "village_cadre", "grid_chief", "grid_worker"}),
+        ("get", f"{url}/grids/{c.grid_a2.code}/", None, {"county_admin", "township_staff", "grid_guide"}),
+        ("get", f"{url}/grids/{c.grid_b1.code}/", None, {"county_admin", "township_staff_b", "grid_worker_b"}),
+        ("get", f"/assessment/periods/{running.pk}/grids/{c.grid_a1.code}/", None, county),
+        ("post", f"{url}/grids/{c.grid_a1.code}/appeal/", {"text": "整体得分有误"}, {"village_cadre", "grid_chief"}),
+        ("get", f"{url}/appeals/", None, {"county_admin", "township_staff", "township_staff_b"}),
+        ("post", f"/assessment/appeals/{appeal.pk}/decide/", {"upheld": "1", "outcome": "属实", "points_returned": "3"},
+         {"county_admin", "township_staff"}),
+        ("post", f"/assessment/periods/{running.pk}/grids/{c.grid_a1.code}/manual/",
+         {"item": conduct.pk, "points": "2", "reason": "台账缺失"}, county),
+        ("post", f"{url}/grids/{c.grid_a1.code}/correct/", {"points": "1", "reason": "复核更正"}, county),
+        ("get", "/assessment/grids/mine/", None, viewers),
+        ("get", f"/assessment/grids/year/{year}/", None, viewers),
+        ("get", f"/assessment/grids/year/{year}/print/", None, viewers),
+        ("get", f"/assessment/grids/year/{year}/export.xlsx", None, viewers),
+    ]
+
+
+def assessment_api_cases(c):
+    """/api/v1/assessment's writes and grid reads, on periods of their own (both schemes, years back so
+    that none overlaps the pages' periods): a village period and a grid quarter published today with an
+    appeal pending on each, a village period to close, a grid quarter open (run) and one run to publish,
+    a draft of the grid scheme. The county manages; the chief or the cadre over grid a1 (the cadre alone
+    for village a1) appeals; the township over the unit or the county decides; a grid's score opens to
+    those over it."""
+    from xiangzhi.assessment import services as assessment
+    from xiangzhi.assessment.models import LostPoint, Scheme, SchemeKind
+
+    admin, today = c.users["county_admin"], timezone.localdate()
+    village_scheme = assessment.scheme_install_default(county=c.county)
+    grid_scheme = (Scheme.objects.filter(county=c.county, kind=SchemeKind.GRID).first()
+                   or assessment.scheme_install_grid(county=c.county))
+
+    def period(scheme, days_from, days_to, run=True, publish=False):
+        p = assessment.period_create(scheme=scheme, actor=admin, start=today - dt.timedelta(days=days_from),
+                                     end=today - dt.timedelta(days=days_to))
+        if run:
+            assessment.period_run(period=p, actor=admin)
+        if publish:
+            assessment.period_publish(period=p, actor=admin)
+        return p
+
+    village_done, village_closing = period(village_scheme, 800, 620, publish=True), period(village_scheme, 600, 420,
+                                                                                            publish=True)
+    conduct = grid_scheme.versions.get(state="in_use").items.filter(source="manual").order_by("sort").first()
+    grid_done = period(grid_scheme, 500, 410, run=False)
+    assessment.manual_score_add(period=grid_done, village=c.grid_a1, item=conduct, points=2, reason="例会缺席",
+                                actor=admin, day=grid_done.start)
+    assessment.period_run(period=grid_done, actor=admin)
+    assessment.period_publish(period=grid_done, actor=admin)
+    grid_open, grid_to_publish = period(grid_scheme, 400, 310), period(grid_scheme, 300, 210)
+    lost = LostPoint.objects.get(score__run__period=grid_done, score__grid=c.grid_a1, source="manual")
+    grid_appeal = assessment.appeal_file(period=grid_done, unit=c.grid_a1, actor=c.users["grid_chief"],
+                                         text_="当天在处置突发事件", lost_point=lost)
+    cadre_b1 = UserFactory(username="cadre_b1", role=Role.VILLAGE_CADRE, region=c.village_b1)
+    village_appeal = assessment.appeal_file(period=village_done, unit=c.village_b1, actor=cadre_b1, text_="得分有误")
+    draft = assessment.version_draft(scheme=grid_scheme, actor=admin)
+    api = "/api/v1/assessment"
+    county = {"county_admin"}
+    grid_viewers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "grid_chief",
+                    "grid_worker", "grid_worker_b", "grid_guide"}
+    over_a1 = {"county_admin", "township_staff", "village_cadre", "grid_chief", "grid_worker"}
+    deciders_a1 = {"county_admin", "township_staff"}
+    later = today + dt.timedelta(days=400)
+    new_period = {"scheme_id": grid_scheme.pk, "start": later.isoformat(),
+                  "end": (later + dt.timedelta(days=90)).isoformat()}
+    item = {"group": "工作作风", "code": "api_drill", "name": "应急演练", "weight": 1, "source": "manual"}
+    by_hand = {"grid_code": c.grid_a1.code, "item_code": conduct.code, "points": 1, "reason": "台账缺失",
+               "day": grid_open.start.isoformat()}
+    decide = {"upheld": False, "outcome": "经核实，扣分属实"}
+    return [
+        ("post", f"{api}/periods", new_period, county),
+        ("post", f"{api}/periods/{grid_open.pk}/run", {}, county),
+        ("post", f"{api}/periods/{grid_to_publish.pk}/publish", {}, county),
+        ("post", f"{api}/periods/{grid_done.pk}/reopen", {}, county),  # 409: published figures stay
+        ("post", f"{api}/periods/{village_closing.pk}/close", {}, county),
+        ("post", f"{api}/periods/{grid_open.pk}/manual-scores", by_hand, county),
+        ("post", f"{api}/periods/{grid_done.pk}/corrections", {"grid_code": c.grid_a2.code, "points": 1,
+                                                               "reason": "复核更正"}, county),
+        ("post", f"{api}/periods/{village_done.pk}/corrections", {"village_code": c.village_b1.code, "points": 1,
+                                                                  "reason": "复核更正"}, county),
+        ("post", f"{api}/schemes/{grid_scheme.pk}/drafts", {}, county),
+        ("get", f"{api}/versions/{draft.pk}", None, county),
+        ("post", f"{api}/versions/{draft.pk}/items", item, county),
+        ("get", f"{api}/periods/{grid_done.pk}/scores", None, grid_viewers),
+        ("get", f"{api}/periods/{grid_open.pk}/scores", None, county),
+        ("get", f"{api}/periods/{grid_done.pk}/grids/{c.grid_a1.code}", None, over_a1),
+        ("get", f"{api}/periods/{grid_done.pk}/grids/{c.grid_b1.code}", None,
+         {"county_admin", "township_staff_b", "grid_worker_b"}),
+        ("get", f"{api}/periods/{grid_open.pk}/grids/{c.grid_a1.code}", None, county),
+        ("get", f"{api}/periods/{grid_done.pk}/appeals", None, grid_viewers),  # each sees his own units' appeals
+        ("get", f"{api}/periods/{village_done.pk}/appeals", None,
+         {"county_admin", "township_staff", "township_staff_b", "village_cadre"}),
+        ("post", f"{api}/periods/{grid_done.pk}/appeals", {"grid_code": c.grid_a1.code, "text": "整体得分有误"},
+         {"village_cadre", "grid_chief"}),  # the second meets the first one pending: 409
+        ("post", f"{api}/periods/{village_done.pk}/appeals", {"village_code": c.village_a1.code,
+                                                              "text": "整体得分有误"}, {"village_cadre"}),
+        ("post", f"{api}/appeals/{grid_appeal.pk}/decide", decide, deciders_a1),  # then 409, decided
+        ("post", f"{api}/appeals/{village_appeal.pk}/decide", decide, {"county_admin", "township_staff_b"}),
     ]
 
 

@@ -24,6 +24,10 @@ class Scope:
     household_id: int | None = None
     department_id: int | None = None
     everything: bool = False
+    # False for a role whose scope reaches the places but not the households in them (the 督查员: his
+    # township's villages for the monthly inspection, never their register or points books). Filters that
+    # name a household field (the register, residents, key people, visits, points entries) find nothing.
+    households: bool = True
 
     @property
     def is_empty(self) -> bool:
@@ -33,6 +37,8 @@ class Scope:
         """A filter on ``path_field`` (a region/grid path) — or on the household for residents."""
         if self.everything:
             return Q()
+        if household_field is not None and not self.households:
+            return Q(pk__in=[])
         if self.household_id is not None and household_field is not None:
             return Q(**{household_field: self.household_id})
         if not self.paths:
@@ -60,7 +66,8 @@ def _compute(user: AnyUser) -> Scope:
     if role in REGION_ROLES:
         if not user.region_id:
             return Scope()
-        return Scope(paths=tuple(Region.objects.filter(pk=user.region_id).values_list("path", flat=True)))
+        return Scope(paths=tuple(Region.objects.filter(pk=user.region_id).values_list("path", flat=True)),
+                     households=role != Role.INSPECTOR)
     if role in GRID_ROLES:
         paths = tuple(
             Grid.objects.filter(assignments__user=user, assignments__ended_on__isnull=True)

@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - the inspections app not installed
     inspection_selectors = None  # type: ignore[assignment]
 
 NOT_READY = "来源未就绪"
+# 五星: the lowest totals for five, four, three and two stars when a scheme sets none.
+DEFAULT_STAR_FLOORS = (95, 90, 80, 70)
 # Cases that were refused or merged into another are no cause: the duplicate's original counts once.
 NOT_COUNTED = (Status.REJECTED, Status.MERGED)
 
@@ -80,7 +82,7 @@ class UnitResult:
 VillageResult = UnitResult
 
 
-class Units(dict):
+class Units(dict[int, Any]):
     """The period's units by id: villages (``grid`` False) or grids (``grid`` True, each with its
     ``region`` loaded)."""
 
@@ -92,7 +94,8 @@ class Units(dict):
 
     def village_of(self, unit_id: int) -> Region:
         unit = self[unit_id]
-        return unit.region if self.grid else unit
+        village: Region = unit.region if self.grid else unit
+        return village
 
     def unit_for_grid(self, grid_id: int | None) -> int | None:
         """The assessed grid a row of this grid belongs to: the grid itself, or the grid above a
@@ -167,7 +170,7 @@ def _cases(item: Item, period: Period, units: Units) -> list[Cause]:
     out = []
     for case_id, key, created_at, number, name in rows:
         unit_id = units.unit_for_grid(key) if units.grid else key
-        if unit_id in units:
+        if unit_id is not None and unit_id in units:
             out.append(Cause(unit_id, item.points_per_case, f"{name} {number}", case_id,
                              timezone.localdate(created_at)))
     return out
@@ -209,7 +212,7 @@ def _manual(item: Item, period: Period, units: Units) -> list[Cause]:
     out = []
     for r in rows:
         unit_id = r.grid_id if units.grid else r.village_id
-        if unit_id in units:
+        if unit_id is not None and unit_id in units:
             out.append(Cause(unit_id, r.points, r.reason + (f"（依据：{r.evidence}）" if r.evidence else ""), r.pk,
                              r.day))
     return out
@@ -233,10 +236,10 @@ def source_ready(kind: str) -> bool:
     return kind != SourceKind.INSPECTION or getattr(inspection_selectors, "finding_list_for_period", None) is not None
 
 
-def stars_for(total: int, floors: list[int]) -> int:
+def stars_for(total: float, floors: list[int]) -> int:
     """五星: five stars at or above the first floor, four at the second, … one below the last. With no
     floors set, 95/90/80/70."""
-    floors = list(floors or [95, 90, 80, 70])[:4]
+    floors = list(floors or DEFAULT_STAR_FLOORS)[:4]
     return next((5 - n for n, floor in enumerate(floors) if total >= floor), 5 - len(floors))
 
 
@@ -259,12 +262,18 @@ def rank(results: list[UnitResult], groups: list[str]) -> None:
         r.rank = n
 
 
-def rank_in_towns(results: list[UnitResult]) -> None:
+def township_code(village: Region, county: Region) -> str:
+    """The code of the township (乡镇/街道) a village of the county lies in: the first code of its path
+    below the county's, whether a 管区 stands between them or not."""
+    return village.path[len(county.path):].split("/", 1)[0]
+
+
+def rank_in_towns(results: list[UnitResult], county: Region | None = None) -> None:
     """The township ranking: the same order as the county's (``rank`` first), numbered within each
-    township."""
-    seen: dict[int | None, int] = defaultdict(int)
+    township (found from the village's path under ``county``; without it, the village's parent)."""
+    seen: dict[object, int] = defaultdict(int)
     for r in sorted(results, key=lambda r: r.rank):
-        town = r.village.parent_id
+        town = township_code(r.village, county) if county is not None else r.village.parent_id
         seen[town] += 1
         r.town_rank = seen[town]
 
@@ -345,7 +354,7 @@ def compute(period: Period) -> Computation:
         r.total = scheme.total - r.lost
     rank(out, group_order(items))
     if units.grid:
-        rank_in_towns(out)
+        rank_in_towns(out, scheme.county)
         for r in out:
             r.stars = stars_for(r.total, scheme.star_floors)
     else:

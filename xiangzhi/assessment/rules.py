@@ -5,7 +5,7 @@ from xiangzhi.accounts.models import GRID_ROLES, AnyUser, Role
 from xiangzhi.accounts.rules import has_role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.assessment.models import SchemeKind
-from xiangzhi.regions.models import Grid
+from xiangzhi.regions.models import Grid, Region
 
 # The county edits its schemes, opens, runs, publishes and closes periods, scores by hand and corrects.
 MANAGER_ROLES = frozenset({Role.COUNTY_ADMIN})
@@ -32,16 +32,17 @@ def can_view_kind(user: AnyUser, kind: str) -> bool:
     return can_view_grids(user) if kind == SchemeKind.GRID else can_view(user)
 
 
-def can_appeal(user: AnyUser, grid: Grid, chief_of: frozenset[int] = frozenset()) -> bool:
+def can_appeal(user: AnyUser, grid: Grid | Region, chief_of: frozenset[int] = frozenset()) -> bool:
     """The grid's chief (``chief_of``: the grids the user is assigned to as 网格长 now) or a village cadre
-    whose village holds the grid."""
+    whose village holds the grid. For a village's score (the 六零 scorecard, ``grid`` a village) the
+    village's cadre only."""
     if not can_file_appeals(user):
         return False
-    if user.is_superuser or user.role == Role.VILLAGE_CADRE:
+    if user.is_superuser or getattr(user, "role", None) == Role.VILLAGE_CADRE:
         return scope_of(user).covers_path(grid.path)
-    return grid.pk in chief_of
+    return isinstance(grid, Grid) and grid.pk in chief_of
 
 
-def can_decide_appeal(user: AnyUser, grid: Grid) -> bool:
-    """Township staff whose township holds the grid, or the county."""
-    return can_decide_appeals(user) and scope_of(user).covers_path(grid.path)
+def can_decide_appeal(user: AnyUser, grid: Grid | Region | None) -> bool:
+    """Township staff whose township holds the grid (or the village, for a village's score), or the county."""
+    return grid is not None and can_decide_appeals(user) and scope_of(user).covers_path(grid.path)

@@ -29,6 +29,8 @@ from xiangzhi.assessment.models import (
 )
 from xiangzhi.assessment.rules import can_manage, can_view, can_view_any, can_view_grids
 from xiangzhi.core.errors import NotFound
+from xiangzhi.points.models import PointsRule, PointsRulebook
+from xiangzhi.points.selectors import EffectiveRule, rule_list_for_village
 from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region, RegionLevel
 
 PUBLIC_STATES = (PeriodState.PUBLISHED, PeriodState.CLOSED)
@@ -92,6 +94,20 @@ def period_get_for_user(user: AnyUser, period_id: int) -> Period:
     return period
 
 
+def period_unit_get(period: Period, code: str) -> Region | Grid:
+    """A unit of the period's county by its code, for the county's own writes (a manual score, a
+    correction): a grid in a grid period, a village in the scorecard; anything else answers 404."""
+    county = period.version.scheme.county
+    unit: Region | Grid | None
+    if period.version.scheme.kind == SchemeKind.GRID:
+        unit = Grid.objects.filter(code=code, region__path__startswith=county.path).select_related("region").first()
+    else:
+        unit = Region.objects.filter(code=code, level=RegionLevel.VILLAGE, path__startswith=county.path).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
 def covers_village(user: AnyUser, village: Region) -> bool:
     return scope_of(user).covers_path(village.path)
 
@@ -101,6 +117,7 @@ class Row:
     score: Score
     corrected: int | None  # the total with its corrections, when there are any
     mine: bool
+    town: Region | None = None  # the township (乡镇/街道) of a grid period's row
 
 
 def corrections_by_unit(period: Period) -> dict[int, int]:
@@ -123,16 +140,37 @@ def ranking(user: AnyUser, period: Period) -> list[Row]:
     for s in scores:
         key = s.grid_id or s.village_id
         out.append(Row(s, s.total + corrections[key] if key in corrections else None,
-                       scope.covers_path(s.grid.path if s.grid_id else s.village.path)))
+                       scope.covers_path(s.grid.path if s.grid is not None else s.village.path)))
     return out
 
 
 @dataclass
 class VillageScore:
+    """A village's score down to each lost point. Each item of ``by_item`` that lost points carries
+    ``household_rules``: the household points rules it cascades to (对应户积分条目)."""
+
     score: Score
     lost_points: list[LostPoint]
     corrections: list[ScoreCorrection]
     by_item: list[tuple[Item, int]]
+
+
+def household_rules_by_code(village: Region, codes: set[str]) -> dict[str, EffectiveRule]:
+    """The household points rules of ``codes`` as the village's rulebook in force has them (its 村规民约
+    folded in); codes the rulebook lacks or has switched off are left out. A link only: the village's
+    assessment and the households' points are separate ledgers."""
+    if not codes:
+        return {}
+    return {r.code: r for r in rule_list_for_village(village) if r.code in codes}
+
+
+def household_rule_choices() -> list[PointsRule]:
+    """The household points rules an item may cascade to, for the item form: the default rulebook's,
+    whose codes every township's copy keeps (a township's own added rules are named by code)."""
+    book = PointsRulebook.objects.filter(region__isnull=True).order_by("-effective_from").first()
+    if book is None:
+        return []
+    return list(book.rules.filter(is_active=True).select_related("category").order_by("category__sort", "sort"))
 
 
 def village_score_get_for_user(user: AnyUser, period: Period, village_code: str) -> VillageScore:
@@ -146,6 +184,10 @@ def village_score_get_for_user(user: AnyUser, period: Period, village_code: str)
     taken = {i.pk: 0 for i in items}
     for lp in lost:
         taken[lp.item_id] += lp.points
+    rules = household_rules_by_code(score.village, {c for i in items if taken[i.pk] for c in i.household_rule_codes})
+    for i in items:
+        i.household_rules = (  # type: ignore[attr-defined]
+            [rules[c] for c in i.household_rule_codes if c in rules] if taken[i.pk] else [])
     return VillageScore(
         score, lost,
         list(ScoreCorrection.objects.filter(period=period, village=score.village, grid__isnull=True)
@@ -161,6 +203,18 @@ def scheme_with_versions(scheme: Scheme) -> list[SchemeVersion]:
 
 STAR_NAMES = {5: "五星", 4: "四星", 3: "三星", 2: "二星", 1: "一星", 0: "未评星"}
 DUTY_ORDER = [GridDuty.CHIEF, GridDuty.FULL_TIME, GridDuty.PART_TIME, GridDuty.GUIDE]
+
+
+def star_rule_text(scheme: Scheme) -> str:
+    """The scheme's star floors in words: 「95 分及以上五星，90 分及以上四星，…，以下一星」."""
+    floors = list(scheme.star_floors or engine.DEFAULT_STAR_FLOORS)[:4]
+    parts = [f"{floor} 分及以上{STAR_NAMES[5 - n]}" for n, floor in enumerate(floors)]
+    return "，".join([*parts, f"以下{STAR_NAMES[5 - len(floors)]}"])
+
+
+def townships_of(county: Region) -> dict[str, Region]:
+    """The county's townships (乡镇/街道) by code."""
+    return {t.code: t for t in Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP)}
 
 
 def is_grid_period(period: Period) -> bool:
@@ -180,16 +234,17 @@ def grid_ranking(user: AnyUser, period: Period, town_code: str | None = None) ->
     """The county ranking of grids with their stars, or one township's (by ``town_rank``); the grids in the
     user's scope are ``mine`` (their score pages open)."""
     rows = ranking(user, period)
-    towns: dict[int, Region] = {}
+    county = period.version.scheme.county
+    townships = townships_of(county)
     for r in rows:
-        towns.setdefault(r.score.village.parent_id, r.score.village.parent)
-    town_list = sorted(towns.values(), key=lambda t: t.code)
+        r.town = townships.get(engine.township_code(r.score.village, county))
+    town_list = sorted({r.town.pk: r.town for r in rows if r.town}.values(), key=lambda t: t.code)
     town = None
     if town_code:
         town = next((t for t in town_list if t.code == town_code), None)
         if town is None:
             raise NotFound()
-    shown = [r for r in rows if town is None or r.score.village.parent_id == town.pk]
+    shown = [r for r in rows if town is None or r.town == town]
     counts: dict[int, int] = defaultdict(int)
     for r in shown:
         counts[r.score.stars] += 1
@@ -203,6 +258,7 @@ class GridScore:
 
     period: Period
     score: Score
+    town: Region | None  # the grid's township (乡镇/街道)
     lost_points: list[LostPoint]
     by_item: list[tuple[Item, int]]  # every item of the scheme with the points lost on it
     corrections: list[ScoreCorrection]
@@ -245,7 +301,7 @@ def grid_score_get_for_user(user: AnyUser, period: Period, grid_code: str) -> Gr
         raise NotFound()
     score = (Score.objects.filter(run_id=period.current_run_id, grid__code=grid_code)
              .select_related("grid", "village__parent").first())
-    if score is None or not scope_of(user).covers_path(score.grid.path):
+    if score is None or score.grid is None or not scope_of(user).covers_path(score.grid.path):
         raise NotFound()
     lost = list(LostPoint.objects.filter(score=score).select_related("item"))
     items = list(period.version.items.all())
@@ -258,12 +314,14 @@ def grid_score_get_for_user(user: AnyUser, period: Period, grid_code: str) -> Gr
     taken = {i.pk: 0 for i in items}
     for lp in lost:
         taken[lp.item_id] = taken.get(lp.item_id, 0) + lp.points
-        lp.appeals = on_point.get(lp.pk, [])
-        lp.pending = any(a.state == AppealState.PENDING for a in lp.appeals)
+        lp.appeals = on_point.get(lp.pk, [])  # type: ignore[attr-defined]
+    county = period.version.scheme.county
+    town = (Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP,
+                                  code=engine.township_code(score.village, county)).first())
     counts = Score.objects.filter(run_id=period.current_run_id).aggregate(
-        county=Count("id"), town=Count("id", filter=Q(village__parent_id=score.village.parent_id)))
+        county=Count("id"), town=Count("id", filter=Q(village__path__startswith=town.path if town else "-")))
     return GridScore(
-        period, score, lost, [(i, taken[i.pk]) for i in items],
+        period, score, town, lost, [(i, taken[i.pk]) for i in items],
         list(ScoreCorrection.objects.filter(period=period, grid=score.grid).select_related("actor")),
         appeals, counts["county"], counts["town"], chief_grid_ids(user))
 
@@ -289,42 +347,46 @@ def grid_scores_mine(user: AnyUser) -> list[MyGridScore]:
     if not user.is_authenticated or user.role not in GRID_ROLES:
         return []
     period = latest_grid_period(user)
-    if period is None:
+    run_id = period.current_run_id if period is not None else None
+    if period is None or run_id is None:
         return []
-    scores = list(Score.objects.filter(run_id=period.current_run_id).filter(scope_of(user).q("grid__path"))
+    scores = list(Score.objects.filter(run_id=run_id).filter(scope_of(user).q("grid__path"))
                   .select_related("grid", "village").order_by("rank"))
     if not scores:
         return []
     corrections = dict(ScoreCorrection.objects.filter(period=period, grid__in=[s.grid_id for s in scores])
                        .values("grid_id").annotate(s=Sum("points")).values_list("grid_id", "s"))
-    count = Score.objects.filter(run_id=period.current_run_id).count()
+    count = Score.objects.filter(run_id=run_id).count()
     return [MyGridScore(period, s, s.total + corrections[s.grid_id] if s.grid_id in corrections else None, count)
             for s in scores]
 
 
 def appeal_list_for_user(user: AnyUser, period: Period) -> list[Appeal]:
-    """A grid period's appeals on the grids in the user's scope: pending first, then by filing. Each
-    carries ``cap``, the most points it may return (its lost point's, or the whole score's lost)."""
-    if not is_grid_period(period):
-        raise NotFound()
+    """A period's appeals on the units in the user's scope (the grids of a grid period, the villages of the
+    scorecard): pending first, then by filing. Each carries ``cap``, the most points it may return (its
+    lost point's, or the whole score's lost)."""
+    grids = is_grid_period(period)
+    unit = "grid_id" if grids else "village_id"
     appeals = list(
-        Appeal.objects.filter(period=period, grid__isnull=False).filter(scope_of(user).q("grid__path"))
+        Appeal.objects.filter(period=period, grid__isnull=not grids)
+        .filter(scope_of(user).q("grid__path" if grids else "village__path"))
         .select_related("grid", "village__parent", "filed_by", "decided_by")
         .order_by(Case(When(state=AppealState.PENDING, then=Value(0)), default=Value(1),
                        output_field=IntegerField()), "filed_at", "id"))
-    whole = {a.grid_id for a in appeals if not a.lost_reason}
-    lost = dict(Score.objects.filter(run_id=period.current_run_id, grid_id__in=whole)
-                .values_list("grid_id", "lost")) if whole and period.current_run_id else {}
+    whole = {getattr(a, unit) for a in appeals if not a.lost_reason}
+    lost = dict(Score.objects.filter(run_id=period.current_run_id, grid__isnull=not grids, **{f"{unit}__in": whole})
+                .values_list(unit, "lost")) if whole and period.current_run_id else {}
     for a in appeals:
-        a.cap = a.lost_points if a.lost_reason else lost.get(a.grid_id, 0)
+        a.cap = a.lost_points if a.lost_reason else lost.get(getattr(a, unit), 0)  # type: ignore[attr-defined]
     return appeals
 
 
 def appeal_get_for_user(user: AnyUser, appeal_id: int) -> Appeal:
-    """A grid appeal of a period the user sees, on a grid in the user's scope."""
-    appeal = (Appeal.objects.filter(pk=appeal_id, grid__isnull=False)
-              .select_related("grid", "period__version__scheme").first())
-    if (appeal is None or not scope_of(user).covers_path(appeal.grid.path)
+    """An appeal of a period the user sees, on a unit (grid, or village of the scorecard) in the user's
+    scope."""
+    appeal = (Appeal.objects.filter(pk=appeal_id)
+              .select_related("grid", "village", "period__version__scheme").first())
+    if (appeal is None or not scope_of(user).covers_path((appeal.grid or appeal.village).path)
             or not period_list_for_user(user).filter(pk=appeal.period_id).exists()):
         raise NotFound()
     return appeal
@@ -333,23 +395,20 @@ def appeal_get_for_user(user: AnyUser, appeal_id: int) -> Appeal:
 # --- the yearly roll-up ----------------------------------------------------------------------------
 
 
-def _display_name(user) -> str:
+def _display_name(full_name: str, role: str) -> str:
     """A person by name, never by login (as ``person_name`` on pages)."""
-    return (user.full_name or "").strip() or f"{user.get_role_display()}（未填姓名）"
+    return (full_name or "").strip() or f"{Role(role).label}（未填姓名）"
 
 
 @dataclass
 class RollupRow:
     grid: Grid
     village: Region
+    town: Region | None  # the township (乡镇/街道)
     totals: list[int | None]  # each period's total with its corrections; None where the grid was not ranked
     average: Decimal | None  # of the periods it was ranked in, to one place (half up)
     stars: int  # of the average, by the scheme's floors
     workers: list[tuple[str, str]] = field(default_factory=list)  # (name, duty) of its current assignments
-
-    @property
-    def town(self) -> Region:
-        return self.village.parent
 
 
 @dataclass
@@ -369,43 +428,49 @@ def grid_year_rollup(user: AnyUser, year: int, town_code: str | None = None) -> 
         raise NotFound()
     periods = list(period_list_for_user(user).filter(
         version__scheme__kind=SchemeKind.GRID, start__year=year, state__in=PUBLIC_STATES, current_run__isnull=False,
-    ).select_related("version__scheme").order_by("start", "id"))
+    ).select_related("version__scheme__county").order_by("start", "id"))
     column = {p.current_run_id: n for n, p in enumerate(periods)}
+    # Figures as plain tuples, each grid (with its village and township) once: a county's year is ~2,400
+    # scores of ~600 grids.
     scores = (Score.objects.filter(run_id__in=list(column)).filter(scope_of(user).q("grid__path"))
-              .select_related("grid", "village__parent")) if periods else []
+              if periods else Score.objects.none())
     corrections = {
         (p, g): s for p, g, s in ScoreCorrection.objects.filter(period__in=periods, grid__isnull=False)
         .values("period_id", "grid_id").annotate(s=Sum("points")).values_list("period_id", "grid_id", "s")
     } if periods else {}
     floors = periods[-1].version.scheme.star_floors if periods else []
-    rows: dict[int, RollupRow] = {}
-    for s in scores:
-        row = rows.get(s.grid_id)
-        if row is None:
-            row = rows[s.grid_id] = RollupRow(s.grid, s.village, [None] * len(periods), None, 0)
-        n = column[s.run_id]
-        row.totals[n] = s.total + corrections.get((periods[n].pk, s.grid_id), 0)
-    towns = sorted({r.village.parent_id: r.village.parent for r in rows.values()}.values(), key=lambda t: t.code)
+    totals: dict[int, list[int | None]] = {}
+    for run_id, grid_id, total in scores.values_list("run_id", "grid_id", "total"):
+        n = column[run_id]
+        totals.setdefault(grid_id, [None] * len(periods))[n] = total + corrections.get((periods[n].pk, grid_id), 0)
+    county = periods[-1].version.scheme.county if periods else None
+    townships = townships_of(county) if county else {}
+    rows = {g.pk: RollupRow(g, g.region, townships.get(engine.township_code(g.region, county)) if county else None,
+                            totals[g.pk], None, 0)
+            for g in Grid.objects.filter(pk__in=scores.values("grid_id")).select_related("region")}
+    towns = sorted({r.town.pk: r.town for r in rows.values() if r.town}.values(), key=lambda t: t.code)
     town = None
     if town_code:
         town = next((t for t in towns if t.code == town_code), None)
         if town is None:
             raise NotFound()
-        rows = {k: r for k, r in rows.items() if r.village.parent_id == town.pk}
+        rows = {k: r for k, r in rows.items() if r.town == town}
     for r in rows.values():
         got = [t for t in r.totals if t is not None]
         r.average = (Decimal(sum(got)) / len(got)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-        r.stars = engine.stars_for(r.average, floors)
+        r.stars = engine.stars_for(float(r.average), floors)  # one place: exact beside whole floors
     duty_order = Case(*(When(duty=d, then=Value(n)) for n, d in enumerate(DUTY_ORDER)), default=Value(9),
                       output_field=IntegerField())
-    for a in (GridAssignment.objects.filter(grid_id__in=list(rows), ended_on__isnull=True).select_related("user")
-              .order_by(duty_order, "started_on", "id")):
-        rows[a.grid_id].workers.append((_display_name(a.user), a.get_duty_display()))
+    for grid_id, full_name, role, duty in (
+            GridAssignment.objects.filter(grid_id__in=scores.values("grid_id"), ended_on__isnull=True)
+            .order_by(duty_order, "started_on", "id").values_list("grid_id", "user__full_name", "user__role", "duty")):
+        if grid_id in rows:
+            rows[grid_id].workers.append((_display_name(full_name, role), GridDuty(duty).label))
     ordered = sorted(rows.values(), key=lambda r: (-(r.average or 0), r.grid.code))
     return Rollup(year, periods, ordered, towns, town)
 
 
 def rollup_years(user: AnyUser) -> list[int]:
     """The years with a published grid period the user sees, latest first."""
-    return sorted({p.start.year for p in period_list_for_user(user).filter(
-        version__scheme__kind=SchemeKind.GRID, state__in=PUBLIC_STATES).only("start")}, reverse=True)
+    return sorted({start.year for start in period_list_for_user(user).filter(
+        version__scheme__kind=SchemeKind.GRID, state__in=PUBLIC_STATES).values_list("start", flat=True)}, reverse=True)

@@ -4,15 +4,16 @@ what comes after publishing is a correction beside the original, with its reason
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
-from xiangzhi.assessment import engine
-from xiangzhi.assessment.defaults import VILLAGE_SCORECARD
-from xiangzhi.assessment.errors import AssessmentError, PeriodStateError
+from xiangzhi.assessment import awards, engine
+from xiangzhi.assessment.defaults import GRID_APPEAL_DAYS, GRID_SCHEME, GRID_STAR_FLOORS, VILLAGE_SCORECARD
+from xiangzhi.assessment.errors import AppealPending, AssessmentError, PeriodStateError
 from xiangzhi.assessment.models import (
     Appeal,
     AppealState,
@@ -81,8 +82,34 @@ def scheme_install_default(*, county: Region, actor: User | None = None, now: dt
                                            created_at=now, activated_at=now, note="默认方案")
     Item.objects.bulk_create([
         Item(version=version, group=group, code=code, name=name, weight=weight, source=source,
-             category_codes=categories, points_per_case=per_case, finding_codes=findings, sort=n)
-        for n, (group, code, name, weight, source, categories, per_case, findings) in enumerate(VILLAGE_SCORECARD)
+             category_codes=categories, points_per_case=per_case, finding_codes=findings,
+             household_rule_codes=list(rules), sort=n)
+        for n, (group, code, name, weight, source, categories, per_case, findings, rules)
+        in enumerate(VILLAGE_SCORECARD)
+    ])
+    return scheme
+
+
+@transaction.atomic
+def scheme_install_grid(*, county: Region, actor: User | None = None, now: dt.datetime | None = None) -> Scheme:
+    """The grid assessment of ``defaults.GRID_SCHEME`` (11 categories, 22 items, 100 points; stars at
+    95/90/80/70, appeals within 7 days of publication) for a county, its first version in use; an
+    installed scheme is left as it is."""
+    if county.level != RegionLevel.COUNTY:
+        raise AssessmentError("网格考核方案只能建在县/区一级")
+    now = now or timezone.now()
+    scheme, created = Scheme.objects.get_or_create(
+        county=county, kind=SchemeKind.GRID,
+        defaults={"name": f"{county.name}网格化管理考核", "star_floors": list(GRID_STAR_FLOORS),
+                  "appeal_days": GRID_APPEAL_DAYS})
+    if not created:
+        return scheme
+    version = SchemeVersion.objects.create(scheme=scheme, number=1, state=VersionState.IN_USE, created_by=actor,
+                                           created_at=now, activated_at=now, note="默认方案")
+    Item.objects.bulk_create([
+        Item(version=version, group=group, code=code, name=name, weight=weight, source=source,
+             points_per_case=per_cause, params=dict(params), household_rule_codes=list(rules), sort=n)
+        for n, (group, code, name, weight, source, per_cause, params, rules) in enumerate(GRID_SCHEME)
     ])
     return scheme
 
@@ -124,7 +151,7 @@ def _codes(values: Sequence[str] | str) -> list[str]:
 def item_save(*, version: SchemeVersion, actor: User, group: str, code: str, name: str, weight: int,
               source: str, category_codes: Sequence[str] | str = (), points_per_case: int = 0,
               finding_codes: Sequence[str] | str = (), sort: int = 0, item: Item | None = None,
-              params: dict | None = None, household_rule_codes: Sequence[str] | str = ()) -> Item:
+              params: dict[str, Any] | None = None, household_rule_codes: Sequence[str] | str = ()) -> Item:
     """Add an item to a draft, or change one of its items. ``params`` are a grid source's targets
     (checked by ``grid_params_check`` when one is registered); ``household_rule_codes`` name the household
     points rules the item cascades to (a link only)."""
@@ -178,7 +205,7 @@ def item_save(*, version: SchemeVersion, actor: User, group: str, code: str, nam
 
 # A grid source's check of its targets: takes what was typed, answers the clean params or raises
 # AssessmentError. Registered by the module that computes the source.
-PARAMS_CHECKS: dict[str, Callable[[dict], dict]] = {}
+PARAMS_CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 @transaction.atomic
@@ -292,6 +319,7 @@ def period_close(*, period: Period, actor: User) -> Period:
         raise PeriodStateError("只有已公布的考核期才能关闭" if period.state == PeriodState.OPEN else "考核期已关闭")
     period.state, period.closed_at, period.closed_by = PeriodState.CLOSED, timezone.now(), actor
     period.save(update_fields=["state", "closed_at", "closed_by"])
+    awards.period_awards_grant(period=period, actor=actor, now=period.closed_at)  # funds reach the projects
     return period
 
 
@@ -329,6 +357,8 @@ def manual_score_add(*, period: Period, village: Unit, item: Item, points: int, 
 
 
 def _score_of(period: Period, village: Region, grid: Grid | None) -> Score | None:
+    if period.current_run_id is None:
+        return None
     scores = Score.objects.filter(run_id=period.current_run_id)
     return (scores.filter(grid=grid) if grid else scores.filter(village=village, grid__isnull=True)).first()
 
@@ -393,9 +423,12 @@ def appeal_file(*, period: Period, unit: Unit, actor: User, text_: str, lost_poi
     if lost_point is not None and (lost_point.score_id != score.pk or lost_point.points == 0):
         raise AssessmentError("该失分点不属于本单位的得分", fields=field_error("lost_point", "不可选"))
     body = text(text_, "text", "申诉理由", 500, required=True, error=AssessmentError)
-    if Appeal.objects.filter(period=period, village=village, grid=grid, state=AppealState.PENDING,
-                             lost_point=lost_point).exists():
-        raise AssessmentError("这一项已有待处理的申诉")
+    # One appeal a lost point (and one on the whole score), decided once: a second is refused.
+    earlier = Appeal.objects.filter(period=period, village=village, grid=grid, lost_point=lost_point).first()
+    if earlier is not None and earlier.state == AppealState.PENDING:
+        raise AppealPending("这一项已有待处理的申诉")
+    if earlier is not None:
+        raise AppealPending(f"这一项已申诉过（{earlier.get_state_display()}），每项只能申诉一次")
     return Appeal.objects.create(
         period=period, village=village, grid=grid, lost_point=lost_point,
         lost_reason=lost_point.reason if lost_point else "", lost_points=lost_point.points if lost_point else 0,

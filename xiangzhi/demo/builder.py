@@ -35,6 +35,7 @@ from xiangzhi.demo.activities import write_activities
 from xiangzhi.demo.assessment import write_assessment
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
 from xiangzhi.demo.cycle import write_cycle
+from xiangzhi.demo.grid_assessment import write_grid_assessment
 from xiangzhi.demo.gridwork import write_grid_work
 from xiangzhi.demo.households import (
     KIND_CUM,
@@ -62,7 +63,7 @@ from xiangzhi.demo.plan import (
     short_township_name,
 )
 from xiangzhi.demo.points import write_points
-from xiangzhi.demo.projects import write_projects
+from xiangzhi.demo.projects import ProjectsReport, write_projects
 from xiangzhi.demo.register_history import RegisterHistoryReport, sample_villages, write_register_history
 from xiangzhi.demo.shop import write_first_redemption, write_shops
 from xiangzhi.demo.signups import write_signups
@@ -315,6 +316,7 @@ class _Builder:
         self.say(f"  村民自助注册：{len(applicants)} 份申请等待村里确认")
         # The register's last months through its services: births, deaths, moves, a split and a merge,
         # key people, a place, a liaison, a member link and a boundary (register_history).
+        households_built = Household.objects.aggregate(last=models.Max("id"))["last"]  # the grid assessment's register
         register = write_register_history(seed=self.seed, villages=sample_villages(self.report.scale))
         self.report.register = register
         self.report.counts.update(register.rows)
@@ -323,20 +325,30 @@ class _Builder:
         # 党组织: every village's branch, 2–4 groups serving its grids, members (those away too) and posts.
         party = write_party(self.db.insert, seed=self.seed)
         self.say(f"  党组织：{party.branches} 个党支部，{party.groups} 个党小组，党员 {party.members:,} 名"
-                 f"（在外 {party.away:,} 名），设岗 {party.posts:,} 个")
+                 f"（在外 {party.away:,} 名），设岗 {party.posts:,} 个，两年党小组活动 {party.activities:,} 次")
         # 每月排查: six months of inspections in every village, findings handed over and followed up.
         checks = write_inspections(self.db.insert, seed=self.seed, password=self.passwords[Role.INSPECTOR],
                                    accounts=self.report.accounts)
         self.say(f"  每月排查：{checks.inspectors} 名督查员，排查 {checks.inspections:,} 村次，发现问题 "
                  f"{checks.findings:,} 个（逾期未整改 {checks.open_overdue} 个）")
-        # 村级项目: every village's requests and plan, projects under way, one followed to completion.
-        works = write_projects(seed=self.seed)
+        # 积分换项目: the 六零 scorecard over two half-years, run, published and closed (after the inspections);
+        # between the two, 村级项目 — every village's requests and plan, projects under way, one followed to
+        # completion — so the earlier half's awards reach the projects the funded villages set up.
+        made: list[ProjectsReport] = []
+        scored = write_assessment(between=lambda: made.append(write_projects(seed=self.seed)))
+        works = made[0]
         self.say(f"  村级项目：群众需求 {works.requests:,} 条，列入计划 {works.planned:,} 条，立项 {works.projects} 个"
                  + (f"；已完工验收：{works.completed}" if works.completed else ""))
-        # 积分换项目: the 六零 scorecard over two half-years, run, published and closed (after the inspections).
-        scored = write_assessment()
         self.say(f"  积分换项目：{scored.periods} 个半年考核期，{scored.villages} 个村排名，奖励 {scored.funded} 个村 "
-                 f"{scored.funded_yuan:,} 元，通报诫勉 {scored.warned} 个，组织处理 {scored.flagged} 个")
+                 f"{scored.funded_yuan:,} 元，通报诫勉 {scored.warned} 个，组织处理 {scored.flagged} 个；"
+                 f"奖补已由项目承接 {scored.awards_taken} 笔，待安排项目 {scored.awards_waiting} 笔")
+        # 网格考核: this year's quarters on the default grid scheme, the last one published with its appeals.
+        grids = write_grid_assessment(self.db.insert_raw, seed=self.seed, households_through=households_built)
+        star_names = ("一星", "二星", "三星", "四星", "五星")
+        stars = "，".join(f"{name} {grids.stars[n]} 个" for n, name in enumerate(star_names, 1))
+        self.say(f"  网格考核：{grids.quarters} 个季度，{grids.last_name} {grids.grids} 个网格已公布（{stars}），"
+                 f"人工评分 {grids.manual} 条，申诉 {grids.appeals} 件（成立 {grids.upheld} 件）；"
+                 f"补录巡查 {grids.patrols:,} 次、走访 {grids.visits:,} 次")
 
     # regions, grids, departments ----------------------------------------------------------------
 

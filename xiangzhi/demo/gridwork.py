@@ -21,7 +21,7 @@ from xiangzhi.demo.plan import GridPlan, Plan
 from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.lib.geo_distance import METRES_PER_DEGREE, path_length_m
 from xiangzhi.people.models import KeyPerson
-from xiangzhi.regions.models import GridAssignment, GridDuty
+from xiangzhi.regions.models import Grid, GridAssignment, GridDuty
 
 HISTORY_DAYS = 92  # street scale; the county keeps two months, to keep its build quick
 COUNTY_HISTORY_DAYS = 62
@@ -47,6 +47,25 @@ VISIT_NOTES = {
 }
 
 
+# Each basic grid's diligence, kept for the year: how often its visits are on time (the grid assessment's
+# history reads the same classes for its patrols). Fixed shares, so a street's mix is the county's.
+DILIGENCE_SHARES = (("steady", 0.65), ("uneven", 0.23), ("lax", 0.12))
+VISIT_ON_TIME = {"steady": 0.995, "uneven": 0.9, "lax": 0.7}
+
+
+def grid_diligence(seed: int, codes: list[str]) -> dict[str, str]:
+    """Grid code → its diligence class: the grids in the order of a draw of their own, the first 65% steady,
+    the next 23% uneven, the rest lax."""
+    order = sorted(codes, key=lambda code: (random.Random(f"{seed}:diligence:{code}").random(), code))
+    out, start = {}, 0.0
+    for name, share in DILIGENCE_SHARES:
+        end = start + share
+        for code in order[round(start * len(order)):round(end * len(order))]:
+            out[code] = name
+        start = end
+    return out
+
+
 def write_grid_work(insert: Callable, plan: Plan, *, seed: int, today: dt.date | None = None,
                     tracks: bool = True) -> None:
     """Write the history. ``insert(model, rows)`` is the builder's counted ``bulk_create``."""
@@ -54,7 +73,7 @@ def write_grid_work(insert: Callable, plan: Plan, *, seed: int, today: dt.date |
     today = today or timezone.localdate()
     tz = timezone.get_current_timezone()
     staff = _staff_by_grid()
-    _write_visits(insert, rng, today, tz, staff, HISTORY_DAYS if tracks else COUNTY_HISTORY_DAYS)
+    _write_visits(insert, rng, today, tz, staff, HISTORY_DAYS if tracks else COUNTY_HISTORY_DAYS, seed)
     if tracks:
         _write_patrols(insert, rng, plan, today, tz, staff)
         _write_daily_logs(insert, rng, today, staff)
@@ -75,19 +94,20 @@ def _at(day: dt.date, rng: random.Random, tz, start_h: float = 8.5, end_h: float
     return dt.datetime.combine(day, dt.time(minute // 60, minute % 60, rng.randrange(60)), tzinfo=tz)
 
 
-def _write_visits(insert, rng, today: dt.date, tz, staff, history_days: int) -> None:
+def _write_visits(insert, rng, today: dt.date, tz, staff, history_days: int, seed: int) -> None:
     """Each key person is visited around their due date by a worker of their grid (or its parent
-    grid); each worker keeps their own reliability, so some fall behind and leave people overdue.
-    Where a grid has nobody, nobody visits: those people are overdue too (一格一人 shows why)."""
+    grid); each grid keeps its diligence (``grid_diligence``), so some fall behind and leave people
+    overdue. Where a grid has nobody, nobody visits: those people are overdue too (一格一人 shows why)."""
     window_start = today - dt.timedelta(days=history_days)
     now = timezone.now()
+    codes = dict(Grid.objects.values_list("id", "code"))
+    diligence = grid_diligence(seed, list(Grid.objects.filter(level=3).values_list("code", flat=True)))
     people = (
         KeyPerson.objects.filter(is_active=True, category__is_active=True)
         .order_by("id")
         .values_list("id", "registered_on", "category__visit_cycle_days", "resident__household__grid_id",
                      "resident__household__grid__parent_id")
     )
-    reliability: dict[int, float] = {}
     rows: list[Visit] = []
     for kp_id, registered_on, cycle, grid_id, parent_id in people:
         visitors = staff.get(grid_id, []) + staff.get(parent_id, [])
@@ -96,7 +116,7 @@ def _write_visits(insert, rng, today: dt.date, tz, staff, history_days: int) -> 
         # Full-time workers do most visits; a micro-grid's part-time worker or the chief the rest.
         weights = [3 if duty == GridDuty.FULL_TIME else 2 if duty == GridDuty.PART_TIME else 1 for _, duty in visitors]
         visitor = rng.choices(visitors, weights=weights)[0][0]
-        r = reliability.setdefault(visitor, rng.choice((0.97, 0.95, 0.92, 0.9, 0.85, 0.7)))
+        r = VISIT_ON_TIME[diligence.get(codes[parent_id or grid_id], "steady")]
         if registered_on >= window_start:
             basis = registered_on
         else:

@@ -3,17 +3,35 @@ as its grids allow, at most four) each serving a run of the village's grids, eve
 of the village in the group serving his home grid — members living away (在外党员) too, with where they
 are — and a post (设岗定责) for about two in five members at home.
 
-Written in bulk (a handful of queries per table, whatever the scale) from its own generator
-(``seed:party``), with fixed dates, so one seed gives the same organisation on any day.
+Then two years of each group's activities (党小组活动) up to the build day: most groups hold two to four
+a quarter — 主题党日, study, voluntary service, household visits, group meetings — a few (about one in
+eight) hardly any; each attended by most of the group's members and recorded by the village cadre a day
+or two later.
+
+Written in bulk (a handful of queries per table, whatever the scale) from its own generators
+(``seed:party``), with fixed dates, so one seed gives the same organisation on any day, and the same
+activities for a build day.
 """
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xiangzhi.party.models import Branch, DutyPost, DutyPostKind, GroupGrid, Membership, PartyGroup
+from django.utils import timezone
+
+from xiangzhi.accounts.models import Role, User
+from xiangzhi.party.models import (
+    Branch,
+    DutyPost,
+    DutyPostKind,
+    GroupActivity,
+    GroupActivityKind,
+    GroupGrid,
+    Membership,
+    PartyGroup,
+)
 from xiangzhi.people.models import Resident, Tag, counted
 from xiangzhi.regions.models import Grid, Region, RegionLevel
 
@@ -30,6 +48,25 @@ AWAY_PLACES = ("广东省深圳市", "广东省东莞市", "浙江省宁波市",
                "天津市", "山东省济南市", "福建省厦门市")
 
 
+K = GroupActivityKind
+# kind, how often it is held (a weight), its themes
+ACTIVITIES = [
+    (K.THEME_DAY, 4, ("主题党日：重温入党誓词", "主题党日：清理村道环境卫生", "主题党日：走访慰问老党员",
+                      "主题党日：植树护绿", "主题党日：整治房前屋后")),
+    (K.STUDY, 3, ("学习《中国共产党章程》", "学习农村基层组织工作条例", "学习乡村振兴政策", "学习积分制管理办法",
+                  "学习《中华人民共和国民法典》婚姻家庭编")),
+    (K.SERVICE, 2, ("志愿服务：帮助留守老人秋收", "志愿服务：义务清理河道", "志愿服务：协助防汛巡查",
+                    "志愿服务：为老人义务理发", "志愿服务：清扫积雪")),
+    (K.VISITS, 2, ("入户走访独居老人", "走访外出务工人员家庭", "入户宣讲医保缴费政策", "走访困难群众",
+                   "入户宣传防范电信诈骗")),
+    (K.MEETING, 2, ("党小组会：讨论村级项目计划", "党小组会：民主评议党员", "党小组会：排查网格矛盾纠纷",
+                    "党小组会：征求群众意见建议")),
+]
+ACTIVITY_NOTES = ("", "", "会后分头入户落实", "群众反映良好", "整理照片存档", "收集意见建议 3 条")
+ACTIVITY_YEARS = 2
+QUIET_SHARE = 0.12  # groups that hold hardly any
+
+
 @dataclass
 class PartyReport:
     branches: int = 0
@@ -37,9 +74,10 @@ class PartyReport:
     members: int = 0
     away: int = 0
     posts: int = 0
+    activities: int = 0
 
 
-def write_party(insert: Callable, *, seed: int) -> PartyReport:
+def write_party(insert: Callable, *, seed: int, today: dt.date | None = None) -> PartyReport:
     """``insert(model, rows)`` is the builder's counted ``bulk_create`` (it returns the rows with ids)."""
     report = PartyReport()
     villages = list(Region.objects.filter(level=RegionLevel.VILLAGE).order_by("code").only("id", "code", "name"))
@@ -126,4 +164,60 @@ def write_party(insert: Callable, *, seed: int) -> PartyReport:
                               duties=rng.choice(DUTIES.get(kind.code, ("履行岗位职责",)))))
     insert(DutyPost, posts)
     report.posts = len(posts)
+
+    size = Counter(m.group_id for m in memberships)
+    village_of = {g.pk: village_id for g, (village_id, _) in zip(groups, plans, strict=True)}
+    code = {v.pk: v.code for v in villages}
+    report.activities = len(insert(GroupActivity, _activities(groups, size, village_of, code, seed,
+                                                              today or timezone.localdate())))
     return report
+
+
+def _quarters(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Calendar quarters overlapping ``start``–``end``, each cut to that span."""
+    out = []
+    first = dt.date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
+    while first <= end:
+        month = first.month + 3
+        nxt = dt.date(first.year + 1, month - 12, 1) if month > 12 else dt.date(first.year, month, 1)
+        out.append((max(first, start), min(nxt - dt.timedelta(days=1), end)))
+        first = nxt
+    return out
+
+
+def _activities(groups: list[PartyGroup], size: Counter, village_of: dict[int, int], code: dict[int, str],
+                seed: int, today: dt.date) -> list[GroupActivity]:
+    """Two years of activities, up to ``today``, for every group with members: each group draws from its
+    own generator (``seed:party:activities:<village code>:<group>``)."""
+    cadres: dict[int, int] = {}
+    for region_id, user_id in (User.objects.filter(role=Role.VILLAGE_CADRE, is_active=True, region__isnull=False)
+                               .order_by("id").values_list("region_id", "id")):
+        cadres.setdefault(region_id, user_id)
+    quarters = _quarters(today - dt.timedelta(days=365 * ACTIVITY_YEARS - 1), today)
+    kinds = [k for k, _, _ in ACTIVITIES]
+    weights = [w for _, w, _ in ACTIVITIES]
+    themes = {k: t for k, _, t in ACTIVITIES}
+    tz, now = timezone.get_current_timezone(), timezone.now()
+    rows = []
+    for g in groups:
+        members = size.get(g.pk, 0)
+        if not members:
+            continue
+        village_id = village_of[g.pk]
+        rng = random.Random(f"{seed}:party:activities:{code[village_id]}:{g.name}")
+        quiet = rng.random() < QUIET_SHARE
+        for lo, hi in quarters:
+            span = (hi - lo).days + 1
+            count = rng.choice((0, 0, 1)) if quiet else rng.randint(2, 4)
+            if span < 90:  # the first and the current quarter, cut short: as many as their share
+                count = int(count * span / 91 + rng.random())
+            for offset in sorted(rng.sample(range(span), k=min(count, span))):
+                held = lo + dt.timedelta(days=offset)
+                kind = rng.choices(kinds, weights)[0]
+                recorded = dt.datetime.combine(min(held + dt.timedelta(days=rng.randint(0, 2)), today),
+                                               dt.time(20, rng.randint(0, 59)), tzinfo=tz)
+                rows.append(GroupActivity(
+                    group_id=g.pk, held_on=held, kind=kind, title=rng.choice(themes[kind]),
+                    attendees=rng.randint(max(1, members * 6 // 10), members), note=rng.choice(ACTIVITY_NOTES),
+                    recorded_by_id=cadres.get(village_id), recorded_at=min(recorded, now)))
+    return rows

@@ -1,7 +1,13 @@
 """Village projects for the demo county: every village's residents' requests (some from the villagers'
 own phones), this year's plan in its order with one declined request, a few projects under way, and in
-the first village one project followed to completion — milestones with photos, spending, 15万 given by
+one village one project followed to completion — milestones with photos, spending, 15万 given by
 members living away (001) and the villagers' labour — then accepted by the township.
+
+The village of that project is the first (by code) holding an award waiting for a project — the earlier
+half-year's 积分换项目 funds (``demo.assessment`` writes the projects between its two halves) — or, with
+none, the first village. A project set up in a village with an award waiting takes it
+(``project_create``): the completed one is paid by its award, the village collective's share (at least
+3万) and the donations; one under way by its award and a quarter more from the collective.
 
 Everything goes through the projects services, each step at the time it would have happened
 (``now=``). Deterministic for a seed and a build day: each village draws from ``seed:projects:code``.
@@ -18,7 +24,7 @@ from PIL import Image, ImageDraw
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.lib.photos import ProcessedPhoto, process
-from xiangzhi.projects import services
+from xiangzhi.projects import selectors, services
 from xiangzhi.projects.models import Project, ProjectRequest
 from xiangzhi.regions.models import Region, RegionLevel
 from xiangzhi.regions.selectors import township_of
@@ -69,15 +75,19 @@ def write_projects(*, seed: int = 0, villages: Iterable[Region] | None = None,
     report = ProjectsReport()
     if villages is None:
         villages = Region.objects.filter(level=RegionLevel.VILLAGE).order_by("code")
-    showcase = True
-    for village in villages:
-        cadre = _cadre(village)
-        if cadre is None:
-            continue
+    kept = [(village, cadre) for village in villages if (cadre := _cadre(village)) is not None]
+    awarded = [v for v, _ in kept if selectors.awards_waiting(v)]
+    showcase = (awarded or [v for v, _ in kept] or [None])[0]
+    for village, cadre in kept:
         rng = random.Random(f"{seed}:projects:{village.code}")
-        _village(village, cadre, rng, now, report, showcase=showcase)
-        showcase = False
+        _village(village, cadre, rng, now, report, showcase=village == showcase)
     return report
+
+
+def _award_waiting(village: Region) -> int:
+    """What a project set up in ``village`` now will be awarded (the oldest award waiting), if any."""
+    waiting = selectors.awards_waiting(village)
+    return waiting[0].amount if waiting else 0
 
 
 def _village(village: Region, cadre: User, rng: random.Random, now: dt.datetime, report: ProjectsReport, *,
@@ -113,8 +123,10 @@ def _village(village: Region, cadre: User, rng: random.Random, now: dt.datetime,
 def _under_way(row: ProjectRequest, cadre: User, rng: random.Random, now: dt.datetime, report: ProjectsReport) -> None:
     made = row.submitted_at + dt.timedelta(days=12)
     budget = rng.randint(8, 40) * 10_000
-    project = services.project_create(actor=cadre, request=row, budget=budget, now=made,
-                                      fundings=[("collective", budget // 4, ""), ("award", budget - budget // 4, "")])
+    fundings = [("collective", budget // 4, ""), ("award", budget - budget // 4, "")]
+    if award := _award_waiting(row.village):  # the project takes it: its award and a quarter more
+        budget, fundings = award + budget // 4, fundings[:1]
+    project = services.project_create(actor=cadre, request=row, budget=budget, now=made, fundings=fundings)
     report.projects += 1
     start = timezone.localtime(made).date() + dt.timedelta(days=5)
     if start >= timezone.localdate(now):
@@ -129,16 +141,21 @@ def _under_way(row: ProjectRequest, cadre: User, rng: random.Random, now: dt.dat
                                  spent_on=first.planned_on, now=now)
 
 
+DONATED = 150_000  # by members living away (001)
+
+
 def _completed(row: ProjectRequest, cadre: User, rng: random.Random, now: dt.datetime,
                report: ProjectsReport) -> None:
-    """村北生产路: 380,000 元 — 200,000 上级奖补, 30,000 村集体, 150,000 given by members living away —
-    built in about two months, completed and accepted."""
+    """村北生产路: the award waiting for the village (积分换项目奖补), the village collective's share (the
+    rest of 380,000 元, at least 30,000) and 150,000 given by members living away; 380,000 元 unless the
+    award alone passes 200,000. Built in about two months, completed and accepted."""
     made = row.submitted_at + dt.timedelta(days=14)
+    award = _award_waiting(row.village)
+    collective = max(30_000, 380_000 - DONATED - award)
     project = services.project_create(
-        actor=cadre, request=row, budget=380_000, now=made,
+        actor=cadre, request=row, budget=award + collective + DONATED, now=made,
         description="硬化村北生产路 1.2 公里，路面宽 4 米，C25 混凝土 18 厘米厚，两侧设排水边沟。",
-        fundings=[("award", 200_000, "乡镇积分换项目奖补"), ("collective", 30_000, "村集体经济收入")],
-        funding_source="积分换项目奖补", awarded_amount=200_000)
+        fundings=[("collective", collective, "村集体经济收入")])
     report.projects += 1
     today = timezone.localdate(now)
     start = today - dt.timedelta(days=75)

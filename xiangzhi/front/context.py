@@ -1,10 +1,12 @@
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from xiangzhi.accounts.models import REGION_ROLES, Role
+from xiangzhi.accounts.models import GRID_ROLES, REGION_ROLES, Role
 from xiangzhi.accounts.rules import can_decide_signups, can_edit_register, can_manage_grids, can_read_register
 from xiangzhi.activities.rules import can_view as can_view_activities
+from xiangzhi.assessment import selectors as assessment
 from xiangzhi.assessment.rules import can_view as can_view_assessment
+from xiangzhi.assessment.rules import can_view_grids as can_view_grid_assessment
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.inspections.rules import can_inspect, can_see_board, can_see_inspections
@@ -22,7 +24,7 @@ from xiangzhi.shop.rules import can_run_shop
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
                  "党员联系户", "党组织", "导入导出", "注册审核"),
-    "考核与项目": ("每月排查", "排查整改", "积分换项目", "村级项目"),
+    "考核与项目": ("每月排查", "排查整改", "积分换项目", "网格考核", "村级项目"),
     "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
@@ -126,6 +128,8 @@ def navigation(request) -> dict:
         items.append(("排查整改", reverse("inspections:tasks")))
     if can_view_assessment(user):
         items.append(("积分换项目", reverse("assessment:index")))
+    if can_view_grid_assessment(user):
+        items.append(("网格考核", reverse("assessment:mine")))
     if can_record_points(user):
         items.append(("记积分", reverse("points:record")))
     if can_review_points(user):
@@ -166,7 +170,12 @@ def navigation(request) -> dict:
     if user.is_staff:
         items.append(("管理后台", reverse("admin:index")))
     nav_tabs = tabs(user)
+    extra = {}
+    if user.role in GRID_ROLES:
+        # 本季度考核 on a grid worker's day (gridwork/day.html, front/home.html): read only where shown.
+        extra["my_grid_scores"] = SimpleLazyObject(lambda: assessment.grid_scores_mine(user))
     return {
+        **extra,
         "nav_tabs": nav_tabs,
         "nav_tab_active": tab_active(request.path, [url for _, url, _ in nav_tabs]),
         "nav_items": items,

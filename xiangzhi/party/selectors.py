@@ -140,13 +140,14 @@ class ServingMember:
 
 
 def grid_identity(grid: Grid) -> list[ServingMember]:
-    """亮身份: the party members of the group(s) serving ``grid`` today, at home (not living away),
-    leaders first, each with his posts. Two queries."""
+    """亮身份: the party members of the group(s) serving ``grid`` today, at home (not living away, not
+    moved to another village), leaders first, each with his posts. Two queries."""
     groups = list(PartyGroup.objects.filter(grid_links__grid=grid, grid_links__ended_on__isnull=True)
                   .prefetch_related(Prefetch(
                       "memberships", to_attr="members_in_post",
                       queryset=Membership.objects.filter(counted("resident__"), left_on__isnull=True,
-                                                         resident__is_away=False)
+                                                         resident__is_away=False,
+                                                         resident__household__grid__region=F("group__branch__village"))
                       .select_related("resident").prefetch_related(_active_posts()).order_by("resident__name", "id"),
                   )).distinct())
     rows = [

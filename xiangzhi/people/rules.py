@@ -1,6 +1,7 @@
 """Who may change the household register from the field."""
 
 from xiangzhi.accounts.models import AnyUser, Role
+from xiangzhi.accounts.rules import can_read_register
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.people.models import Household, HouseholdChange
 from xiangzhi.regions.models import Grid, Region
@@ -26,9 +27,9 @@ def can_decide_change(user: AnyUser, change: HouseholdChange) -> bool:
 
 
 def sees_change_drafts(user: AnyUser) -> bool:
-    """Waiting and refused proposals, and their evidence photos, are the staff's working papers; a
-    villager sees only what was confirmed about his own household."""
-    return user.is_authenticated and user.role != Role.RESIDENT
+    """Waiting and refused proposals, and their evidence photos, are the working papers of the staff who
+    read the register; a villager sees only what was confirmed about his own household (a 督查员 nothing)."""
+    return user.is_authenticated and user.role != Role.RESIDENT and can_read_register(user)
 
 
 # Key people (重点人员) are registered, re-categorised and ended by those who visit them: grid workers

@@ -169,6 +169,38 @@ class Project(models.Model):
         return sum(1 for m in self.milestones.all() if m.done_on is not None)
 
 
+class VillageAward(models.Model):
+    """Money awarded to a village for its projects by a funder this app does not know (the assessment's
+    积分换项目 ranking): its label, the amount, and the project that took it — none while it waits.
+    ``key`` is the funder's name for the award, so the same award is never recorded twice."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="project_awards",
+                                verbose_name="村/社区")
+    source = models.CharField("奖补来源", max_length=100)
+    amount = models.PositiveBigIntegerField("金额（元）")
+    key = models.CharField("奖补编号", max_length=100, unique=True)
+    awarded_at = models.DateTimeField("奖补时间")
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name="办理人")
+    project = models.OneToOneField("Project", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="village_award", verbose_name="承接项目")
+    taken_at = models.DateTimeField("承接时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["awarded_at", "id"]
+        verbose_name = "奖补资金"
+        verbose_name_plural = "奖补资金"
+        constraints = [
+            models.CheckConstraint(condition=Q(project__isnull=True, taken_at__isnull=True)
+                                   | Q(project__isnull=False, taken_at__isnull=False),
+                                   name="project_award_taken_has_time"),
+        ]
+        indexes = [models.Index(fields=["village", "project"], name="project_award_village")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.amount} 元"
+
+
 class ProjectEvent(models.Model):
     """One change of a project's state: who, when, from, to, on which day, why."""
 

@@ -18,8 +18,10 @@ from xiangzhi.projects.models import (
     Project,
     ProjectPlan,
     ProjectRequest,
+    ProjectState,
     RequestState,
     Spending,
+    VillageAward,
 )
 from xiangzhi.projects.rules import can_keep
 from xiangzhi.regions.models import Region, RegionLevel
@@ -184,6 +186,19 @@ def donation_list_public(project: Project) -> list[Donation]:
     """Standing gifts, names as the donor chose; nothing else about the donor."""
     return list(live_donations().filter(project=project).exclude(amount=0, labour_days=0)
                 .order_by("donated_on", "id"))
+
+
+def projects_waiting_for_funds(village: Region) -> QuerySet[Project]:
+    """The village's projects an award would go to: not finished (规划中, 实施中) and with no award yet,
+    most urgent first — the plan's order of their requests."""
+    return (Project.objects.filter(village=village, state__in=(ProjectState.PLANNING, ProjectState.IN_PROGRESS),
+                                   awarded_amount__isnull=True)
+            .order_by(*(f"-request__{k[1:]}" if k.startswith("-") else f"request__{k}" for k in PLAN_ORDER)))
+
+
+def awards_waiting(village: Region) -> list[VillageAward]:
+    """Awards to the village no project has taken yet, oldest first: shown on its pages until one does."""
+    return list(VillageAward.objects.filter(village=village, project__isnull=True).order_by("awarded_at", "id"))
 
 
 def plan_list_public(village: Region) -> QuerySet[ProjectPlan]:

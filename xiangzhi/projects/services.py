@@ -36,9 +36,10 @@ from xiangzhi.projects.models import (
     RequestState,
     Spending,
     Urgency,
+    VillageAward,
 )
 from xiangzhi.projects.rules import can_keep, can_submit
-from xiangzhi.projects.selectors import covers_village, home_village
+from xiangzhi.projects.selectors import covers_village, home_village, projects_waiting_for_funds
 from xiangzhi.regions.models import Region, RegionLevel
 
 TITLE_MAX = 100
@@ -190,7 +191,8 @@ def project_create(*, actor: User, request: ProjectRequest, budget: object, titl
                    fundings: Sequence[tuple[str, object, str]] = (), funding_source: str = "",
                    awarded_amount: object = None, now: dt.datetime | None = None) -> Project:
     """立项 from a request in the plan: its budget and where the money comes from (``fundings``: kind,
-    amount, note)."""
+    amount, note). A project set up without an award of its own takes the village's oldest award
+    waiting for a project (``award_grant``)."""
     _keeper_check(actor, request.village)
     budget = money(budget, "budget", "预算")
     title = _text(title or request.title, "title", "项目名称", TITLE_MAX, required=True)
@@ -204,6 +206,7 @@ def project_create(*, actor: User, request: ProjectRequest, budget: object, titl
         rows.append((kind, money(amount, "fundings", "资金来源金额"), _text(note, "fundings", "说明", TITLE_MAX)))
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_village(request.village_id)
         request = ProjectRequest.objects.select_for_update().get(pk=request.pk)
         if request.state != RequestState.PLANNED:
             raise ProjectConflict("只有已列入计划的需求才能立项")
@@ -215,6 +218,12 @@ def project_create(*, actor: User, request: ProjectRequest, budget: object, titl
                                     at=now, actor=actor)
         _request_move(request, actor, RequestState.APPROVED, now, title)
         request.save(update_fields=["state"])
+        if awarded is None:
+            waiting = (VillageAward.objects.select_for_update().filter(village_id=request.village_id,
+                                                                      project__isnull=True)
+                       .order_by("awarded_at", "id").first())
+            if waiting is not None:
+                _award_take(waiting, project, actor, now)
     return project
 
 
@@ -293,6 +302,44 @@ def project_award(*, actor: User, project: Project, funding_source: str, awarded
         project.funding_source, project.awarded_amount = source, amount
         project.save(update_fields=["funding_source", "awarded_amount"])
     return project
+
+
+def _lock_village(village_id: int) -> None:
+    """Awards and new projects of one village are handed over one at a time (``award_grant``,
+    ``project_create``): neither misses the other."""
+    Region.objects.select_for_update().filter(pk=village_id).only("id").first()
+
+
+def _award_take(award: VillageAward, project: Project, actor: User, now: dt.datetime) -> None:
+    project_award(actor=actor, project=project, funding_source=award.source, awarded_amount=award.amount, now=now)
+    award.project, award.taken_at = project, now
+    award.save(update_fields=["project", "taken_at"])
+
+
+def award_grant(*, village: Region, source: str, amount: object, key: str, actor: User,
+                now: dt.datetime | None = None) -> VillageAward:
+    """Money a funder awards a village for its projects, decided by the funder's own code (the
+    assessment's 积分换项目 ranking), recorded once for its ``key`` (granting it again answers the first
+    record). The village's most urgent project waiting for funds — 规划中 or 实施中, no award yet, first
+    in the plan's order (轻重缓急) — takes it at once (``project_award``); with none, it waits, shown on
+    the village's pages, until the village sets up a project (``project_create``), which takes it."""
+    if village.level != RegionLevel.VILLAGE:
+        raise ProjectError("奖补须给一个村/社区", fields=field_error("village", "不是村/社区"))
+    source = _text(source, "source", "奖补来源", TITLE_MAX, required=True)
+    amount = money(amount, "amount", "奖补金额")
+    key = _text(key, "key", "奖补编号", 100, required=True)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_village(village.pk)
+        award, created = VillageAward.objects.get_or_create(
+            key=key, defaults={"village": village, "source": source, "amount": amount, "awarded_at": now,
+                               "awarded_by": actor})
+        if not created:
+            return award
+        project = projects_waiting_for_funds(village).first()
+        if project is not None:
+            _award_take(award, project, actor, now)
+    return award
 
 
 # --- milestones ---------------------------------------------------------------------------------------

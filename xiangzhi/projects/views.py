@@ -117,6 +117,7 @@ def village(request, code: str):
         "collected": requests.filter(state=RequestState.COLLECTED).prefetch_related("photos"),
         "declined": requests.filter(state=RequestState.DECLINED)[:20],
         "projects": projects, "urgencies": Urgency.choices, "funding_kinds": FundingKind.choices,
+        "awards_waiting": selectors.awards_waiting(village),
     })
 
 
@@ -342,6 +343,7 @@ def public_village(request, village_code: str):
     return render(request, "projects/public_village.html", {
         "village": village, "township": township_of(village), "plans": plans, "plan": plan,
         "items": selectors.plan_items(plan) if plan else [], "projects": projects,
+        "awards_waiting": selectors.awards_waiting(village),
     })
 
 

@@ -110,6 +110,8 @@ def test_an_appeal_is_filed_in_its_window_decided_once_and_returns_points_beside
     assert scores(quarter)[county.grid_a1.code].total == 94  # the original stays; the correction is beside it
     with pytest.raises(PeriodStateError, match="已处理"):
         services.appeal_decide(appeal=appeal, actor=admin, upheld=False, outcome="x")
+    with pytest.raises(AssessmentError, match="每项只能申诉一次"):
+        services.appeal_file(period=quarter, unit=county.grid_a1, actor=chief, text_="再申诉", lost_point=lost)
     # After the window nothing more is accepted.
     late = quarter.published_at + dt.timedelta(days=quarter.version.scheme.appeal_days, seconds=1)
     with pytest.raises(PeriodStateError, match="申诉期已过"):

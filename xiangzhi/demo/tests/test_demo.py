@@ -234,7 +234,14 @@ def test_grid_work_history_visits_patrol_tracks_and_logs(built):
 
     assert Patrol.objects.filter(ended_at__isnull=True).count() == 0
     assert Patrol.objects.values("worker_id").distinct().count() >= 200
-    for patrol in Patrol.objects.select_related("grid").annotate(n=Count("points"))[:40]:
+    # The months before the tracked weeks come from the paper ledger (the grid assessment's history).
+    from xiangzhi.demo.grid_assessment import PATROL_NOTE
+
+    ledger = Patrol.objects.filter(note=PATROL_NOTE)
+    assert ledger.exists() and not ledger.filter(point_count__gt=0).exists()
+    assert ledger.order_by("-started_at").first().started_at < Patrol.objects.exclude(note=PATROL_NOTE).order_by(
+        "started_at").first().started_at
+    for patrol in Patrol.objects.exclude(note=PATROL_NOTE).select_related("grid").annotate(n=Count("points"))[:40]:
         area = parse_boundary(patrol.grid.boundary)
         fixes = list(patrol.points.values_list("lon", "lat"))
         assert patrol.n == patrol.point_count == len(fixes) >= 40
@@ -355,11 +362,56 @@ def test_every_village_has_a_branch_with_groups_serving_its_grids_and_its_member
     assert PartyGroup.objects.filter(leader__isnull=False).count() > per_branch.total() * 0.9
 
 
+def test_party_groups_held_two_years_of_activities_most_of_them_two_to_four_a_quarter(built):
+    from django.db.models import Count, Max, Min
+
+    from xiangzhi.party.models import GroupActivity, Membership, PartyGroup
+    from xiangzhi.party.selectors import group_activity_counts
+
+    today = dt.date.today()
+    span = GroupActivity.objects.aggregate(first=Min("held_on"), last=Max("held_on"))
+    assert today - dt.timedelta(days=730) <= span["first"] <= today - dt.timedelta(days=600)
+    assert today - dt.timedelta(days=40) <= span["last"] <= today
+    end = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1) - dt.timedelta(days=1)  # the last full quarter
+    groups = list(PartyGroup.objects.values_list("id", flat=True))
+    counts = group_activity_counts(groups, dt.date(end.year, (end.month - 1) // 3 * 3 + 1, 1), end)
+    usual = sum(2 <= n <= 4 for n in counts.values())
+    assert usual >= 0.75 * len(groups) and any(n <= 1 for n in counts.values())
+    members = dict(Membership.objects.filter(left_on__isnull=True).values("group_id").annotate(n=Count("id"))
+                   .values_list("group_id", "n"))
+    for group_id, attendees in GroupActivity.objects.values_list("group_id", "attendees")[:3000]:
+        assert 1 <= attendees <= members[group_id]
+    recorded = GroupActivity.objects.select_related("recorded_by", "group__branch")[:300]
+    assert all(a.recorded_by.role == "village_cadre" and a.recorded_by.region_id == a.group.branch.village_id
+               for a in recorded)
+
+
+def test_the_completed_project_is_paid_by_the_earlier_half_years_award(built):
+    from xiangzhi.assessment.models import Period, Score
+    from xiangzhi.projects.models import Project, VillageAward
+
+    earlier, last = Period.objects.filter(version__scheme__kind="village_scorecard").order_by("start")
+    done = Project.objects.get(state="accepted")
+    award = VillageAward.objects.get(project=done)
+    score = Score.objects.get(run_id=earlier.current_run_id, village=done.village)
+    assert award.amount == score.funded_yuan == done.awarded_amount > 0
+    assert award.source == done.funding_source == f"{earlier.name}积分换项目奖补"
+    assert earlier.closed_at == award.awarded_at <= award.taken_at < last.closed_at
+    assert done.budget == done.awarded_amount + sum(done.fundings.values_list("amount", flat=True)) + 150_000
+    for period in (earlier, last):  # every funded village has its award, taken or waiting
+        funded = dict(Score.objects.filter(run_id=period.current_run_id, funded_yuan__gt=0)
+                      .values_list("village_id", "funded_yuan"))
+        granted = dict(VillageAward.objects.filter(key__startswith=f"assessment:period:{period.pk}:")
+                       .values_list("village_id", "amount"))
+        assert granted == funded
+    assert VillageAward.objects.filter(project__isnull=True).exists()  # some wait for a project
+
+
 def test_the_half_year_ranking_is_closed_with_funded_warned_and_traceable_villages(built):
     from xiangzhi.assessment.models import LostPoint, Period, Score
     from xiangzhi.assessment.services import period_verify
 
-    periods = list(Period.objects.order_by("start"))
+    periods = list(Period.objects.filter(version__scheme__kind="village_scorecard").order_by("start"))
     assert len(periods) == 2 and all(p.state == "closed" for p in periods)
     last = periods[-1]
     scores = Score.objects.filter(run_id=last.current_run_id)
@@ -369,6 +421,46 @@ def test_the_half_year_ranking_is_closed_with_funded_warned_and_traceable_villag
     lost = LostPoint.objects.filter(score__run_id=last.current_run_id)
     assert {"cases", "inspection", "manual"} <= set(lost.values_list("source", flat=True))
     assert period_verify(last) == []
+
+
+def test_this_years_grid_quarters_spread_the_stars_and_the_last_one_takes_appeals(built):
+    from collections import Counter
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from xiangzhi.assessment.models import Appeal, LostPoint, ManualScore, Period, Score
+    from xiangzhi.assessment.services import appeal_deadline, period_verify
+    from xiangzhi.demo.grid_assessment import quarters_to_assess
+
+    quarters = list(Period.objects.filter(version__scheme__kind="grid").order_by("start"))
+    expected = quarters_to_assess(timezone.localdate())
+    assert [(p.start, p.end) for p in quarters] == expected and len(quarters) >= 1
+    *earlier, last = quarters
+    assert all(p.state == "closed" and p.published_at < p.closed_at for p in earlier)
+    assert last.state == "published" and timezone.now() < appeal_deadline(last)
+    grids = Grid.objects.filter(level=3, is_active=True).count()
+    for period in quarters:
+        scores = Score.objects.filter(run_id=period.current_run_id)
+        assert scores.count() == grids and sorted(scores.values_list("rank", flat=True)) == list(range(1, grids + 1))
+        stars = Counter(scores.values_list("stars", flat=True))
+        assert stars[5] >= 2 and stars[1] + stars[2] >= 1, (period.name, stars)
+        assert ManualScore.objects.filter(period=period).exists()
+    for period in earlier:
+        assert period_verify(period) == []
+    # Points lost from most sources, each with its reason and how not to lose it.
+    lost = LostPoint.objects.filter(score__run_id=last.current_run_id, points__gt=0)
+    sources = set(lost.values_list("source", flat=True))
+    assert {"case_late", "visit_late", "key_overdue", "patrol", "group_activities", "manual"} <= sources
+    assert not lost.exclude(source="manual").filter(hint="").exists()
+    assert lost.filter(source="key_overdue", reason__contains="**").exists()
+    # One appeal upheld (its points returned beside the original), one waiting for the township.
+    upheld, pending = Appeal.objects.get(period=last, state="upheld"), Appeal.objects.get(period=last, state="pending")
+    assert upheld.correction.points == upheld.lost_points > 0 and upheld.lost_point.source == "case_late"
+    assert pending.lost_point.source == "patrol"
+    score = Score.objects.get(run_id=last.current_run_id, grid=upheld.grid)
+    assert score.total + upheld.correction.points <= 100
+    assert (LostPoint.objects.filter(score=score).aggregate(s=Sum("points"))["s"] or 0) == score.lost
 
 
 def test_every_village_has_a_plan_and_one_project_was_followed_to_completion(built):

@@ -88,6 +88,8 @@ class RegisterEndsMembershipTest(TestCase):
     def test_a_move_within_the_county_keeps_the_membership_and_marks_it_for_transfer(self):
         cadre_b1 = UserFactory(username="cadre_b1_move", role=Role.VILLAGE_CADRE, region=self.c.village_b1)
         branch_b1 = branch_create(village=self.c.village_b1, name="南村党支部")
+        self.assertEqual({m.name for m in selectors.grid_identity(self.c.grid_a1)},
+                         {self.p.leader.name, self.p.member.name})
         other = self.c.households["a1_micro"].residents.exclude(pk=self.p.member.pk).first()
         self.change("move_out", {"resident": self.p.member.pk, "destination": "county",
                                  "village": self.c.village_b1.code, "to_household": self.c.households["b1"].number,
@@ -95,6 +97,7 @@ class RegisterEndsMembershipTest(TestCase):
                                  "new_head": other.pk}, household="a1_micro")
         kept = Membership.objects.get(pk=self.p.membership.pk)
         self.assertIsNone(kept.left_on)
+        self.assertEqual([m.name for m in selectors.grid_identity(self.c.grid_a1)], [self.p.leader.name])  # 亮身份
         org = selectors.organisation_of_village(self.c.village_a1)
         self.assertEqual([(m.pk, m.home_village_name) for m in org.moved], [(kept.pk, "南村")])
         marker = "已迁往南村，请办理组织关系转接"

@@ -1,11 +1,14 @@
 """The demo's village projects (``xiangzhi.demo.projects``) on the small county: every village with a
 cadre gets requests and a plan; the first follows a project to completion; the same seed draws the same."""
 
+import datetime as dt
+
 from django.test import TestCase
+from django.utils import timezone
 
 from tests.factories import build_small_county
 from xiangzhi.demo.projects import write_projects
-from xiangzhi.projects import selectors
+from xiangzhi.projects import selectors, services
 from xiangzhi.projects.models import Project, ProjectPlan, ProjectRequest, ProjectState
 
 
@@ -26,6 +29,20 @@ class DemoProjectsTest(TestCase):
         self.assertEqual(list(project.events.values_list("to_state", flat=True)),
                          ["planning", "in_progress", "completed", "accepted"])
         self.assertEqual(project.events.last().actor, self.c.users["township_staff"])
+
+    def test_the_completed_project_is_paid_by_the_award_waiting_for_its_village(self):
+        for amount, budget, collective in ((180_000, 380_000, 50_000), (260_000, 440_000, 30_000)):
+            award = services.award_grant(village=self.c.village_a1, source="2026年上半年积分换项目奖补",
+                                         amount=amount, key=f"demo-{amount}", actor=self.c.users["county_admin"],
+                                         now=timezone.now() - dt.timedelta(days=200))  # the earlier half's
+            write_projects(seed=7)
+            project = Project.objects.filter(state=ProjectState.ACCEPTED).latest("id")
+            award.refresh_from_db()
+            self.assertEqual(award.project, project)
+            self.assertEqual((project.budget, project.funding_source, project.awarded_amount),
+                             (budget, "2026年上半年积分换项目奖补", amount))
+            self.assertEqual(list(project.fundings.values_list("kind", "amount")), [("collective", collective)])
+            self.assertLessEqual(award.awarded_at, award.taken_at)
 
     def test_the_same_seed_draws_the_same_requests(self):
         def drawn():
