@@ -76,6 +76,12 @@ def grant_reveal(user):
     return User.objects.get(pk=user.pk)  # fresh object: permission cache
 
 
+# The roles of the small county, one account each (the access matrix's columns).
+ALL_ROLES = ["county_admin", "township_staff", "township_staff_b", "department_staff", "village_cadre",
+             "points_recorder", "points_supervisor", "grid_chief", "grid_worker", "grid_worker_b", "grid_guide",
+             "resident", "inspector"]
+
+
 @dataclass
 class SmallCounty:
     """Two townships, three villages, five grids (a micro-grid inside grid_a1; grid_a2 has only a guide and
