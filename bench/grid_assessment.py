@@ -9,6 +9,14 @@ case_rework, group_activities: one GROUP BY each over the raw tables, micro-grid
 above, capped at the item's weight), compared grid by grid with what the run stored for those items.
 Uses the demo's last grid quarter (set open inside the rolled-back transaction), or the last complete
 quarter when the database has none.
+
+Then the grid chief's 失分点 page (``/assessment/periods/<id>/grids/<code>/``) of the demo's published
+quarter, rendered through Django's test client (session, middleware, template) for the 30 grids with the
+most lost points, each as its own chief (the county admin where a grid has none), three rounds after a
+warm-up: median and p95 against a target of ≤ 200 ms. Beside it, in the same run, the page's reads as
+plain SQL on the same connection (period, score with grid and village, lost points with their items,
+the scheme's items, corrections, appeals with who filed and decided, the two rank counts, the township
+and 管区 above the village): what the page cannot go below.
 """
 
 import datetime as dt
@@ -16,9 +24,11 @@ import time
 from collections import defaultdict
 from fractions import Fraction
 
-from bench.common import line, setup_django
+from bench.common import line, percentile, setup_django
 
 CHECKED = ("patrol", "visit_late", "case_rework", "group_activities")
+PAGES = 30
+ROUNDS = 3
 
 
 class Rollback(Exception):
@@ -119,6 +129,110 @@ def plain_sql_lost(period) -> dict[str, dict[int, int]]:
     return out
 
 
+def page_sql(cur, period, score) -> None:
+    """The 失分点 page's reads for one grid, as plain SQL (no ORM, no template)."""
+    from xiangzhi.regions.selectors import ancestor_paths
+
+    cur.execute("SELECT p.id, p.name, p.state, p.start, p.\"end\", p.published_at, p.current_run_id, v.id, v.number,"
+                " sc.id, sc.appeal_days, sc.star_floors FROM assessment_period p"
+                " JOIN assessment_schemeversion v ON v.id = p.version_id"
+                " JOIN assessment_scheme sc ON sc.id = v.scheme_id WHERE p.id = %s", [period.pk])
+    cur.fetchall()
+    cur.execute("SELECT s.id, s.total, s.lost, s.rank, s.town_rank, s.stars, g.id, g.code, g.name, g.path,"
+                " r.id, r.code, r.name, r.path FROM assessment_score s JOIN regions_grid g ON g.id = s.grid_id"
+                " JOIN regions_region r ON r.id = s.village_id WHERE s.run_id = %s AND g.code = %s",
+                [period.current_run_id, score.grid.code])
+    score_id, *_, village_path = cur.fetchone()
+    cur.execute("SELECT lp.id, lp.points, lp.reason, lp.source, lp.source_id, lp.day, lp.hint, i.id, i.code,"
+                " i.name, i.\"group\", i.weight FROM assessment_lostpoint lp"
+                " JOIN assessment_item i ON i.id = lp.item_id WHERE lp.score_id = %s", [score_id])
+    cur.fetchall()
+    cur.execute("SELECT id, code, name, \"group\", weight, source FROM assessment_item WHERE version_id = %s",
+                [period.version_id])
+    cur.fetchall()
+    cur.execute("SELECT c.id, c.points, c.reason, c.at, u.full_name FROM assessment_scorecorrection c"
+                " JOIN accounts_user u ON u.id = c.actor_id WHERE c.period_id = %s AND c.grid_id = %s",
+                [period.pk, score.grid_id])
+    cur.fetchall()
+    cur.execute("SELECT a.id, a.state, a.text, a.lost_point_id, a.lost_reason, a.points_returned, a.filed_at,"
+                " f.full_name, d.full_name FROM assessment_appeal a JOIN accounts_user f ON f.id = a.filed_by_id"
+                " LEFT JOIN accounts_user d ON d.id = a.decided_by_id WHERE a.period_id = %s AND a.grid_id = %s"
+                " ORDER BY a.filed_at, a.id", [period.pk, score.grid_id])
+    cur.fetchall()
+    above = ancestor_paths(village_path)
+    marks = ",".join(["%s"] * len(above))
+    cur.execute(f"SELECT id, name, level, path FROM regions_region WHERE path IN ({marks})"
+                " AND level IN ('township', 'area')", above)
+    town = next((path for _, _, level, path in cur.fetchall() if level == "township"), "-")
+    cur.execute("SELECT COUNT(*), SUM(CASE WHEN r.path LIKE %s THEN 1 ELSE 0 END) FROM assessment_score s"
+                " JOIN regions_region r ON r.id = s.village_id WHERE s.run_id = %s",
+                [town + "%", period.current_run_id])
+    cur.fetchall()
+    cur.execute("SELECT grid_id FROM regions_gridassignment WHERE user_id = %s AND duty = 'chief'"
+                " AND ended_on IS NULL", [score.viewer_id])
+    cur.fetchall()
+
+
+def page_timing(county) -> dict:
+    """The 失分点 page of the published quarter's PAGES grids with the most lost points, and its plain SQL."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from xiangzhi.accounts.models import Role, User
+    from xiangzhi.assessment.models import Period, SchemeKind, Score
+    from xiangzhi.regions.models import GridAssignment, GridDuty
+
+    period = (Period.objects.filter(version__scheme__county=county, version__scheme__kind=SchemeKind.GRID,
+                                    state__in=("published", "closed"), current_run__isnull=False)
+              .order_by("-end").first())
+    if period is None:
+        return {}
+    scores = list(Score.objects.filter(run_id=period.current_run_id, grid__isnull=False)
+                  .annotate(causes=Count("lost_points")).select_related("grid").order_by("-causes", "grid__code")
+                  [:PAGES])
+    chiefs = dict(GridAssignment.objects.filter(grid_id__in=[s.grid_id for s in scores], duty=GridDuty.CHIEF,
+                                                ended_on__isnull=True).values_list("grid_id", "user_id"))
+    admin = User.objects.filter(role=Role.COUNTY_ADMIN, region=county).order_by("id").first()
+    users = {u.pk: u for u in User.objects.filter(pk__in=chiefs.values())}
+    # Static URLs without the collected manifest (the bench database has no collectstatic behind it).
+    plain_static = override_settings(STORAGES={
+        **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}})
+    plain_static.enable()
+    pages, queries = [], set()
+    for s in scores:
+        viewer = users.get(chiefs.get(s.grid_id)) or admin
+        s.viewer_id = viewer.pk
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(viewer)
+        url = f"/assessment/periods/{period.pk}/grids/{s.grid.code}/"
+        with CaptureQueriesContext(connection) as ctx:  # the warm-up, counted
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        queries.add(len(ctx))
+        pages.append((client, url))
+    samples = []
+    for _ in range(ROUNDS):
+        for client, url in pages:
+            started = time.perf_counter()
+            response = client.get(url)
+            samples.append(time.perf_counter() - started)
+            assert response.status_code == 200
+    plain_static.disable()
+    raw = []
+    with connection.cursor() as cur:
+        for _ in range(ROUNDS):
+            for s in scores:
+                started = time.perf_counter()
+                page_sql(cur, period, s)
+                raw.append(time.perf_counter() - started)
+    return {"period": period.name, "grids": len(scores), "causes": (scores[-1].causes, scores[0].causes),
+            "chiefs": sum(1 for s in scores if s.grid_id in chiefs), "samples": samples, "raw": raw,
+            "queries": sorted(queries)}
+
+
 def main() -> None:
     setup_django()
     from django.db import transaction
@@ -191,6 +305,20 @@ def main() -> None:
                      f"SQL {sum(sql.get(s, {}).values()):,} on {len(sql.get(s, {}))}, {differ[s]} differ"
                      for s in CHECKED),
          f"≤ 10 s and the same lost points: {'met' if ok else 'NOT met'}")
+    pages = page_timing(county)
+    if not pages:
+        line("失分点 page", "no published grid quarter to render", "—", "≤ 200 ms p95: not measured")
+        return
+    ms = [s * 1000 for s in pages["samples"]]
+    raw = [s * 1000 for s in pages["raw"]]
+    p95 = percentile(ms, 95)
+    line(f"失分点 page {pages['period']}, {pages['grids']} grids with the most lost points "
+         f"({pages['causes'][0]}–{pages['causes'][1]} each; {pages['chiefs']} as their chief, the rest as the "
+         "county admin)",
+         f"median {percentile(ms, 50):.1f} ms, p95 {p95:.1f} ms over {len(ms)} renders; "
+         f"{', '.join(map(str, pages['queries']))} queries a page",
+         f"the page's reads as plain SQL: median {percentile(raw, 50):.1f} ms, p95 {percentile(raw, 95):.1f} ms",
+         f"p95 ≤ 200 ms: {'met' if p95 <= 200 else 'NOT met'}")
 
 
 if __name__ == "__main__":

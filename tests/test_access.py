@@ -13,8 +13,13 @@ import pytest
 from django.utils import timezone
 
 from tests.access_assessment import assessment_api_cases, assessment_cases, grid_assessment_cases, inspection_cases
+from tests.access_disclosure import disclosure_cases
+from tests.access_duties import duties_cases
+from tests.access_meetings import meetings_cases
+from tests.access_participation import participation_cases
+from tests.access_supervision import supervision_cases
 from tests.factories import ALL_ROLES, UserFactory, install_points_rulebooks, jpeg_photo, square
-from tests.web import Sessions
+from tests.web import Sessions, policy_problems
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.services import api_token_issue
 from xiangzhi.cases.models import Category
@@ -88,6 +93,12 @@ def cases(c):
                                      basis_end=timezone.localdate(), closes_on=timezone.localdate())
     publishers = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "points_recorder"}
     publishers_a1 = publishers - {"township_staff_b"}
+    # Its API: a villager also reads his own village's (names masked); a second benefit to close over the API.
+    to_close = points.benefit_publish(actor=c.users["village_cadre"], village=c.village_a1, kind="job",
+                                      title="公益岗位", places=1, threshold=1, basis_start=timezone.localdate(),
+                                      basis_end=timezone.localdate(), closes_on=timezone.localdate())
+    benefit_body = {"village": c.village_a1.code, "kind": "loan", "title": "创业贷款担保", "places": 2,
+                    "threshold": 1, "basis_start": today, "basis_end": today, "closes_on": today}
     # An API token of the township staff: only its owner lists, revokes it (others meet 404).
     api_token_issue(user=c.users["township_staff"])
     town_token = c.users["township_staff"].api_tokens.get()
@@ -117,6 +128,10 @@ def cases(c):
         ("get", "/points/benefits/", None, publishers),
         ("get", f"/points/benefits/{benefit.pk}/", None, publishers_a1),
         ("post", f"/points/benefits/{benefit.pk}/close/", {}, publishers_a1),
+        ("get", "/api/v1/points/benefits", None, publishers | {"resident"}),
+        ("get", f"/api/v1/points/benefits/{benefit.pk}", None, publishers_a1 | {"resident"}),
+        ("post", "/api/v1/points/benefits", benefit_body, publishers_a1),
+        ("post", f"/api/v1/points/benefits/{to_close.pk}/close", {}, publishers_a1),  # then 409, closed already
         ("get", f"/api/v1/points/rules?village={c.village_a1.code}", None, in_a1 | {"resident"} | inspector),
         ("post", "/api/v1/points/entries", {"household": a1.id, "rule": "volunteer_activity"}, recorders_a1),
         ("post", "/api/v1/points/entries/batch", {"households": [a1.id, c.households["a1_micro"].id],
@@ -137,9 +152,14 @@ def cases(c):
         *register_change_cases(c, in_a1),
         *party_cases(c),
         *inspection_cases(c),
+        *disclosure_cases(c),
         *assessment_cases(c),
         *grid_assessment_cases(c),
         *assessment_api_cases(c),
+        *duties_cases(c),
+        *meetings_cases(c),
+        *participation_cases(c),
+        *supervision_cases(c),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -559,7 +579,7 @@ def test_every_url_refuses_the_wrong_role_and_scope(client, county):
     county.users["county_admin"] = grant_reveal(county.users["county_admin"])
     county.users["township_staff"] = grant_reveal(county.users["township_staff"])
     county.users["township_staff_b"] = grant_reveal(county.users["township_staff_b"])
-    failures = []
+    failures, policy, pages = [], [], 0
     sessions = Sessions(client)  # each role logged in once, a fresh cookie jar for every request
     for method, url, body, allowed in cases(county):
         for role in ALL_ROLES:
@@ -569,7 +589,17 @@ def test_every_url_refuses_the_wrong_role_and_scope(client, county):
             ok = status in (200, 201, 302, 409) if role in allowed else status in (403, 404)
             if not ok or not sessions.check(response, county.users[role]):
                 failures.append(f"{role:18} {method.upper()} {url} → {status} (allowed={role in allowed})")
+            # Every answer carries the Content-Security-Policy; every page a role may open keeps to it
+            # (tests/test_csp.py: scripts from our host or with this response's nonce, no inline handlers).
+            if "Content-Security-Policy" not in response.headers:
+                policy.append(f"{role}: {method.upper()} {url} → {status} without a policy")
+            elif (method == "get" and status == 200 and not url.startswith("/api/")
+                  and response["Content-Type"].startswith("text/html")):
+                policy += [f"{role}: {p}" for p in policy_problems(url, response)]
+                pages += 1
     assert not failures, "\n".join(failures)
+    assert not policy, "\n".join(policy)
+    assert pages > 150  # the pages themselves, for every role that may open each
 
 
 @pytest.mark.django_db

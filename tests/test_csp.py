@@ -14,77 +14,10 @@ import sys
 import pytest
 from django.contrib.staticfiles import finders
 
-from tests.test_access import cases
-from tests.web import Sessions
+from tests.web import OUTSIDE_HOST, SCRIPT_TAG, directives, nonce_of, policy_problems
 from xiangzhi.regions.services import grid_create
 
-SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
-INLINE_HANDLER = re.compile(r"<[a-zA-Z][^<>]*\son[a-z]+\s*=", re.IGNORECASE)
-OUTSIDE_HOST = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
 XSS_NAME = "<img src=x onerror=alert(1)>"
-
-
-def directives(response) -> dict[str, list[str]]:
-    header = response.headers.get("Content-Security-Policy")
-    assert header, f"{response.request['PATH_INFO']}: no Content-Security-Policy"
-    parts = [p.strip().split() for p in header.split(";") if p.strip()]
-    return {p[0]: p[1:] for p in parts}
-
-
-def nonce_of(response) -> str | None:
-    found = [s[len("'nonce-"):-1] for s in directives(response)["script-src"] if s.startswith("'nonce-")]
-    return found[0] if found else None
-
-
-def policy_problems(url: str, response) -> list[str]:
-    """What is wrong with one HTML response's policy and scripts (nothing for a good one)."""
-    d = directives(response)
-    problems = []
-    if d.get("script-src") is None or d["script-src"][0] != "'self'":
-        problems.append(f"{url}: script-src {d.get('script-src')}")
-    for directive, sources in d.items():
-        bad = [s for s in sources if s in ("'unsafe-inline'", "'unsafe-eval'") and directive != "style-src"]
-        bad += [s for s in sources if "://" in s or s in ("*", "http:", "https:")]
-        if bad:
-            problems.append(f"{url}: {directive} allows {bad}")
-    if d.get("object-src") != ["'none'"] or d.get("frame-ancestors") != ["'none'"]:
-        problems.append(f"{url}: object-src {d.get('object-src')}, frame-ancestors {d.get('frame-ancestors')}")
-    html = response.content.decode()
-    nonce = nonce_of(response)
-    page = "<html" in html[:200]  # a whole page, not a fragment htmx swaps into one
-    if page and nonce is None:
-        problems.append(f"{url}: no nonce in script-src")
-    for attrs in SCRIPT_TAG.findall(html):
-        if "src=" in attrs or 'type="application/json"' in attrs:
-            continue
-        if not page:
-            problems.append(f"{url}: inline <script{attrs}> in a fragment (it would not carry the page's nonce)")
-        elif f'nonce="{nonce}"' not in attrs:
-            problems.append(f"{url}: inline <script{attrs}> without this response's nonce")
-    if m := INLINE_HANDLER.search(html):
-        problems.append(f"{url}: inline event handler {m.group(0)[:80]!r}")
-    if m := OUTSIDE_HOST.search(html):
-        problems.append(f"{url}: loads from another host {html[m.start():m.start() + 80]!r}")
-    return problems
-
-
-@pytest.mark.django_db
-def test_every_page_of_the_matrix_carries_the_policy_and_nonces_its_inline_scripts(client, county):
-    checked, problems = 0, []
-    sessions = Sessions(client)  # each role logged in once, a fresh cookie jar for every request
-    for method, url, _, allowed in cases(county):
-        if method != "get" or url.startswith("/api/"):
-            continue
-        for role in sorted(allowed):
-            sessions.use(county.users[role])
-            response = client.get(url)
-            assert sessions.check(response, county.users[role]), (role, url)
-            assert "Content-Security-Policy" in response.headers, (role, url, response.status_code)
-            if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-                problems += [f"{role}: {p}" for p in policy_problems(url, response)]
-                checked += 1
-    assert not problems, "\n".join(problems)
-    assert checked > 150  # the pages themselves, for every role that may open each
 
 
 @pytest.mark.django_db
@@ -136,7 +69,8 @@ def test_api_docs_load_only_from_our_host(client):
     srcs = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
     assert "/static/ninja/swagger-ui-bundle.js" in srcs and "/static/ninja/swagger-ui.css" in srcs
     assert all(s.startswith("/static/") for s in srcs), srcs
-    assert OUTSIDE_HOST.search(html) is None and "cdn" not in html.lower()
+    # (the CSRF token is random letters that may spell "cdn": look past it)
+    assert OUTSIDE_HOST.search(html) is None and "cdn" not in re.sub(r'data-csrf-token="[^"]*"', "", html).lower()
     # ninja's own template runs only files; its one inline block is the settings, as JSON data.
     inline = [a for a in SCRIPT_TAG.findall(html) if "src=" not in a]
     assert inline == [' type="application/json" id="swagger-settings"']

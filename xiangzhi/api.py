@@ -17,20 +17,26 @@ from xiangzhi.cases.api import router as cases_router
 from xiangzhi.cases.intake_api import router as intake_router
 from xiangzhi.core.errors import DomainError, error_body, status_of
 from xiangzhi.devices.api import router as devices_router
+from xiangzhi.disclosure.api import router as disclosure_router
+from xiangzhi.duties.api import router as duties_router
 from xiangzhi.front.figures_api import router as figures_router
 from xiangzhi.gridwork.api import router as gridwork_router
 from xiangzhi.inspections.api import router as inspections_router
 from xiangzhi.lib.geometry import BoundaryError
 from xiangzhi.lib.idnumber import IdNumberError
+from xiangzhi.meetings.api import router as meetings_router
 from xiangzhi.notifications.api import router as notifications_router
+from xiangzhi.participation.api import router as participation_router
 from xiangzhi.party.api import router as party_router
 from xiangzhi.people.api import router as people_router
 from xiangzhi.people.place_api import router as places_router
 from xiangzhi.points.api import router as points_router
+from xiangzhi.points.benefit_api import router as points_benefit_router
 from xiangzhi.points.cycle_api import router as points_cycle_router
 from xiangzhi.projects.api import router as projects_router
 from xiangzhi.regions.api import router as regions_router
 from xiangzhi.shop.api import router as shop_router
+from xiangzhi.supervision.api import router as supervision_router
 
 
 class PasswordChangeRequired(HttpError):
@@ -152,8 +158,14 @@ api.add_router("", cases_router)
 api.add_router("/points", points_router)
 api.add_router("/activities", activities_router)
 api.add_router("/projects", projects_router)
+api.add_router("/duties", duties_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/disclosure", disclosure_router)
+api.add_router("/participation", participation_router)
+api.add_router("/meetings", meetings_router)
 api.add_router("/points", points_cycle_router)
+api.add_router("/points", points_benefit_router)
 api.add_router("/shop", shop_router)
+api.add_router("/supervision", supervision_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/webhooks", devices_router)

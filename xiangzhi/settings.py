@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "xiangzhi.accounts",
     "xiangzhi.regions",
     "xiangzhi.people",
+    "xiangzhi.duties",  # 三张清单: the small-power, duty and territorial duty lists; case routing reads them
     "xiangzhi.gridwork",
     "xiangzhi.party",
     "xiangzhi.notifications",
@@ -113,6 +114,10 @@ INSTALLED_APPS = [
     "xiangzhi.devices",
     "xiangzhi.open311",
     "xiangzhi.assessment",
+    "xiangzhi.disclosure",
+    "xiangzhi.participation",  # 通知公告 with read receipts, 民意调查, 民情恳谈 / 百姓夜话
+    "xiangzhi.supervision",  # 一村一码: the village code, 码上问, 码上办
+    "xiangzhi.meetings",  # 阳光报告会 (述询定评) and 四议两公开
     "xiangzhi.front",
     "xiangzhi.demo",
 ]
@@ -313,6 +318,18 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 CASE_EVALUATION_DAYS = env_int("CASE_EVALUATION_DAYS", 7)  # then an unevaluated closed case is archived
 # 每月排查: a month's inspections close on this day of the next month; none for it after that.
 INSPECTION_MONTH_CLOSES_DAY = env_int("INSPECTION_MONTH_CLOSES_DAY", 5)
+
+# 一村一码 (xiangzhi/supervision): a question is screened within SUPERVISION_SCREEN_DAYS working days and
+# answered within SUPERVISION_ANSWER_DAYS of being asked; asking and reporting (码上办) from the village page
+# are limited per phone and per address over the last hour, counted in the database. SITE_URL is the
+# address villagers reach the site at, for links sent by SMS and printed on posters (blank: the request's).
+SUPERVISION_SCREEN_DAYS = env_int("SUPERVISION_SCREEN_DAYS", 2)
+SUPERVISION_ANSWER_DAYS = env_int("SUPERVISION_ANSWER_DAYS", 5)
+SUPERVISION_QUESTIONS_PER_PHONE_HOUR = env_int("SUPERVISION_QUESTIONS_PER_PHONE_HOUR", 3)
+SUPERVISION_QUESTIONS_PER_ADDRESS_HOUR = env_int("SUPERVISION_QUESTIONS_PER_ADDRESS_HOUR", 5)
+SUPERVISION_REPORTS_PER_PHONE_HOUR = env_int("SUPERVISION_REPORTS_PER_PHONE_HOUR", 3)
+SUPERVISION_REPORTS_PER_ADDRESS_HOUR = env_int("SUPERVISION_REPORTS_PER_ADDRESS_HOUR", 5)
+SITE_URL = env("SITE_URL")
 
 # Searching households by a full ID number or phone (reveal permission only): at most this many an hour
 # per user, counted in the cache (set CACHE_URL when several web processes run).

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.browser.helpers import PHONE, log_in
@@ -20,6 +22,7 @@ def test_an_inspector_inspects_a_village_on_a_390px_phone(browser, live_server, 
     log_in(page, base, "inspector_a")
     assert page.url.endswith("/inspections/") and page.evaluate(NO_SIDEWAYS)
     page.get_by_test_id("village-months").locator("li", has_text="东村").get_by_role("button", name="开始排查").click()
+    page.wait_for_url(re.compile(r"/inspections/\d+/$"))  # loaded: the button's script is attached
     page.get_by_role("button", name="在村里定位").click()
     page.get_by_text("已在村里定位").first.wait_for()
     page.select_option("#item_code", "building_illegal")

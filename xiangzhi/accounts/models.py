@@ -137,6 +137,7 @@ class SmsCode(models.Model):
     class Purpose(models.TextChoices):
         SIGNUP = "signup", "注册"
         LOGIN = "login", "登录"
+        REPORT = "report", "反映问题"  # 码上办: a phone confirmed without an account
 
     phone_hash = models.CharField(max_length=64)
     purpose = models.CharField("用途", max_length=16, choices=Purpose.choices)

@@ -26,6 +26,7 @@ from xiangzhi.assessment.rules import (
 )
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require
+from xiangzhi.regions.models import Region
 
 router = Router(tags=["积分换项目与网格考核"])
 
@@ -96,6 +97,7 @@ class ScoreOut(Schema):
     village_code: str
     village: str
     township: str
+    area: str | None = Field(None, description="管区：乡镇与村之间有管区时")
     grid_code: str | None = Field(..., description="网格考核：网格代码；村考核为空")
     grid: str | None
     rank: int
@@ -273,10 +275,10 @@ def _period(p: Period) -> dict:
             "published_at": p.published_at, "closed_at": p.closed_at, "appeal_deadline": services.appeal_deadline(p)}
 
 
-def _score(s: Score, corrected: int | None) -> dict:
+def _score(s: Score, corrected: int | None, town: Region | None, area: Region | None) -> dict:
     grid = s.grid if s.grid_id else None
     return {"village_code": s.village.code, "village": s.village.name,
-            "township": s.village.parent.name if s.village.parent else "",
+            "township": town.name if town else "", "area": area.name if area else None,
             "grid_code": grid.code if grid else None, "grid": grid.name if grid else None,
             "rank": s.rank, "town_rank": s.town_rank if grid else None, "stars": s.stars if grid else None,
             "total": s.total, "corrected_total": corrected, "funded_yuan": s.funded_yuan, "warned": s.warned,
@@ -437,7 +439,7 @@ def period_reopen(request: HttpRequest, period_id: int):
 def period_scores(request: HttpRequest, period_id: int):
     require(can_view_any(request.user))
     period = selectors.period_get_for_user(request.user, period_id)
-    return [_score(r.score, r.corrected) for r in selectors.ranking(request.user, period)]
+    return [_score(r.score, r.corrected, r.town, r.area) for r in selectors.ranking(request.user, period)]
 
 
 @router.get("/periods/{period_id}/villages/{village_code}", response=VillageScoreOut, summary="一个村的得分与失分点")
@@ -447,7 +449,7 @@ def village_score(request: HttpRequest, period_id: int, village_code: str):
     d = selectors.village_score_get_for_user(request.user, period, village_code)
     corrected = d.score.total + sum(c.points for c in d.corrections) if d.corrections else None
     rules = {item.pk: item.household_rules for item, _ in d.by_item}
-    return {**_score(d.score, corrected),
+    return {**_score(d.score, corrected, d.town, d.area),
             "lost_points": [{**_lost_point(lp), "household_rules": [{"code": r.code, "name": r.name}
                                                                      for r in rules.get(lp.item_id, [])]}
                             for lp in d.lost_points],
@@ -460,7 +462,7 @@ def grid_score(request: HttpRequest, period_id: int, grid_code: str):
     require(can_view_grids(request.user))
     period = selectors.period_get_for_user(request.user, period_id)
     d = selectors.grid_score_get_for_user(request.user, period, grid_code)
-    return {**_score(d.score, d.corrected), "county_count": d.county_count, "town_count": d.town_count,
+    return {**_score(d.score, d.corrected, d.town, d.area), "county_count": d.county_count, "town_count": d.town_count,
             "appeal_deadline": services.appeal_deadline(period),
             "items": [{"code": i.code, "group": i.group, "name": i.name, "weight": i.weight, "lost": lost}
                       for i, lost in d.by_item],

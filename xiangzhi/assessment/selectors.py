@@ -5,6 +5,7 @@ their own grids' scores; everything else answers the same 404 as a missing id.""
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,6 +33,7 @@ from xiangzhi.core.errors import NotFound
 from xiangzhi.points.models import PointsRule, PointsRulebook
 from xiangzhi.points.selectors import EffectiveRule, rule_list_for_village
 from xiangzhi.regions.models import Grid, GridAssignment, GridDuty, Region, RegionLevel
+from xiangzhi.regions.selectors import ancestor_paths
 
 PUBLIC_STATES = (PeriodState.PUBLISHED, PeriodState.CLOSED)
 
@@ -112,12 +114,36 @@ def covers_village(user: AnyUser, village: Region) -> bool:
     return scope_of(user).covers_path(village.path)
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a village stands: its township (乡镇/街道) and, where one stands between them, its 管区."""
+
+    town: Region | None
+    area: Region | None
+
+
+def village_places(villages: Iterable[Region]) -> dict[int, Place]:
+    """Each village's township and 管区 by village id, read from the paths (a village's parent is its
+    管区 where the county has them, not its township): one query whatever the number of villages."""
+    paths = {v.pk: v.path for v in villages}
+    above = {r.path: r for r in Region.objects.filter(
+        path__in={a for p in paths.values() for a in ancestor_paths(p)},
+        level__in=[RegionLevel.TOWNSHIP, RegionLevel.AREA]).defer("boundary")}
+    out = {}
+    for pk, path in paths.items():
+        found = [above[a] for a in ancestor_paths(path) if a in above]
+        out[pk] = Place(next((r for r in reversed(found) if r.level == RegionLevel.TOWNSHIP), None),
+                        next((r for r in reversed(found) if r.level == RegionLevel.AREA), None))
+    return out
+
+
 @dataclass
 class Row:
     score: Score
     corrected: int | None  # the total with its corrections, when there are any
     mine: bool
-    town: Region | None = None  # the township (乡镇/街道) of a grid period's row
+    town: Region | None = None  # the township (乡镇/街道) of the row's village
+    area: Region | None = None  # its 管区, where one stands between the township and the village
 
 
 def corrections_by_unit(period: Period) -> dict[int, int]:
@@ -134,13 +160,16 @@ def ranking(user: AnyUser, period: Period) -> list[Row]:
         return []
     corrections = corrections_by_unit(period)
     scope = scope_of(user)
-    scores = (Score.objects.filter(run_id=period.current_run_id)
-              .select_related("village__parent", "grid").order_by("rank"))
+    scores = list(Score.objects.filter(run_id=period.current_run_id)
+                  .select_related("village", "grid").defer("village__boundary", "grid__boundary").order_by("rank"))
+    places = village_places({s.village_id: s.village for s in scores}.values())
     out = []
     for s in scores:
         key = s.grid_id or s.village_id
+        place = places[s.village_id]
         out.append(Row(s, s.total + corrections[key] if key in corrections else None,
-                       scope.covers_path(s.grid.path if s.grid is not None else s.village.path)))
+                       scope.covers_path(s.grid.path if s.grid is not None else s.village.path),
+                       place.town, place.area))
     return out
 
 
@@ -153,6 +182,8 @@ class VillageScore:
     lost_points: list[LostPoint]
     corrections: list[ScoreCorrection]
     by_item: list[tuple[Item, int]]
+    town: Region | None = None  # the village's township (乡镇/街道)
+    area: Region | None = None  # and its 管区, where there is one
 
 
 def household_rules_by_code(village: Region, codes: set[str]) -> dict[str, EffectiveRule]:
@@ -176,7 +207,7 @@ def household_rule_choices() -> list[PointsRule]:
 def village_score_get_for_user(user: AnyUser, period: Period, village_code: str) -> VillageScore:
     """One village's score down to each lost point: only for those whose scope covers the village."""
     score = (Score.objects.filter(run_id=period.current_run_id, village__code=village_code, grid__isnull=True)
-             .select_related("village__parent").first()) if period.current_run_id else None
+             .select_related("village").first()) if period.current_run_id else None
     if score is None or not covers_village(user, score.village):
         raise NotFound()
     lost = list(LostPoint.objects.filter(score=score).select_related("item"))
@@ -188,11 +219,12 @@ def village_score_get_for_user(user: AnyUser, period: Period, village_code: str)
     for i in items:
         i.household_rules = (  # type: ignore[attr-defined]
             [rules[c] for c in i.household_rule_codes if c in rules] if taken[i.pk] else [])
+    place = village_places([score.village])[score.village_id]
     return VillageScore(
         score, lost,
         list(ScoreCorrection.objects.filter(period=period, village=score.village, grid__isnull=True)
              .select_related("actor")),
-        [(i, taken[i.pk]) for i in items])
+        [(i, taken[i.pk]) for i in items], place.town, place.area)
 
 
 def scheme_with_versions(scheme: Scheme) -> list[SchemeVersion]:
@@ -212,11 +244,6 @@ def star_rule_text(scheme: Scheme) -> str:
     return "，".join([*parts, f"以下{STAR_NAMES[5 - len(floors)]}"])
 
 
-def townships_of(county: Region) -> dict[str, Region]:
-    """The county's townships (乡镇/街道) by code."""
-    return {t.code: t for t in Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP)}
-
-
 def is_grid_period(period: Period) -> bool:
     return period.version.scheme.kind == SchemeKind.GRID
 
@@ -233,11 +260,7 @@ class GridRanking:
 def grid_ranking(user: AnyUser, period: Period, town_code: str | None = None) -> GridRanking:
     """The county ranking of grids with their stars, or one township's (by ``town_rank``); the grids in the
     user's scope are ``mine`` (their score pages open)."""
-    rows = ranking(user, period)
-    county = period.version.scheme.county
-    townships = townships_of(county)
-    for r in rows:
-        r.town = townships.get(engine.township_code(r.score.village, county))
+    rows = ranking(user, period)  # each with its township (and 管区)
     town_list = sorted({r.town.pk: r.town for r in rows if r.town}.values(), key=lambda t: t.code)
     town = None
     if town_code:
@@ -259,6 +282,7 @@ class GridScore:
     period: Period
     score: Score
     town: Region | None  # the grid's township (乡镇/街道)
+    area: Region | None  # the 管区 between the township and the grid's village, where there is one
     lost_points: list[LostPoint]
     by_item: list[tuple[Item, int]]  # every item of the scheme with the points lost on it
     corrections: list[ScoreCorrection]
@@ -300,7 +324,7 @@ def grid_score_get_for_user(user: AnyUser, period: Period, grid_code: str) -> Gr
     if period.current_run_id is None or not is_grid_period(period):
         raise NotFound()
     score = (Score.objects.filter(run_id=period.current_run_id, grid__code=grid_code)
-             .select_related("grid", "village__parent").first())
+             .select_related("grid", "village").first())
     if score is None or score.grid is None or not scope_of(user).covers_path(score.grid.path):
         raise NotFound()
     lost = list(LostPoint.objects.filter(score=score).select_related("item"))
@@ -315,13 +339,12 @@ def grid_score_get_for_user(user: AnyUser, period: Period, grid_code: str) -> Gr
     for lp in lost:
         taken[lp.item_id] = taken.get(lp.item_id, 0) + lp.points
         lp.appeals = on_point.get(lp.pk, [])  # type: ignore[attr-defined]
-    county = period.version.scheme.county
-    town = (Region.objects.filter(parent=county, level=RegionLevel.TOWNSHIP,
-                                  code=engine.township_code(score.village, county)).first())
+    place = village_places([score.village])[score.village_id]
+    town = place.town
     counts = Score.objects.filter(run_id=period.current_run_id).aggregate(
         county=Count("id"), town=Count("id", filter=Q(village__path__startswith=town.path if town else "-")))
     return GridScore(
-        period, score, town, lost, [(i, taken[i.pk]) for i in items],
+        period, score, town, place.area, lost, [(i, taken[i.pk]) for i in items],
         list(ScoreCorrection.objects.filter(period=period, grid=score.grid).select_related("actor")),
         appeals, counts["county"], counts["town"], chief_grid_ids(user))
 
@@ -370,14 +393,16 @@ def appeal_list_for_user(user: AnyUser, period: Period) -> list[Appeal]:
     appeals = list(
         Appeal.objects.filter(period=period, grid__isnull=not grids)
         .filter(scope_of(user).q("grid__path" if grids else "village__path"))
-        .select_related("grid", "village__parent", "filed_by", "decided_by")
+        .select_related("grid", "village", "filed_by", "decided_by")
         .order_by(Case(When(state=AppealState.PENDING, then=Value(0)), default=Value(1),
                        output_field=IntegerField()), "filed_at", "id"))
     whole = {getattr(a, unit) for a in appeals if not a.lost_reason}
     lost = dict(Score.objects.filter(run_id=period.current_run_id, grid__isnull=not grids, **{f"{unit}__in": whole})
                 .values_list(unit, "lost")) if whole and period.current_run_id else {}
+    places = village_places({a.village_id: a.village for a in appeals}.values())
     for a in appeals:
         a.cap = a.lost_points if a.lost_reason else lost.get(getattr(a, unit), 0)  # type: ignore[attr-defined]
+        a.place = places[a.village_id]  # type: ignore[attr-defined]
     return appeals
 
 
@@ -405,6 +430,7 @@ class RollupRow:
     grid: Grid
     village: Region
     town: Region | None  # the township (乡镇/街道)
+    area: Region | None  # the 管区 between them, where there is one
     totals: list[int | None]  # each period's total with its corrections; None where the grid was not ranked
     average: Decimal | None  # of the periods it was ranked in, to one place (half up)
     stars: int  # of the average, by the scheme's floors
@@ -443,11 +469,11 @@ def grid_year_rollup(user: AnyUser, year: int, town_code: str | None = None) -> 
     for run_id, grid_id, total in scores.values_list("run_id", "grid_id", "total"):
         n = column[run_id]
         totals.setdefault(grid_id, [None] * len(periods))[n] = total + corrections.get((periods[n].pk, grid_id), 0)
-    county = periods[-1].version.scheme.county if periods else None
-    townships = townships_of(county) if county else {}
-    rows = {g.pk: RollupRow(g, g.region, townships.get(engine.township_code(g.region, county)) if county else None,
-                            totals[g.pk], None, 0)
-            for g in Grid.objects.filter(pk__in=scores.values("grid_id")).select_related("region")}
+    grids = list(Grid.objects.filter(pk__in=scores.values("grid_id")).select_related("region")
+                 .defer("boundary", "region__boundary"))
+    places = village_places({g.region_id: g.region for g in grids}.values())
+    rows = {g.pk: RollupRow(g, g.region, places[g.region_id].town, places[g.region_id].area, totals[g.pk], None, 0)
+            for g in grids}
     towns = sorted({r.town.pk: r.town for r in rows.values() if r.town}.values(), key=lambda t: t.code)
     town = None
     if town_code:

@@ -510,7 +510,7 @@ def mine(request):
     return redirect(url)
 
 
-ROLLUP_HEADER = ["乡镇/街道", "村/社区", "网格", "网格编码"]
+ROLLUP_HEADER = ["乡镇/街道", "管区", "村/社区", "网格", "网格编码"]
 
 
 def _rollup(request, year: int):
@@ -541,7 +541,8 @@ def rollup_xlsx(request, year: int):
     r = _rollup(request, year)
     header = [*ROLLUP_HEADER, *(p.name for p in r.periods), "年度平均分", "星级", "网格员（现任）"]
     rows = [
-        [row.town.name if row.town else "", row.village.name, row.grid.name, row.grid.code,
+        [row.town.name if row.town else "", row.area.name if row.area else "", row.village.name, row.grid.name,
+         row.grid.code,
          *("" if t is None else str(t) for t in row.totals), str(row.average), selectors.STAR_NAMES[row.stars],
          "、".join(f"{name}（{duty}）" for name, duty in row.workers)]
         for row in r.rows

@@ -42,6 +42,7 @@ class TransitionOut(Schema):
     note: str
     created_at: dt.datetime
     photos: list[str]
+    routed_by: str | None = Field(None, description="派遣依据：清单及版本，如「《职责任务清单》第3版」（工作人员可见）")
 
 
 class CaseOut(Schema):
@@ -129,7 +130,7 @@ class CaseDetailOut(CaseOut):
              "to_status": t.to_status, "from_level": t.from_level, "to_level": t.to_level,
              "actor": (t.actor.full_name or "工作人员") if t.actor else None,
              "department": t.department.name if t.department else None, "note": t.note,
-             "created_at": t.created_at,
+             "created_at": t.created_at, "routed_by": str(t.list_version) if t.list_version_id else None,
              "photos": [f"/cases/photos/{pk}/" for pk in photos.get(t.pk, [])]}
             for t in history.transitions
         ]

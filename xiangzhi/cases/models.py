@@ -74,6 +74,7 @@ class Channel(models.TextChoices):
     DEVICE = "device", "设备告警"
     QR = "qr", "码上办"
     OPEN311 = "open311", "Open311"
+    MEETING = "meeting", "民情恳谈"  # a demand raised at a 民情恳谈 / 百姓夜话 evening (xiangzhi/participation)
 
 
 class Status(models.TextChoices):
@@ -190,6 +191,10 @@ class Transition(models.Model):
                               related_name="+", verbose_name="操作人")
     department = models.ForeignKey("regions.Department", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
+    # The version of the duty lists (三张清单) that routed the case: set on the report and on a dispatch
+    # whose department the lists chose; empty where the category catalog decided (or nothing was routed).
+    list_version = models.ForeignKey("duties.ListVersion", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="派遣依据清单")
     note = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("时间")
 

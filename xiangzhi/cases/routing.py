@@ -1,10 +1,16 @@
 """Where a new case goes: location → grid (C1 ``locate``), category → level and department.
 
-Every report reads the same small tables: the category catalog, the region tree, the grids and the
-departments. Each process keeps them in memory and reloads them with the grid index (when grids
-change, or the index is invalidated) and at least every 30 seconds, so a department switched off or
-a category changed elsewhere takes effect within that time; ``reference_invalidate`` reloads at once.
-Each caller gets model instances of its own, made from the kept rows.
+The level and the department kind of a category come from the county's duty lists in force (三张清单,
+``xiangzhi.duties``): the 职责任务清单's item that governs the category, else the 属地责任清单's. Only a
+category no item governs falls back on the catalog's columns (``Category.default_level`` and
+``department_kind``), and the route says which decided (``Route.basis``, ``Route.list_version_id``).
+
+Every report reads the same small tables: the category catalog, the region tree, the grids, the
+departments and the lists in force. Each process keeps them in memory and reloads them with the grid
+index (when grids change, or the index is invalidated) and at least every 30 seconds, so a department
+switched off or a category changed elsewhere takes effect within that time; ``reference_invalidate``
+reloads at once, and activating a list's version calls it. Each caller gets model instances of its own,
+made from the kept rows.
 """
 
 import threading
@@ -15,11 +21,18 @@ from dataclasses import dataclass
 from django.db import models
 
 from xiangzhi.cases.models import Category, HandlingLevel
+from xiangzhi.duties.selectors import Governing, routing_rules
+from xiangzhi.duties.services import routing_connect
 from xiangzhi.lib.geometry import PointIndex
 from xiangzhi.regions.models import Department, Grid, Region, RegionLevel
 from xiangzhi.regions.selectors import grid_index
 
 RELOAD_SECONDS = 30
+
+# What decided a route: an item of the county's duty list or territorial duty list in force, the
+# category catalog's columns, or (outside every grid) the township's triage queue.
+CATALOG = "catalog"
+TRIAGE = "triage"
 
 
 @dataclass
@@ -30,6 +43,8 @@ class Route:
     level: str
     department: Department | None
     triage: bool = False
+    basis: str = CATALOG  # "duty_list", "territorial_duty_list", CATALOG or TRIAGE
+    list_version_id: int | None = None  # the list's version, when a list decided
 
 
 class _Rows:
@@ -52,7 +67,7 @@ class _Rows:
 
 
 class _Reference:
-    """What routing reads, loaded together: four queries."""
+    """What routing reads, loaded together: five queries."""
 
     def __init__(self, index: PointIndex):
         self.index = index
@@ -68,6 +83,17 @@ class _Reference:
             self.departments.setdefault((rows.value(pk, "kind"), rows.value(pk, "region_id")), pk)
         counties = [pk for pk in self.regions.rows if self.regions.value(pk, "level") == RegionLevel.COUNTY]
         self.first_county = min(counties, key=lambda pk: self.regions.value(pk, "code"), default=None)
+        # (county id, category code) → the item of the county's lists in force that governs the category.
+        self.lists: dict[tuple[int, str], Governing] = routing_rules()
+
+    def governing(self, category: Category, region_id: int) -> tuple[str, str, Governing | None]:
+        """(level, department kind, the list item's rule or None) for a category in a region: the
+        county's lists in force first, the catalog's columns for a category no item governs."""
+        county = self.ancestor(region_id, RegionLevel.COUNTY)
+        rule = self.lists.get((county, category.code)) if county is not None else None
+        if rule is not None:
+            return rule.level, rule.department_kind, rule
+        return category.default_level, category.department_kind, None
 
     def department(self, kind: str, region_id: int) -> Department | None:
         pk = self.departments.get((kind, region_id))
@@ -116,6 +142,16 @@ def reference_invalidate() -> None:
     _state["reference"] = None
 
 
+def _category_names() -> dict[str, str]:
+    return dict(Category.objects.order_by("sort", "group", "code").values_list("code", "name"))
+
+
+def connect() -> None:
+    """Tell the duty lists where category codes come from and to reload routing when a county's lists
+    change (``CasesConfig.ready``)."""
+    routing_connect(categories=_category_names, lists_changed=reference_invalidate)
+
+
 def category_get_active(code: str) -> Category | None:
     """An active category of the catalog by its code."""
     category = _reference().categories.get(code)
@@ -142,29 +178,44 @@ def route(*, category: Category, lon: float | None, lat: float | None,
         region = _triage_region(lon, lat, fallback_region)
         return Route(grid=None, region=region, scope_path=region.path,
                      level=HandlingLevel.TOWNSHIP if region.level == "township" else HandlingLevel.COUNTY,
-                     department=None, triage=True)
-    level = category.default_level
+                     department=None, triage=True, basis=TRIAGE)
+    ref = _reference_with(region_id=grid.region_id)
+    level, kind, rule = ref.governing(category, grid.region_id)
     department = None
     if level == HandlingLevel.DEPARTMENT:
-        department = department_for(category, grid.region)
+        department = _department_of_kind(ref, kind, grid.region_id)
         if department is None:
             level = HandlingLevel.TOWNSHIP
-    return Route(grid=grid, region=grid.region, scope_path=grid.path, level=level, department=department)
+    return Route(grid=grid, region=grid.region, scope_path=grid.path, level=level, department=department,
+                 basis=rule.list_kind if rule is not None else CATALOG,
+                 list_version_id=rule.version_id if rule is not None else None)
 
 
 def department_for(category: Category, region: Region) -> Department | None:
-    """The township's department of the category's kind, else the county's."""
-    if not category.department_kind:
-        return None
+    """The township's department of the kind the lists (else the catalog) give the category, else the
+    county's."""
+    return department_route(category, region)[0]
+
+
+def department_route(category: Category, region: Region) -> tuple[Department | None, int | None]:
+    """``department_for`` and the version of the lists that chose the department's kind (None when the
+    catalog did)."""
     ref = _reference_with(region_id=region.pk)
-    township = ref.ancestor(region.pk, RegionLevel.TOWNSHIP)
+    _, kind, rule = ref.governing(category, region.pk)
+    return _department_of_kind(ref, kind, region.pk), rule.version_id if rule is not None else None
+
+
+def _department_of_kind(ref: _Reference, kind: str, region_id: int) -> Department | None:
+    if not kind:
+        return None
+    township = ref.ancestor(region_id, RegionLevel.TOWNSHIP)
     if township is None:
         return None
-    found = ref.department(category.department_kind, township)
+    found = ref.department(kind, township)
     if found is None:
         county = ref.ancestor(ref.regions.value(township, "parent_id"), RegionLevel.COUNTY)
         if county is not None:
-            found = ref.department(category.department_kind, county)
+            found = ref.department(kind, county)
     return found
 
 

@@ -79,7 +79,7 @@ class CaseHistory:
 
 def case_history(case: Case) -> CaseHistory:
     """What a case went through and the photos taken on the way: two queries."""
-    transitions = list(case.transitions.select_related("actor", "department"))
+    transitions = list(case.transitions.select_related("actor", "department", "list_version"))
     photos = list(case.photos.values_list("pk", "transition_id"))
     by_transition: dict[int, list[int]] = {}
     for pk, transition_id in photos:

@@ -21,6 +21,7 @@ from xiangzhi.cases.models import (
     OTHER_CATEGORY,
     Case,
     Category,
+    Channel,
     Evaluation,
     HandlingLevel,
     IdempotencyRecord,
@@ -29,7 +30,7 @@ from xiangzhi.cases.models import (
     Status,
     Transition,
 )
-from xiangzhi.cases.routing import Route, category_get_active, department_for, route
+from xiangzhi.cases.routing import Route, category_get_active, department_route, route
 from xiangzhi.cases.rules import LADDER, TRANSITIONS, level_down, level_up, target_of
 from xiangzhi.cases.selectors import case_duplicate_list, case_owner_ids
 from xiangzhi.core.display import day_text
@@ -139,6 +140,7 @@ def case_report(
             report = Transition.objects.create(
                 case=case, action="report", from_status="", to_status=Status.REPORTED, to_level=where.level,
                 actor=reporter, department=where.department, note=note, created_at=now,
+                list_version_id=where.list_version_id,
             )
             _save_photos(case, report, photos)
             if own_steps:
@@ -207,7 +209,7 @@ _MOVABLE = ["status", "handling_level", "assignee_department", "assignee_user", 
 
 def _move(case: Case, *, action: str, actor: User | None, to_status: str | None = None, note: str = "",
           now: dt.datetime | None = None, keep_clock: bool = False, photos: Iterable[ProcessedPhoto] = (),
-          **changes: Any) -> Transition:
+          list_version_id: int | None = None, **changes: Any) -> Transition:
     """Apply ``changes`` and the new status only if nobody changed the case meanwhile
     (``UPDATE … WHERE status = old``); then record the transition and restart the step clock."""
     now = now or timezone.now()
@@ -229,7 +231,7 @@ def _move(case: Case, *, action: str, actor: User | None, to_status: str | None 
         transition = Transition.objects.create(
             case=case, action=action, from_status=from_status, to_status=target, from_level=from_level,
             to_level=case.handling_level, actor=actor, department=case.assignee_department, note=note,
-            created_at=now,
+            created_at=now, list_version_id=list_version_id,
         )
         _save_photos(case, transition, photos)
     return transition
@@ -279,8 +281,9 @@ def case_dispatch(*, case: Case, actor: User, level: str | None = None, departme
     level = level or case.handling_level
     if level not in HandlingLevel.values:
         raise CaseError("未知的处置层级")
+    routed_by = None  # the version of the duty lists that chose the department, if they did
     if level == HandlingLevel.DEPARTMENT and department is None:
-        department = department_for(case.category, case.region)
+        department, routed_by = department_route(case.category, case.region)
         if department is None:
             raise CaseError("该类别没有对应的职能部门，请指定部门")
     if level in (HandlingLevel.GRID,) and case.grid is None:
@@ -289,7 +292,7 @@ def case_dispatch(*, case: Case, actor: User, level: str | None = None, departme
         assignee, case, level=level, department_id=department.pk if department is not None else None
     ):
         raise CaseError("只能派给在该事件所在地负责该层级办理的在岗工作人员")
-    _move(case, action="dispatch", actor=actor, note=note, handling_level=level,
+    _move(case, action="dispatch", actor=actor, note=note, handling_level=level, list_version_id=routed_by,
           assignee_department=department if level == HandlingLevel.DEPARTMENT else None, assignee_user=assignee)
     _notify_owners(case, "case_assigned", f"新派遣事件：{case.title}")
     return case
@@ -357,6 +360,19 @@ def case_close(*, case: Case, actor: User, note: str = "") -> Case:
 @transaction.atomic
 def case_evaluate(*, case: Case, actor: User, evaluation: str, comment: str = "") -> Case:
     require(rules.can_evaluate(actor, case), "只有报告人可以评价")
+    return _evaluate(case, actor=actor, evaluation=evaluation, comment=comment)
+
+
+@transaction.atomic
+def case_evaluate_by_link(*, case: Case, evaluation: str, comment: str = "") -> Case:
+    """The rating of a case reported without an account (码上办), by whoever holds its follow link: the
+    caller has checked the link. A case with a reporter's account is rated only by him."""
+    if case.reporter_id is not None or case.is_proactive or case.channel != Channel.QR:
+        raise Forbidden("只有报告人可以评价")
+    return _evaluate(case, actor=None, evaluation=evaluation, comment=comment)
+
+
+def _evaluate(case: Case, *, actor: User | None, evaluation: str, comment: str) -> Case:
     if evaluation not in Evaluation.values:
         raise CaseError("评价应为满意、基本满意或不满意")
     now = timezone.now()

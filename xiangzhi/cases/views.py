@@ -141,7 +141,7 @@ def case_detail(request, case_id: int):
     case = selectors.case_get_for_user(request.user, case_id)
     if progress.sees_residents_words(request.user):
         return _progress_page(request, case)
-    history = case.transitions.select_related("actor", "department").prefetch_related("photos")
+    history = case.transitions.select_related("actor", "department", "list_version").prefetch_related("photos")
     departments = Department.objects.filter(is_active=True, region__path__in=ancestor_paths(case.scope_path))
     return render(request, "cases/detail.html", {
         "case": case, "history": history, "actions": actions.available_actions(request.user, case),

@@ -33,8 +33,11 @@ from xiangzhi.core.bulk import bulk_insert
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.activities import write_activities
 from xiangzhi.demo.assessment import write_assessment
+from xiangzhi.demo.benefits import write_benefits
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
 from xiangzhi.demo.cycle import write_cycle
+from xiangzhi.demo.disclosure import write_disclosures
+from xiangzhi.demo.duties import write_duties
 from xiangzhi.demo.grid_assessment import write_grid_assessment
 from xiangzhi.demo.gridwork import write_grid_work
 from xiangzhi.demo.households import (
@@ -48,7 +51,9 @@ from xiangzhi.demo.households import (
 )
 from xiangzhi.demo.inspections import write_inspections
 from xiangzhi.demo.locations import place_households
+from xiangzhi.demo.meetings import write_meetings
 from xiangzhi.demo.names import draw_name, draw_surname, lineage_surnames
+from xiangzhi.demo.participation import write_participation
 from xiangzhi.demo.party import write_party
 from xiangzhi.demo.plan import (
     SCALES,
@@ -67,6 +72,7 @@ from xiangzhi.demo.projects import ProjectsReport, write_projects
 from xiangzhi.demo.register_history import RegisterHistoryReport, sample_villages, write_register_history
 from xiangzhi.demo.shop import write_first_redemption, write_shops
 from xiangzhi.demo.signups import write_signups
+from xiangzhi.demo.supervision import write_supervision
 from xiangzhi.lib import idnumber
 from xiangzhi.people.models import (
     Household,
@@ -281,6 +287,12 @@ class _Builder:
         # Two years of cases, played through the workflow's rules and written in bulk (case_history).
         history = write_case_history(self.db.insert, seed=self.seed, per_household=PER_HOUSEHOLD[self.report.scale])
         self.say(f"  已生成两年事件历史：{history.cases:,} 件，处置记录 {history.transitions:,} 条")
+        # 三张清单: the county's lists in force from now on; cases filed after this step are routed by them.
+        lists = write_duties(seed=self.seed)
+        self.say(f"  三张清单：小微权力 正面 {lists.allowed} 项、负面 {lists.forbidden} 项；职责任务 "
+                 f"{lists.counts.get('duty_list', 0)} 项；属地责任 {lists.counts.get('territorial_duty_list', 0)} 项"
+                 f"（乡镇牵头 {lists.lead}、配合 {lists.cooperate}）；职责任务清单第2版：{lists.changed}"
+                 + (f"，前后两件上报：{'、'.join(lists.cases)}" if any(lists.cases) else ""))
         # Household points: each township's rulebook, five weeks of records and their monthly review.
         accounts = {hid for heads in self.first_households.values() for hid, _, _ in heads}
         points = write_points(self.db.insert_raw, seed=self.seed, scale=self.report.scale, with_accounts=accounts)
@@ -299,6 +311,10 @@ class _Builder:
         cycle = write_cycle()
         self.say(f"  积分周期：已发布季度公示 {cycle.notices} 份，处理异议 {cycle.objections} 件，"
                  f"开放兑换期 {cycle.windows} 个")
+        # 积分优先: a few benefits in the first villages, two closed with their lists fixed and 核验码.
+        benefits = write_benefits()
+        self.say(f"  积分优先：{len(benefits.villages)} 个村发布 {benefits.published} 项，已截止 {benefits.closed} 项"
+                 f"（固定名单 {benefits.rows} 户）")
         # Every village's points supermarket, and a first bag of washing powder taken home.
         shops = write_shops(self.db.insert, seed=self.seed)
         first = write_first_redemption()
@@ -326,6 +342,13 @@ class _Builder:
         party = write_party(self.db.insert, seed=self.seed)
         self.say(f"  党组织：{party.branches} 个党支部，{party.groups} 个党小组，党员 {party.members:,} 名"
                  f"（在外 {party.away:,} 名），设岗 {party.posts:,} 个，两年党小组活动 {party.activities:,} 次")
+        # 群众参与: notices with read receipts, a closed survey and an open one, 民情恳谈 whose demands are cases —
+        # before the assessments, which read the cases of their periods as they stood at each period's end.
+        met = write_participation(self.db.insert, insert_raw=self.db.insert_raw, seed=self.seed,
+                                  scale=self.report.scale)
+        self.say(f"  群众参与：通知 {met.announcements} 条（回执 {met.receipts:,} 条，已读 {met.read:,}），"
+                 f"民意调查 {met.polls} 个（投票 {met.ballots:,} 户，入户代录 {met.on_paper:,}），"
+                 f"民情恳谈 {met.meetings} 场，诉求 {met.demands} 条（已办结 {met.resolved}）")
         # 每月排查: six months of inspections in every village, findings handed over and followed up.
         checks = write_inspections(self.db.insert, seed=self.seed, password=self.passwords[Role.INSPECTOR],
                                    accounts=self.report.accounts)
@@ -349,6 +372,24 @@ class _Builder:
         self.say(f"  网格考核：{grids.quarters} 个季度，{grids.last_name} {grids.grids} 个网格已公布（{stars}），"
                  f"人工评分 {grids.manual} 条，申诉 {grids.appeals} 件（成立 {grids.upheld} 件）；"
                  f"补录巡查 {grids.patrols:,} 次、走访 {grids.visits:,} 次")
+        # 村务公开: the 36-item template and the last four quarters' disclosures (some late, some overdue, one
+        # corrected, one village empty), 上级政策 and 民生事项, each village's cadres.
+        shown = write_disclosures(self.db.insert_raw, seed=self.seed)
+        self.say(f"  村务公开：{shown.villages} 个村公开 {shown.published:,} 项（逾期公开 {shown.late:,}），"
+                 f"待审核 {shown.waiting}，逾期未公开 {shown.overdue:,}；政策和民生事项 {shown.posts} 条，"
+                 f"干部 {shown.cadres:,} 名；更正示例：{shown.corrected}")
+        # 一村一码: every village's code (one re-issued), a year of 码上问, the latest 码上办 cases with follow links.
+        codes = write_supervision(self.db.insert, seed=self.seed)
+        self.say(f"  一村一码：{codes.codes} 个村的码（{codes.reissued}已更换新码），"
+                 f"码上问 {codes.questions:,} 条（已答复 {codes.answered:,}，待办 {codes.waiting}，"
+                 f"其中超时 {codes.overdue}，未通过 {codes.rejected}），码上办跟踪链接 {codes.qr_reports} 件；"
+                 f"示例 {codes.example_path}")
+        # 阳光报告会 (the last four quarters, most published) and 四议两公开 (one village's three matters, a few more).
+        sunshine = write_meetings(self.db.insert, seed=self.seed)
+        self.say(f"  阳光报告会：{sunshine.meetings:,} 场（已公开 {sunshine.published:,}），"
+                 f"质询 {sunshine.questions:,} 条，承诺 {sunshine.commitments:,} 件"
+                 f"（办结 {sunshine.done:,}，逾期 {sunshine.overdue:,}）；"
+                 f"四议两公开事项 {sunshine.deliberations} 件（{sunshine.showcase}）")
 
     # regions, grids, departments ----------------------------------------------------------------
 

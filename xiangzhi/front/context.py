@@ -8,9 +8,13 @@ from xiangzhi.assessment import selectors as assessment
 from xiangzhi.assessment.rules import can_view as can_view_assessment
 from xiangzhi.assessment.rules import can_view_grids as can_view_grid_assessment
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
+from xiangzhi.disclosure.rules import can_keep as can_keep_disclosures
+from xiangzhi.duties.rules import can_read as can_read_duty_lists
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.inspections.rules import can_inspect, can_see_board, can_see_inspections
+from xiangzhi.meetings.rules import can_read as can_read_meetings
 from xiangzhi.notifications.selectors import notification_unread_count
+from xiangzhi.participation.rules import can_keep_meetings, can_see_participation
 from xiangzhi.party.rules import can_keep_party
 from xiangzhi.people.rules import can_decide_changes, can_keep_member_links
 from xiangzhi.points.rules import can_publish_benefits
@@ -19,12 +23,15 @@ from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
 from xiangzhi.projects.rules import can_keep as can_keep_projects
 from xiangzhi.shop.rules import can_run_shop
+from xiangzhi.supervision.rules import can_moderate as can_moderate_questions
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
-                 "党员联系户", "党组织", "导入导出", "注册审核"),
+                 "党员联系户", "党组织", "导入导出", "注册审核", "三张清单"),
     "考核与项目": ("每月排查", "排查整改", "积分换项目", "网格考核", "村级项目"),
+    "阳光议事": ("阳光报告会", "四议两公开"),
+    "群众参与": ("通知公告", "民意调查", "民情恳谈"),
     "积分": ("记积分", "积分审核", "积分公示", "积分优先", "积分日历", "积分排名", "积分超市管理", "志愿服务"),
 }
 GROUP_OF = {label: group for group, labels in MENU_GROUPS.items() for label in labels}
@@ -150,6 +157,18 @@ def navigation(request) -> dict:
         items.append(("村级项目", reverse("projects:list")))
     elif user.role == Role.RESIDENT and user.household_id:
         items.append(("我要提需求", reverse("projects:request_new")))
+    if can_read_meetings(user):
+        items += [("阳光报告会", reverse("meetings:index")), ("四议两公开", reverse("meetings:deliberations"))]
+    if can_keep_disclosures(user):
+        items.append(("村务公开", reverse("disclosure:index")))
+    if can_moderate_questions(user):
+        items.append(("一村一码", reverse("supervision:questions")))
+    if can_read_duty_lists(user):
+        items.append(("三张清单", reverse("duties:index")))
+    if can_see_participation(user):
+        items += [("通知公告", reverse("participation:announcements")), ("民意调查", reverse("participation:polls"))]
+    if can_keep_meetings(user):
+        items.append(("民情恳谈", reverse("participation:meetings")))
     if can_manage_grids(user):
         items.append(("一格一人预警", reverse("regions:unstaffed")))
     if can_read_register(user) and user.role in REGION_ROLES:

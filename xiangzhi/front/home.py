@@ -16,6 +16,8 @@ from xiangzhi.activities import selectors as activities
 from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.cases import selectors as cases
 from xiangzhi.core.display import day_text
+from xiangzhi.disclosure import selectors as disclosure
+from xiangzhi.disclosure.rules import can_screen as can_screen_disclosures
 from xiangzhi.gridwork import selectors as gridwork
 from xiangzhi.gridwork.rules import can_supervise
 from xiangzhi.people import selectors as people
@@ -24,6 +26,8 @@ from xiangzhi.points.rules import can_record as can_record_points
 from xiangzhi.points.rules import can_review as can_review_points
 from xiangzhi.regions import selectors as regions
 from xiangzhi.shop import selectors as shop
+from xiangzhi.supervision import selectors as supervision
+from xiangzhi.supervision.rules import can_moderate as can_moderate_questions
 
 # How many rows a card lists before its "all" link.
 CARD_ROWS = 5
@@ -87,6 +91,20 @@ def _points_review_tasks(user: User) -> list[Task]:
     return tasks
 
 
+def _question_tasks(user: User) -> list[Task]:
+    """码上问 waiting for the village or township: to screen, to answer, and those past their deadline."""
+    counts = supervision.question_counts_for_user(user)
+    url = reverse("supervision:questions")
+    tasks = []
+    if counts.to_screen or counts.to_answer:
+        tasks.append(Task("码上问待审核、待答复", counts.to_screen + counts.to_answer, url,
+                          note=f"待审核 {counts.to_screen} 条，待答复 {counts.to_answer} 条", testid="task-questions"))
+    if counts.overdue:
+        tasks.append(Task("码上问已超时", counts.overdue, f"{url}?state=overdue", urgent=True,
+                          testid="task-questions-overdue"))
+    return tasks
+
+
 def staff_day(user: User) -> Day:
     """Village cadres, township and county staff, departments, points staff, grid guides."""
     day = Day()
@@ -103,6 +121,18 @@ def staff_day(user: User) -> Day:
         waiting = accounts.signup_pending_count(user)
         if waiting:
             day.tasks.append(Task("待确认的村民注册", waiting, reverse("accounts:signups"), testid="task-signups"))
+    if can_moderate_questions(user):
+        day.tasks += _question_tasks(user)
+    if can_screen_disclosures(user):
+        screening = disclosure.screening_count_for_user(user)
+        if screening:
+            day.tasks.append(Task("待审核的村务公开", screening, reverse("disclosure:screening"),
+                                  testid="task-disclosure-screening"))
+    if user.role in (Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE):  # the county reads its townships' lists
+        unpublished = disclosure.overdue_count_for_user(user)
+        if unpublished:
+            day.tasks.append(Task("逾期未公开的村务事项", unpublished, reverse("disclosure:overdue"), urgent=True,
+                                  testid="task-disclosure-overdue"))
     changes = people.household_change_pending_count(user)
     if changes:
         day.tasks.append(Task("待确认的户籍变动", changes, reverse("people:changes"), testid="task-changes"))

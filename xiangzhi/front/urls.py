@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xiangzhi.front import figures_views, grid_page, pwa_views, views
+from xiangzhi.front import figures_views, grid_page, pwa_views, views, village_page
 from xiangzhi.people import views as people
 
 app_name = "front"
@@ -14,4 +14,6 @@ urlpatterns = [
     # A region's and a grid's pages show the people on them: people's pages, at the tree's addresses.
     path("regions/<str:code>/", people.region_detail, name="region"),
     path("grids/<str:code>/", grid_page.grid, name="grid"),
+    # 一村一码: the page a village's QR code opens, without login (its other addresses: supervision).
+    path("v/<str:token>/", village_page.page, name="village_page"),
 ]

@@ -54,4 +54,13 @@ KIND_LABELS = {
     "case_overdue": "事件超期",
     "case_supervised": "督办",
     "visit_due": "走访到期",
+    "case_due_soon": "即将超时",
+    "points_cycle": "积分周期",
+    "points_objection": "积分异议",
+    "announcement": "通知公告",
+    "announcement_reminder": "通知提醒",
+    "poll_open": "民意调查",
+    "commitment_assigned": "承诺事项",
+    "commitment_reopened": "承诺退回",
+    "meeting_returned": "会议退回",
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin
-from xiangzhi.party.models import Branch, DutyPost, DutyPostKind, GroupGrid, Membership, PartyGroup
+from xiangzhi.party.models import Branch, DutyPost, DutyPostKind, GroupActivity, GroupGrid, Membership, PartyGroup
 
 
 @admin.register(DutyPostKind)
@@ -55,3 +55,21 @@ class DutyPostAdmin(ReadOnlyScopedAdmin):
     list_display = ("membership", "kind", "duties", "started_on", "ended_on")
     list_select_related = ("membership__resident", "membership__group", "kind")
     list_filter = ("kind",)
+
+
+@admin.register(GroupActivity)
+class GroupActivityAdmin(ReadOnlyScopedAdmin):
+    scope_path_field = "group__branch__village__path"
+    list_display = ("held_on", "group", "kind", "title", "attendees", "recorder", "recorded_at")
+    list_select_related = ("group", "recorded_by")
+    list_filter = ("kind",)
+    date_hierarchy = "held_on"
+    search_fields = ("title", "group__name")
+
+    @admin.display(description="登记人")
+    def recorder(self, obj: GroupActivity) -> str:
+        """By name, never by login."""
+        user = obj.recorded_by
+        if user is None:
+            return "—"
+        return (user.full_name or "").strip() or f"{user.get_role_display()}（未填姓名）"

@@ -1,17 +1,21 @@
 """积分优先, read: the points each household earned in a benefit's basis period, the ranked list of
 eligible households (live while the benefit is open, the list kept at closing once closed), the
-benefits a user manages or anyone with the village's link may read, and where a household stands in
-its village's latest benefits. Publishing and closing are ``points.benefits``; other apps read these
-through ``points.selectors``, which re-exports them."""
+benefits a user manages or anyone with the village's link may read, where a household stands in
+its village's latest benefits, and the 核验码 of a closed list (its digest, recomputed on every view).
+Publishing and closing are ``points.benefits``; other apps read these through ``points.selectors``,
+which re-exports them."""
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from xiangzhi.accounts.models import User
+from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.core.errors import NotFound
+from xiangzhi.core.errors import Forbidden, NotFound
+from xiangzhi.lib import hashchain
 from xiangzhi.people.models import Household
 from xiangzhi.points.models import BenefitState, PointsBenefit, PointsBenefitRow, PointsEntry, ReviewDecision
 from xiangzhi.points.notice_selectors import CATEGORISED_KINDS, mask_name
@@ -70,6 +74,49 @@ def benefit_eligible_households(benefit: PointsBenefit) -> list[BenefitRow]:
     return benefit_rows_compute(benefit)
 
 
+def _document(benefit: PointsBenefit, rows: Iterable[BenefitRow | PointsBenefitRow]) -> dict[str, Any]:
+    """What a closed list's digest covers: the benefit and the terms it was ranked by, and every row of
+    the list in its order as (household number, points, place, 优先). Names are left out: the public
+    list shows them masked, and whoever checks a posted list by hand reads numbers."""
+    return {
+        "benefit": benefit.pk, "village": benefit.village.code, "kind": benefit.kind, "title": benefit.title,
+        "places": benefit.places, "threshold": benefit.threshold, "basis": [benefit.basis_start, benefit.basis_end],
+        "closed_at": benefit.closed_at,
+        "rows": [[r.number, r.points, r.position, r.priority] for r in rows],
+    }
+
+
+def benefit_digest(benefit: PointsBenefit, rows: Iterable[BenefitRow | PointsBenefitRow]) -> str:
+    """SHA-256 (hex) of the benefit's terms and ``rows`` in their order (``lib.hashchain.digest``)."""
+    return hashchain.digest(_document(benefit, rows))
+
+
+@dataclass
+class BenefitCheck:
+    """A closed list checked against the digest stored at closing: ``problems`` is empty when it holds."""
+
+    digest: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def benefit_verify(benefit: PointsBenefit) -> BenefitCheck | None:
+    """Recompute the digest of a closed benefit from the rows kept at closing and compare it with the
+    one stored then; None for an open benefit (its list is not fixed yet, so it has no 核验码)."""
+    if benefit.state != BenefitState.CLOSED:
+        return None
+    rows = PointsBenefitRow.objects.filter(benefit=benefit).order_by("position")
+    check = BenefitCheck(digest=benefit_digest(benefit, rows))
+    if not benefit.content_hash:
+        check.problems.append("名单截止时的核验码缺失")
+    elif check.digest != benefit.content_hash:
+        check.problems.append("名单与截止时的核验码不符：截止后名单或事项条件被改动")
+    return check
+
+
 def benefit_village_list_for_user(user: User) -> list[Region]:
     """Villages whose benefits the user may publish and manage."""
     if not can_publish_benefits(user):
@@ -88,6 +135,32 @@ def benefit_list_for_user(user: User) -> QuerySet[PointsBenefit]:
 
 def benefit_get_for_user(user: User, benefit_id: int) -> PointsBenefit:
     benefit = benefit_list_for_user(user).filter(pk=benefit_id).first()
+    if benefit is None:
+        raise NotFound()
+    return benefit
+
+
+READERS_ONLY = "只有本村村民、村两委、积分管理员和乡镇积分管理人员可以查看积分优先事项"
+
+
+def benefit_list_readable(user: User) -> QuerySet[PointsBenefit]:
+    """Benefits the user may read: those they manage (``benefit_list_for_user``), or for a villager his
+    own household's village's, as its public page shows them. Other roles are refused."""
+    if can_publish_benefits(user):
+        return benefit_list_for_user(user)
+    if user.role != Role.RESIDENT:
+        raise Forbidden(READERS_ONLY)
+    village_id = None  # a villager without a household reads none
+    if user.household_id is not None:
+        village_id = Household.objects.filter(pk=user.household_id).values_list("grid__region_id", flat=True).first()
+    return (PointsBenefit.objects.filter(village_id=village_id)
+            .select_related("village", "published_by").defer("village__boundary"))
+
+
+def benefit_get_readable(user: User, benefit_id: int) -> PointsBenefit:
+    """One benefit the user may read; the same ``NotFound`` for one that does not exist and one that
+    is not theirs."""
+    benefit = benefit_list_readable(user).filter(pk=benefit_id).first()
     if benefit is None:
         raise NotFound()
     return benefit

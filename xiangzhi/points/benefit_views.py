@@ -69,6 +69,7 @@ def benefit_detail(request, benefit_id: int):
     benefit = selectors.benefit_get_for_user(request.user, benefit_id)
     return render(request, "points/benefit.html", {
         "benefit": benefit, "rows": selectors.benefit_eligible_households(benefit),
+        "check": selectors.benefit_verify(benefit),
     })
 
 
@@ -101,5 +102,20 @@ def public_benefits(request, village_code: str):
     return render(request, "points/public_benefits.html", {
         "village": village, "township": township_of(village), "listing": listing, "benefit": benefit,
         "rows": selectors.benefit_eligible_households(benefit) if benefit else [],
-        "closed": BenefitState.CLOSED,
+        "check": selectors.benefit_verify(benefit) if benefit else None, "closed": BenefitState.CLOSED,
+    })
+
+
+def public_benefit_verify(request, village_code: str):
+    """核验详情 of a closed list: the full digest stored at closing beside the one computed now from
+    the rows kept; the pages show only the 核验码 and whether it holds."""
+    village = Region.objects.filter(code=village_code, level=RegionLevel.VILLAGE).defer("boundary").first()
+    if village is None:
+        raise NotFound()
+    benefit = selectors.benefit_get_public(village, optional_int(request.GET.get("benefit")) or 0)
+    check = selectors.benefit_verify(benefit)
+    if check is None:
+        raise NotFound()  # open: the list is not fixed yet and has no 核验码
+    return render(request, "points/benefit_verify.html", {
+        "village": village, "benefit": benefit, "check": check, "rows": benefit.rows.count(),
     })

@@ -1,6 +1,7 @@
 """积分优先 (seed 000): a village publishes a benefit — a training place, a job, a loan guarantee, an
 honour — with a number of places and a points threshold; households reaching the threshold are ranked
-by points and the first ones have priority. Closing computes the list once and keeps it."""
+by points and the first ones have priority. Closing computes the list once and keeps it, with its
+digest (the 核验码)."""
 
 import datetime as dt
 
@@ -11,7 +12,7 @@ from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require, text
-from xiangzhi.points.benefit_selectors import benefit_rows_compute
+from xiangzhi.points.benefit_selectors import benefit_digest, benefit_rows_compute
 from xiangzhi.points.errors import PointsConflict, PointsError
 from xiangzhi.points.models import BenefitKind, BenefitState, PointsBenefit, PointsBenefitRow
 from xiangzhi.points.rules import can_publish_benefits
@@ -72,13 +73,16 @@ def benefit_publish(*, actor: User, village: Region, kind: str, title: str, desc
 
 
 def _freeze(benefit: PointsBenefit, actor: User | None, now: dt.datetime) -> PointsBenefit:
+    """Keep the ranked list as it stands and its digest (the 核验码 posted with it)."""
+    rows = benefit_rows_compute(benefit)
     PointsBenefitRow.objects.bulk_create([
         PointsBenefitRow(benefit=benefit, household_id=r.household_id, number=r.number, head_name=r.head_name,
                          points=r.points, position=r.position, priority=r.priority)
-        for r in benefit_rows_compute(benefit)
+        for r in rows
     ])
     benefit.state, benefit.closed_by, benefit.closed_at = BenefitState.CLOSED, actor, now
-    benefit.save(update_fields=["state", "closed_by", "closed_at"])
+    benefit.content_hash = benefit_digest(benefit, rows)
+    benefit.save(update_fields=["state", "closed_by", "closed_at", "content_hash"])
     return benefit
 
 

@@ -651,6 +651,9 @@ class PointsBenefit(models.Model):
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name="截止操作人")
     closed_at = models.DateTimeField("截止时间", null=True, blank=True)
+    # SHA-256 of the list fixed at closing with the terms it was ranked by (``benefit_digest``): its
+    # first eight digits are the 核验码 posted with the list.
+    content_hash = models.CharField("核验哈希", max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-opens_on", "-id"]
@@ -661,6 +664,8 @@ class PointsBenefit(models.Model):
             models.CheckConstraint(condition=Q(threshold__gt=0), name="points_benefit_threshold_positive"),
             models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="points_benefit_dates"),
             models.CheckConstraint(condition=Q(basis_end__gte=F("basis_start")), name="points_benefit_basis"),
+            models.CheckConstraint(condition=Q(state=BenefitState.OPEN) | ~Q(content_hash=""),
+                                   name="points_benefit_closed_hashed"),
         ]
         indexes = [models.Index(fields=["village", "state"], name="points_benefit_village_state")]
 

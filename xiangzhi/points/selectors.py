@@ -634,16 +634,21 @@ def balance_mismatch_list(household_ids: list[int] | None = None) -> list[ledger
 # door other apps use, so it names their reads too. Imported last: neither module imports this one.
 
 from xiangzhi.points.benefit_selectors import (  # noqa: E402, F401
+    BenefitCheck,
     BenefitRow,
     BenefitStanding,
+    benefit_digest,
     benefit_eligible_households,
     benefit_get_for_user,
     benefit_get_public,
+    benefit_get_readable,
     benefit_list_for_user,
     benefit_list_public,
+    benefit_list_readable,
     benefit_points,
     benefit_rows_compute,
     benefit_standing_for_household,
+    benefit_verify,
     benefit_village_list_for_user,
 )
 from xiangzhi.points.notice_selectors import (  # noqa: E402, F401

@@ -27,6 +27,8 @@ urlpatterns = [
     path("benefits/<int:benefit_id>/", benefit_views.benefit_detail, name="benefit"),
     path("benefits/<int:benefit_id>/close/", benefit_views.benefit_close, name="benefit_close"),
     path("public/<str:village_code>/benefits/", benefit_views.public_benefits, name="public_benefits"),
+    path("public/<str:village_code>/benefits/verify/", benefit_views.public_benefit_verify,
+         name="public_benefit_verify"),
     path("calendar/", cycle_views.calendar, name="calendar"),
     path("calendar/windows/", cycle_views.window_add, name="window_add"),
     path("settlements/<int:settlement_id>/", cycle_views.settlement_detail, name="settlement"),

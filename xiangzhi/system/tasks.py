@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task
 from xiangzhi.cases.services import case_deadline_sweep
 from xiangzhi.gridwork.services import patrol_close_stale
 from xiangzhi.inspections.services import task_overdue_sweep
+from xiangzhi.meetings.services import commitment_overdue_sweep
 from xiangzhi.points.services import cycles_advance
 from xiangzhi.system.services import worker_beat
 
@@ -38,3 +39,9 @@ def points_cycles():
 def inspection_tasks_overdue():
     """督办: inspection tasks past their deadline are flagged overdue (and cost the village more)."""
     task_overdue_sweep()
+
+
+@db_periodic_task(crontab(minute="17"))
+def meeting_commitments_overdue():
+    """逾期: sunshine-meeting commitments past their deadline get their overdue step, once each."""
+    commitment_overdue_sweep()

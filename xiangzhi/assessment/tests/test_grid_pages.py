@@ -359,11 +359,12 @@ def test_the_rollup_prints_without_the_menu_and_exports_every_cell_as_text(clien
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["乡镇/街道", "村/社区", "网格", "网格编码", f"{year}年第1季度", f"{year}年第2季度",
+    assert rows[0] == ["乡镇/街道", "管区", "村/社区", "网格", "网格编码", f"{year}年第1季度", f"{year}年第2季度",
                        "年度平均分", "星级", "网格员（现任）"]
-    by_grid = {r[2]: r for r in rows[1:]}
-    assert by_grid[county.grid_a1.name][4:8] == ["89", "99", "94.0", "四星"]
-    assert by_grid[county.grid_b1.name][3] == county.grid_b1.code
+    by_grid = {r[3]: r for r in rows[1:]}
+    assert by_grid[county.grid_a1.name][5:9] == ["89", "99", "94.0", "四星"]
+    assert by_grid[county.grid_b1.name][4] == county.grid_b1.code
+    assert by_grid[county.grid_b1.name][:3] == ["古城镇", None, "南村"]  # no 管区 in the small county
     assert all(isinstance(v, str) for r in rows for v in r if v is not None)
     assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None)
     assert len(rows) == 1 + 4  # the four grids of the county

@@ -315,6 +315,22 @@ def test_the_cycle_ran_last_quarters_notice_took_objections_and_the_supermarket_
     assert not PointsCycle.objects.filter(opens_on__gt=today).exclude(state="scheduled").exists()
 
 
+def test_benefits_in_the_first_villages_two_closed_with_a_code_that_holds(built):
+    from xiangzhi.points.models import PointsBenefit
+
+    benefits = list(PointsBenefit.objects.select_related("village").order_by("village__code", "pk"))
+    assert len(benefits) == 4 and len({b.village_id for b in benefits}) == 3
+    closed = [b for b in benefits if b.state == "closed"]
+    assert len(closed) == 2 and {b.kind for b in closed} == {"training", "loan"}
+    for b in closed:
+        rows = list(b.rows.order_by("position"))
+        assert len(rows) > b.places and sum(r.priority for r in rows) == b.places
+        assert points_selectors.benefit_verify(b).ok and len(b.content_hash) == 64
+    assert all(b.content_hash == "" and points_selectors.benefit_eligible_households(b)
+               for b in benefits if b.state == "open")
+    assert "积分优先：3 个村发布 4 项，已截止 2 项" in built.stdout
+
+
 def test_volunteer_activities_were_run_and_awarded_through_the_ledger(built):
     from xiangzhi.activities.models import Activity
     from xiangzhi.points.models import PointsEntry

@@ -62,7 +62,7 @@ def test_the_public_notice_needs_no_login_and_shows_outcomes_not_names(client, c
     assert 'data-testid="notice-verified"' in html and "该户记分偏高请核实" in html
     assert county.users["resident"].username not in html and county.households["a1"].head_name not in html
     assert client.get("/points/public/999999999999/").status_code == 404
-    qr = client.get(f"/points/public/{county.village_a1.code}/qr.svg")
+    qr = client.get(f"/points/public/{county.village_a1.code}/qr.svg", follow=True)  # to the village's code
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
     body = client.get(f"/api/v1/points/public/notices/{notice.pk}").json()
     assert body["check"]["ok"] and body["check"]["problems"] == [] and body["check"]["chains_checked_at"]

@@ -1,0 +1,43 @@
+from django.urls import path
+
+from xiangzhi.disclosure import views
+
+app_name = "disclosure"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("villages/<str:code>/", views.village, name="village"),
+    path("villages/<str:code>/items/<int:item_id>/<str:start>/", views.fill, name="fill"),
+    path("villages/<str:code>/cadres/", views.cadres, name="cadres"),
+    path("entries/<int:disclosure_id>/", views.entry, name="entry"),
+    path("entries/<int:disclosure_id>/save/", views.entry_save, name="entry_save"),
+    path("entries/<int:disclosure_id>/attachments/<int:attachment_id>/remove/", views.entry_attachment_remove,
+         name="entry_attachment_remove"),
+    path("entries/<int:disclosure_id>/submit/", views.entry_submit, name="entry_submit"),
+    path("entries/<int:disclosure_id>/screen/", views.entry_screen, name="entry_screen"),
+    path("entries/<int:disclosure_id>/publish/", views.entry_publish, name="entry_publish"),
+    path("entries/<int:disclosure_id>/withdraw/", views.entry_withdraw, name="entry_withdraw"),
+    path("screening/", views.screening, name="screening"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("template/", views.template, name="template"),
+    path("template/install/", views.template_install, name="template_install"),
+    path("template/<int:item_id>/", views.template_item, name="template_item"),
+    path("posts/", views.posts, name="posts"),
+    path("posts/new/", views.post_new, name="post_new"),
+    path("posts/<int:post_id>/", views.post_detail, name="post"),
+    path("posts/<int:post_id>/save/", views.post_save, name="post_save"),
+    path("posts/<int:post_id>/attachments/<int:attachment_id>/remove/", views.post_attachment_remove,
+         name="post_attachment_remove"),
+    path("posts/<int:post_id>/submit/", views.post_submit, name="post_submit"),
+    path("posts/<int:post_id>/screen/", views.post_screen, name="post_screen"),
+    path("posts/<int:post_id>/publish/", views.post_publish, name="post_publish"),
+    path("posts/<int:post_id>/withdraw/", views.post_withdraw, name="post_withdraw"),
+    path("cadres/<int:cadre_id>/", views.cadre_detail, name="cadre"),
+    path("cadres/<int:cadre_id>/save/", views.cadre_save, name="cadre_save"),
+    path("cadres/<int:cadre_id>/screen/", views.cadre_screen, name="cadre_screen"),
+    path("cadres/<int:cadre_id>/end/", views.cadre_end, name="cadre_end"),
+    path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("attachments/<int:attachment_id>/thumb/", views.attachment, {"thumb": True}, name="attachment_thumb"),
+    path("public/<str:village_code>/", views.public_village, name="public_village"),
+    path("public/<str:village_code>/entries/<int:disclosure_id>/", views.public_entry, name="public_entry"),
+    path("public/<str:village_code>/posts/<int:post_id>/", views.public_post, name="public_post"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "xiangzhi.participation"
+    verbose_name = "群众参与"
