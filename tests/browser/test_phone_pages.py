@@ -1,6 +1,7 @@
 """Every page a villager and a grid worker reach from their menu and tab bar — and the pages of their
 day one tap further: the villager's report and its progress, the worker's running patrol with its
-sheets' pages and a visit form, the sign-up and SMS login — on a phone: it opens, nothing on it
+sheets' pages and a visit form, the sign-up and SMS login, the village's public page with its
+question and report forms — on a phone: it opens, nothing on it
 scrolls sideways (in large type too), and it passes axe-core's WCAG 2 A/AA checks (axe-core comes
 inside the axe-playwright-python wheel; nothing is fetched)."""
 
@@ -13,6 +14,7 @@ from xiangzhi.cases.models import Category
 from xiangzhi.cases.services import case_report
 from xiangzhi.gridwork.services import patrol_start
 from xiangzhi.gridwork.tests.helpers import IN_A1, key_person
+from xiangzhi.supervision.selectors import village_code_token
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +34,7 @@ def day_pages(transactional_db) -> dict[str, list[str]]:
                        lon=IN_A1[0], lat=IN_A1[1], reporter=county.users["resident"]).case
     person = key_person(county.households["a1"])
     patrol = patrol_start(worker=county.users["grid_worker"], grid=county.grid_a1)
+    village = village_code_token(county.village_a1)
     return {
         "villager": [f"/cases/{case.pk}/", "/accounts/family/"],
         "worker_a1": [f"/work/patrols/{patrol.pk}/", f"/work/visits/new/{person.pk}/",
@@ -40,7 +43,8 @@ def day_pages(transactional_db) -> dict[str, list[str]]:
                       f"/people/households/{person.resident.household_id}/changes/new/",
                       f"/people/places/new/?grid={county.grid_a1.code}",
                       f"/cases/new/?embed=1&lat={IN_A1[1]}&lon={IN_A1[0]}", f"/cases/{case.pk}/"],
-        None: ["/accounts/login/", "/accounts/signup/", "/accounts/login/sms/"],
+        None: ["/accounts/login/", "/accounts/signup/", "/accounts/login/sms/",
+               f"/v/{village}/", f"/v/{village}/ask/", f"/v/{village}/report/"],  # 一村一码, no login
     }
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 
-from xiangzhi.core.errors import DomainError, Forbidden, NotFound, error_body, status_of
+from xiangzhi.core.errors import DomainError, Forbidden, Invalid, NotFound, error_body, status_of
 
 
 def error_response(status: int, code: str, message: str, fields: list[dict[str, Any]] | None = None) -> JsonResponse:
@@ -45,3 +47,17 @@ class DomainErrorMiddleware:
         bad = BadRequest(str(exc))
         bad.domain_error = exc  # type: ignore[attr-defined]  # the 400 page shows the refusal's own words
         return response_for_exception(request, bad)
+
+
+def act_then_redirect(request: HttpRequest, doing: Callable[[], str | None], to: str) -> HttpResponse:
+    """A page's POST: run ``doing()`` and go back to ``to``, with the message it returns on success or
+    the refusal's own words (an ``Invalid`` domain error) on failure. Anything else (not found, not
+    allowed) is left to ``DomainErrorMiddleware``."""
+    try:
+        message = doing()
+    except Invalid as exc:
+        messages.error(request, str(exc))
+    else:
+        if message:
+            messages.success(request, message)
+    return redirect(to)

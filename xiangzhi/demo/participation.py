@@ -6,7 +6,10 @@ this week, and where it has party members living away a letter to them (001) —
 notice to all; each with one receipt a person, read by most who have an account, by fewer of those sent
 an SMS, by nobody who has neither. Each village has a satisfaction survey of its households closed
 two months ago with its results published (most ballots collected on paper by the grid's worker,
-some on the villagers' phones) and this year's 实事项目 consultation still open. About half the
+some on the villagers' phones) and this year's 实事项目 consultation still open. The public ones were
+screened by the township's staff (the county's administrator for the township's own notice) and passed
+a few hours after they went out — except, where there are several villages, the last village's
+consultation still waiting and its fire notice returned with the reason. About half the
 villages held two 百姓夜话 / 民情恳谈 evenings a quarter over the last year; each demand raised is a case
 (channel 民情恳谈) played through the case rules like the case history, so the older ones are mostly
 closed and the latest still open.
@@ -48,8 +51,11 @@ from xiangzhi.participation.models import (
     PollBallot,
     PollOption,
     PollQuestion,
+    PublicScreening,
+    PublicState,
     QuestionKind,
     ReceiptChannel,
+    ScreeningDecision,
     VoteUnit,
 )
 from xiangzhi.participation.selectors import Audience, audience_households, recipients_of
@@ -90,6 +96,7 @@ SUMMARIES = ("围绕人居环境整治和冬季取暖安全拉家常，收集群
              "宣讲医保缴费和惠农政策，现场解答群众咨询。",
              "围绕土地流转和道路硬化征求意见，群众发言踊跃。")
 MEETING_SHARE = 0.5
+RETURN_REASON = "请写明本村防火检查的时间安排和各网格负责人后重新发送，再申请公开"
 
 
 @dataclass
@@ -103,6 +110,9 @@ class ParticipationReport:
     meetings: int = 0
     demands: int = 0
     resolved: int = 0
+    screened: int = 0
+    waiting: int = 0
+    returned: int = 0
 
 
 def write_participation(insert: Callable, *, seed: int, now: dt.datetime | None = None, scale: str = "street",
@@ -123,8 +133,10 @@ def write_participation(insert: Callable, *, seed: int, now: dt.datetime | None 
     if not villages:
         return report
     staff = _Staff(villages)
-    _announcements(insert, raw, villages, staff, seed, now, report)
-    _polls(insert, raw, villages, staff, seed, now, report)
+    screening = _Screening(villages, staff, seed, now)
+    _announcements(insert, raw, villages, staff, seed, now, report, screening)
+    _polls(insert, raw, villages, staff, seed, now, report, screening)
+    screening.write(insert, report)
     _meetings(insert, villages, staff, seed, now, report)
     return report
 
@@ -158,6 +170,51 @@ class _Staff:
                               .values_list("village_id", "secretary__name"))
 
 
+class _Screening:
+    """The township's decisions on the public notices and polls: each is passed a few hours after it went
+    out by its township's staff (or, for the township's own notice, the county's administrator) — apart
+    from the last of several villages, whose consultation waits and whose fire notice is returned."""
+
+    def __init__(self, villages: list[Region], staff: _Staff, seed: int, now: dt.datetime):
+        self.town_of = township_ids(v.pk for v in villages)
+        self.staff, self.now = staff, now
+        self.admin = (User.objects.filter(role=Role.COUNTY_ADMIN, is_active=True).order_by("id")
+                      .values_list("id", flat=True).first())
+        with_cadre = [v for v in villages if v.pk in staff.cadre]
+        self.odd = with_cadre[-1].pk if len(with_cadre) > 1 else None
+        self.rng = random.Random(f"{seed}:participation:screening")
+        self.decided: list[tuple[Announcement | Poll, str, str, int, dt.datetime]] = []
+
+    def decide(self, item: Announcement | Poll, town_id: int, since: dt.datetime, *, village_id: int | None = None,
+               hold: bool = False, returned: bool = False) -> None:
+        """Before the item is inserted: its public state, and the decision written once it has its id."""
+        item.public_state = PublicState.WAITING
+        odd = village_id is not None and village_id == self.odd
+        if odd and hold:
+            return
+        actor = self.staff.town.get(town_id)
+        if actor is None or actor == item.author_id:
+            actor = self.admin
+        at = since + dt.timedelta(hours=self.rng.randint(2, 20), minutes=self.rng.randint(0, 59))
+        if actor is None or actor == item.author_id or at > self.now:
+            return
+        back = odd and returned
+        item.public_state = PublicState.RETURNED if back else PublicState.PASSED
+        self.decided.append((item, ScreeningDecision.RETURN if back else ScreeningDecision.PASS,
+                             RETURN_REASON if back else "", actor, at))
+
+    def write(self, insert, report: ParticipationReport) -> None:
+        rows = [PublicScreening(announcement_id=item.pk if isinstance(item, Announcement) else None,
+                                poll_id=item.pk if isinstance(item, Poll) else None, decision=decision,
+                                reason=reason, actor_id=actor, at=at)
+                for item, decision, reason, actor, at in self.decided if item.pk is not None]
+        insert(PublicScreening, rows)
+        report.screened = len(rows)
+        report.returned = sum(r.decision == ScreeningDecision.RETURN for r in rows)
+        report.waiting = (Announcement.objects.filter(public_state=PublicState.WAITING).count()
+                          + Poll.objects.filter(public_state=PublicState.WAITING).count())
+
+
 def _key(rng: random.Random) -> str:
     """An SMS link's key: 12 URL-safe characters (72 bits), as ``secrets.token_urlsafe(9)`` makes them."""
     return base64.urlsafe_b64encode(rng.getrandbits(72).to_bytes(9, "big")).decode()
@@ -171,7 +228,7 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def _announcements(insert, raw, villages, staff: _Staff, seed: int, now: dt.datetime,
-                   report: ParticipationReport) -> None:
+                   report: ParticipationReport, screening: _Screening) -> None:
     today = timezone.localdate(now)
     planned: list[tuple[Announcement, Audience, random.Random, dt.timedelta | None]] = []
     towns = Region.objects.defer("boundary").filter(pk__in=set(township_ids(v.pk for v in villages).values()))
@@ -201,8 +258,12 @@ def _announcements(insert, raw, villages, staff: _Staff, seed: int, now: dt.date
     resolved = [(a, audience, rng, remind, recipients_of(audience, today=a.sent_at.date()))
                 for a, audience, rng, remind in planned]
     resolved = [r for r in resolved if r[4]]
-    for a, *_, people in resolved:
+    for a, audience, *_, people in resolved:
         a.recipients = len(people)
+        if a.is_public:
+            village_id = audience.region.pk if audience.kind != AudienceKind.TOWNSHIP else None
+            town_id = screening.town_of[village_id] if village_id is not None else audience.region.pk
+            screening.decide(a, town_id, a.sent_at, village_id=village_id, returned=a.title == FIRE[0])
         rows.append(a)
     insert(Announcement, rows)
     for a, _, rng, remind, people in resolved:
@@ -254,7 +315,8 @@ def _notice(audience: Audience, sender: int, title: str, body: str, issuer: str,
 # --- 民意调查 -------------------------------------------------------------------------------------------
 
 
-def _polls(insert, raw, villages, staff: _Staff, seed: int, now: dt.datetime, report: ParticipationReport) -> None:
+def _polls(insert, raw, villages, staff: _Staff, seed: int, now: dt.datetime, report: ParticipationReport,
+           screening: _Screening) -> None:
     today = timezone.localdate(now)
     half = "上半年" if today.month > 6 else "下半年"
     survey_year = today.year if today.month > 6 else today.year - 1
@@ -289,6 +351,8 @@ def _polls(insert, raw, villages, staff: _Staff, seed: int, now: dt.datetime, re
         questions = [("最急需办的一件实事", QuestionKind.SINGLE, [(w, None) for w in wishes]),
                      ("您家愿意参加哪些志愿服务", QuestionKind.MULTIPLE, [(w, None) for w in VOLUNTEER])]
         plans.append((current, questions, households, rng, rng.uniform(0.2, 0.35), rng.choice(MOODS)))
+        screening.decide(closed, screening.town_of[v.pk], closed.created_at, village_id=v.pk)
+        screening.decide(current, screening.town_of[v.pk], current.created_at, village_id=v.pk, hold=True)
     insert(Poll, [p for p, *_ in plans])
     question_rows = [PollQuestion(poll_id=p.pk, position=i, text=text, kind=kind)
                      for p, questions, *_ in plans for i, (text, kind, _) in enumerate(questions, start=1)]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.models import User
 from xiangzhi.core.errors import Invalid, NotFound
+from xiangzhi.core.http import act_then_redirect
 from xiangzhi.core.inputs import form_day, form_int, require
 from xiangzhi.disclosure import selectors, services
 from xiangzhi.disclosure.errors import DisclosureError
@@ -51,16 +52,6 @@ def _quarter(request) -> Quarter:
     return Quarter.parse(request.GET.get("quarter")) or selectors.last_closed_quarter()
 
 
-def _done(request, doing, to: str):
-    """Run ``doing()``: its message on success, the refusal (a domain error) beside the page otherwise."""
-    try:
-        message = doing()
-    except Invalid as exc:
-        messages.error(request, str(exc))
-    else:
-        if message:
-            messages.success(request, message)
-    return redirect(to)
 
 
 # --- villages and their quarter ---------------------------------------------------------------------
@@ -204,7 +195,7 @@ def _entry_act(request, disclosure_id: int, doing):
     user = request.user
     require(can_keep(user) or can_screen(user))
     d = selectors.disclosure_get_for_user(user, disclosure_id)
-    return _done(request, lambda: doing(user, d), reverse("disclosure:entry", args=[d.pk]))
+    return act_then_redirect(request, lambda: doing(user, d), reverse("disclosure:entry", args=[d.pk]))
 
 
 @login_required
@@ -326,8 +317,9 @@ def template(request):
     user = request.user
     county = _template_county(user)
     if request.method == "POST":
-        return _done(request, lambda: services.due_item_save(actor=user, county=county, **_item_fields(request))
-                     and "已添加公开事项", reverse("disclosure:template"))
+        return act_then_redirect(
+            request, lambda: services.due_item_save(actor=user, county=county, **_item_fields(request))
+            and "已添加公开事项", reverse("disclosure:template"))
     items = list(selectors.due_item_list(county))
     return render(request, "disclosure/template.html", {
         "county": county, "groups": selectors.grouped_items(items), "count": len(items),
@@ -343,7 +335,7 @@ def template_install(request):
     county = _template_county(user)
     def doing():
         return f"已加入默认公开事项 {services.template_install_default(county=county, actor=user)} 项"
-    return _done(request, doing, reverse("disclosure:template"))
+    return act_then_redirect(request, doing, reverse("disclosure:template"))
 
 
 @login_required
@@ -356,7 +348,7 @@ def template_item(request, item_id: int):
             services.due_item_save(actor=user, county=county, item=item, **_item_fields(request),
                                    is_active=bool(request.POST.get("is_active")))
             return "已保存"
-        return _done(request, doing, reverse("disclosure:template"))
+        return act_then_redirect(request, doing, reverse("disclosure:template"))
     return render(request, "disclosure/template_item.html", {
         "item": item, "group_choices": AffairGroup.choices, "cadence_choices": Cadence.choices,
         "labels": "\n".join(item.figure_labels),
@@ -425,7 +417,7 @@ def _post_act(request, post_id: int, doing):
     user = request.user
     require(can_keep(user))
     post = selectors.post_get_for_user(user, post_id)
-    return _done(request, lambda: doing(user, post), reverse("disclosure:post", args=[post.pk]))
+    return act_then_redirect(request, lambda: doing(user, post), reverse("disclosure:post", args=[post.pk]))
 
 
 @login_required
@@ -518,8 +510,9 @@ def cadres(request, code: str):
     require(can_keep(user))
     region = selectors.village_get_for_user(user, code)
     if request.method == "POST":
-        return _done(request, lambda: services.cadre_save(actor=user, village=region, **_cadre_fields(request, region))
-                     and "已提交乡镇审核，审核通过后公开", reverse("disclosure:cadres", args=[region.code]))
+        return act_then_redirect(
+            request, lambda: services.cadre_save(actor=user, village=region, **_cadre_fields(request, region))
+            and "已提交乡镇审核，审核通过后公开", reverse("disclosure:cadres", args=[region.code]))
     return render(request, "disclosure/cadres.html", {
         "village": region, "rows": selectors.cadre_list_for_user(user, region),
         "candidates": selectors.cadre_candidates(region), "posts": POSTS,
@@ -546,7 +539,7 @@ def _cadre_act(request, cadre_id: int, doing):
     user = request.user
     require(can_keep(user))
     cadre = selectors.cadre_get_for_user(user, cadre_id)
-    return _done(request, lambda: doing(user, cadre), reverse("disclosure:cadre", args=[cadre.pk]))
+    return act_then_redirect(request, lambda: doing(user, cadre), reverse("disclosure:cadre", args=[cadre.pk]))
 
 
 @login_required

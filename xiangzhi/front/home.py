@@ -20,6 +20,7 @@ from xiangzhi.disclosure import selectors as disclosure
 from xiangzhi.disclosure.rules import can_screen as can_screen_disclosures
 from xiangzhi.gridwork import selectors as gridwork
 from xiangzhi.gridwork.rules import can_supervise
+from xiangzhi.participation import selectors as participation
 from xiangzhi.people import selectors as people
 from xiangzhi.points import selectors as points
 from xiangzhi.points.rules import can_record as can_record_points
@@ -128,6 +129,9 @@ def staff_day(user: User) -> Day:
         if screening:
             day.tasks.append(Task("待审核的村务公开", screening, reverse("disclosure:screening"),
                                   testid="task-disclosure-screening"))
+    if public := participation.screening_count_for_user(user):  # notices and polls for the public page
+        day.tasks.append(Task("待审核的公开通知和调查", public, reverse("participation:screening"),
+                              testid="task-participation-screening"))
     if user.role in (Role.TOWNSHIP_STAFF, Role.VILLAGE_CADRE):  # the county reads its townships' lists
         unpublished = disclosure.overdue_count_for_user(user)
         if unpublished:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.models import User
 from xiangzhi.core.errors import Invalid, NotFound
+from xiangzhi.core.http import act_then_redirect
 from xiangzhi.core.inputs import form_day, form_int, optional_int, require
 from xiangzhi.lib.photos import PhotoError, ProcessedPhoto, process
 from xiangzhi.meetings import selectors, services
@@ -68,15 +69,6 @@ def _int(request, name: str, label: str) -> int | None:
     return form_int(request.POST.get(name), label)
 
 
-def _done(request, doing, back):
-    """Run ``doing()``; a refusal is shown on the page it came from, success with its message."""
-    try:
-        message = doing()
-    except Invalid as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, message)
-    return redirect(back)
 
 
 # --- where each role starts --------------------------------------------------------------------------
@@ -154,7 +146,7 @@ def _meeting_act(request, meeting_id: int, doing):
     user = request.user
     require(can_read(user))
     row = selectors.meeting_get_for_user(user, meeting_id)
-    return _done(request, lambda: doing(user, row), reverse("meetings:meeting", args=[row.pk]))
+    return act_then_redirect(request, lambda: doing(user, row), reverse("meetings:meeting", args=[row.pk]))
 
 
 @login_required
@@ -283,7 +275,7 @@ def _commitment_act(request, commitment_id: int, doing):
     user = request.user
     require(can_follow_commitments(user))
     row = selectors.commitment_get_for_user(user, commitment_id)
-    return _done(request, lambda: doing(user, row), reverse("meetings:commitment", args=[row.pk]))
+    return act_then_redirect(request, lambda: doing(user, row), reverse("meetings:commitment", args=[row.pk]))
 
 
 @login_required
@@ -426,7 +418,7 @@ def _deliberation_act(request, deliberation_id: int, doing):
     user = request.user
     require(can_read(user))
     row = selectors.deliberation_get_for_user(user, deliberation_id)
-    return _done(request, lambda: doing(user, row), reverse("meetings:deliberation", args=[row.pk]))
+    return act_then_redirect(request, lambda: doing(user, row), reverse("meetings:deliberation", args=[row.pk]))
 
 
 @login_required

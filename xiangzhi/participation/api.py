@@ -19,6 +19,8 @@ from xiangzhi.participation.models import Announcement, AudienceKind, Meeting, M
 router = Router(tags=["群众参与"])
 
 KINDS = "、".join(f"{v}（{n}）" for v, n in AudienceKind.choices)
+PUBLIC_STATES = ("村务公开页审核：waiting 待审核、passed 已通过（显示）、returned 已退回（不显示）；"
+                 "不公开的为空")
 
 
 # --- announcements ----------------------------------------------------------------------------------
@@ -50,6 +52,7 @@ class AnnouncementOut(Schema):
     body: str
     issuer: str
     is_public: bool
+    public_state: str = Field(..., description=PUBLIC_STATES)
     sent_at: dt.datetime
     recipients: int
     read_at: dt.datetime | None = Field(None, description="本人的阅读时间（本人是接收人时）")
@@ -72,7 +75,7 @@ class ReminderOut(Schema):
 
 def _announcement_out(user, announcement: Announcement, receipt=None) -> dict:
     out = {f: getattr(announcement, f) for f in ("id", "audience", "audience_label", "title", "body", "issuer",
-                                                   "is_public", "sent_at", "recipients")}
+                                                   "is_public", "public_state", "sent_at", "recipients")}
     out["read_at"] = receipt.read_at if receipt is not None else None
     if hasattr(announcement, "unreachable"):  # counted by the list's query
         total, read = announcement.recipients, announcement.read
@@ -196,6 +199,7 @@ class PollOut(Schema):
     state: str = Field(..., description="upcoming 未开始、open 投票中、closed 已结束")
     results_live: bool
     is_public: bool
+    public_state: str = Field(..., description=PUBLIC_STATES)
     electorate: int
     ballots: int | None = Field(None, description="已投票数（结果公布后）")
     voted: bool | None = Field(None, description="本人（每户一票时：本户）是否已投")
@@ -238,7 +242,8 @@ def _poll_out(request, poll: Poll) -> dict:
     return {"id": poll.pk, "audience": poll.audience, "audience_name": poll.audience_label, "title": poll.title,
             "description": poll.description, "unit": poll.unit, "opens_at": poll.opens_at,
             "closes_at": poll.closes_at, "closed_at": poll.closed_at, "state": poll.state_at(now),
-            "results_live": poll.results_live, "is_public": poll.is_public, "electorate": poll.electorate,
+            "results_live": poll.results_live, "is_public": poll.is_public, "public_state": poll.public_state,
+            "electorate": poll.electorate,
             "ballots": results.ballots if results else None, "voted": voted, "questions": questions}
 
 
@@ -251,6 +256,8 @@ class PollListOut(Schema):
     opens_at: dt.datetime
     closes_at: dt.datetime
     closed_at: dt.datetime | None
+    is_public: bool
+    public_state: str = Field(..., description=PUBLIC_STATES)
     electorate: int
 
 
@@ -323,6 +330,59 @@ def poll_close(request, poll_id: int):
     poll = selectors.poll_get_for_user(request.user, poll_id)
     services.poll_close(actor=request.user, poll=poll)
     return _poll_out(request, selectors.poll_get_for_user(request.user, poll_id))
+
+
+# --- 公开审核 ----------------------------------------------------------------------------------------
+
+
+class ScreenIn(Schema):
+    passed: bool = Field(..., description="true 通过（在村务公开页显示）；false 退回（须写明原因）")
+    reason: str = Field("", max_length=services.REASON_MAX, description="审核意见；退回时必填")
+
+
+class ScreeningOut(Schema):
+    id: int
+    announcement_id: int | None
+    poll_id: int | None
+    decision: str = Field(..., description="pass 通过、return 退回")
+    reason: str
+    at: dt.datetime
+
+
+class ScreeningQueueOut(Schema):
+    announcements: list[AnnouncementOut]
+    polls: list[PollListOut]
+
+
+def _screener(request) -> None:
+    require(rules.can_screen(request.user), services.SCREENER_ONLY)
+
+
+@router.get("/screening", response=ScreeningQueueOut,
+            summary="待审核的公开通知和调查（乡镇、区县人员；本人发出的由其他人审核）")
+def screening_queue(request):
+    _screener(request)
+    queue = selectors.screening_queue_for_user(request.user)
+    return {"announcements": [_announcement_out(request.user, a) for a in queue.announcements],
+            "polls": queue.polls}
+
+
+@router.post("/announcements/{announcement_id}/screen", response={201: ScreeningOut},
+             summary="审核公开的通知：通过后在村务公开页显示，退回须写原因")
+def announcement_screen(request, announcement_id: int, payload: ScreenIn):
+    _screener(request)
+    announcement = selectors.announcement_get_for_user(request.user, announcement_id)
+    return Status(201, services.announcement_screen(actor=request.user, announcement=announcement,
+                                                    passed=payload.passed, reason=payload.reason))
+
+
+@router.post("/polls/{poll_id}/screen", response={201: ScreeningOut},
+             summary="审核公开的调查：通过后在村务公开页公布结果，退回须写原因")
+def poll_screen(request, poll_id: int, payload: ScreenIn):
+    _screener(request)
+    poll = selectors.poll_get_for_user(request.user, poll_id)
+    return Status(201, services.poll_screen(actor=request.user, poll=poll, passed=payload.passed,
+                                            reason=payload.reason))
 
 
 # --- 民情恳谈 ----------------------------------------------------------------------------------------

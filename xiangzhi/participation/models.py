@@ -28,6 +28,15 @@ class AudienceKind(models.TextChoices):
 HOUSEHOLD_AUDIENCES = frozenset({AudienceKind.GRID, AudienceKind.VILLAGE, AudienceKind.TOWNSHIP})
 
 
+class PublicState(models.TextChoices):
+    """Where an announcement or poll marked public stands with the village's public page: it waits for
+    the township's screening, then is shown (passed) or kept off (returned). Empty when not public."""
+
+    WAITING = "waiting", "待审核"
+    PASSED = "passed", "已通过"
+    RETURNED = "returned", "已退回"
+
+
 class Addressed(models.Model):
     """Whom an announcement or a poll is for. ``region`` is the village or township (for a grid, its
     village; for a party group, its branch's village; for people away, the region they come from);
@@ -53,6 +62,7 @@ class Announcement(Addressed):
     body = models.TextField("正文")
     issuer = models.CharField("落款", max_length=50)
     is_public = models.BooleanField("在村务公开页显示", default=False)
+    public_state = models.CharField("公开审核", max_length=8, choices=PublicState.choices, blank=True, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name="发送人")
     sent_at = models.DateTimeField("发送时间", default=timezone.now)
@@ -155,6 +165,7 @@ class Poll(Addressed):
     closes_at = models.DateTimeField("截止时间")
     results_live = models.BooleanField("投票期间公布结果", default=False)
     is_public = models.BooleanField("在村务公开页公布结果", default=False)
+    public_state = models.CharField("公开审核", max_length=8, choices=PublicState.choices, blank=True, default="")
     electorate = models.PositiveIntegerField("可投票户数或人数", default=0)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                verbose_name="发起人")
@@ -274,6 +285,44 @@ class PollAnswer(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.question} → {self.option}"
+
+
+class ScreeningDecision(models.TextChoices):
+    PASS = "pass", "通过"
+    RETURN = "return", "退回"
+
+
+class PublicScreening(AppendOnly):
+    """The township's decision on showing an announcement or a poll on the village's public page (审核):
+    who, when, pass or return, and why (a return always says why). The item's ``public_state`` follows
+    the decision; the rows are the record and are never changed."""
+
+    append_only_noun = "审核记录"
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="screenings", verbose_name="通知公告")
+    poll = models.ForeignKey(Poll, on_delete=models.PROTECT, null=True, blank=True, related_name="screenings",
+                             verbose_name="调查")
+    decision = models.CharField("审核结果", max_length=8, choices=ScreeningDecision.choices)
+    reason = models.CharField("审核意见", max_length=200, blank=True, default="")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name="审核人")
+    at = models.DateTimeField("审核时间")
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(announcement__isnull=True, poll__isnull=False)
+                                   | Q(announcement__isnull=False, poll__isnull=True),
+                                   name="participation_screening_one_target"),
+            models.CheckConstraint(condition=Q(decision="pass") | ~Q(reason=""),
+                                   name="participation_screening_return_has_reason"),
+        ]
+        verbose_name = "公开审核"
+        verbose_name_plural = "公开审核"
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} · {self.announcement or self.poll}"
 
 
 class MeetingKind(models.TextChoices):

@@ -14,10 +14,14 @@ MEETING_KEEPERS = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.VILLAG
 # A ballot collected on paper door to door (the elderly without a phone) is entered by the village's
 # cadres or the grid's staff, for households in their scope.
 BALLOT_RECORDERS = frozenset({Role.VILLAGE_CADRE, Role.GRID_CHIEF, Role.GRID_WORKER})
+# What goes on a village's public page is screened by the township's 综治中心 or the county above it, as
+# 村务公开 is (no village screens its own notices); nobody screens what he sent himself.
+SCREENER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF})
 
 can_send = has_role(*SENDER_ROLES)
 can_keep_meetings = has_role(*MEETING_KEEPERS)
 can_record_ballots = has_role(*BALLOT_RECORDERS)
+can_screen = has_role(*SCREENER_ROLES)
 
 
 def can_address(user: AnyUser, path: str) -> bool:
@@ -42,3 +46,13 @@ def can_see_participation(user: AnyUser) -> bool:
 
 def can_record_ballot_for(user: AnyUser, household_grid_path: str) -> bool:
     return can_record_ballots(user) and scope_of(user).covers_path(household_grid_path)
+
+
+def can_screen_in(user: AnyUser, path: str) -> bool:
+    """A screener whose scope covers the item's audience (its grid's, village's or township's path)."""
+    return can_screen(user) and scope_of(user).covers_path(path)
+
+
+def may_screen(user: AnyUser, path: str, author_id: int | None) -> bool:
+    """A screener over the item who did not send it himself."""
+    return can_screen_in(user, path) and user.pk != author_id

@@ -31,11 +31,13 @@ from xiangzhi.participation.models import (
     PollBallot,
     PollOption,
     PollQuestion,
+    PublicScreening,
+    PublicState,
     QuestionKind,
     ReceiptChannel,
     VoteUnit,
 )
-from xiangzhi.participation.rules import can_address, can_keep_meetings, can_record_ballots, can_send
+from xiangzhi.participation.rules import can_address, can_keep_meetings, can_record_ballots, can_screen, can_send
 from xiangzhi.party.models import PartyGroup
 from xiangzhi.people.models import Household, Relation, Resident, Tag, counted
 from xiangzhi.regions.models import Grid, Region, RegionLevel
@@ -555,9 +557,10 @@ class PublicSection:
 
 
 def _public_q(village: Region) -> Q:
-    """Addressed to the village, a grid of it, or the township (or county) it lies in."""
+    """Addressed to the village, a grid of it, or the township (or county) it lies in; marked public and
+    passed by the screening."""
     return (Q(scope_path__startswith=village.path) | Q(scope_path__in=ancestor_paths(village.path))) & Q(
-        audience__in=list(HOUSEHOLD_AUDIENCES), is_public=True)
+        audience__in=list(HOUSEHOLD_AUDIENCES), is_public=True, public_state=PublicState.PASSED)
 
 
 def announcement_list_public(village: Region, *, limit: int = PUBLIC_LIMIT) -> list[Announcement]:
@@ -584,11 +587,62 @@ def public_section(village: Region, *, now: dt.datetime | None = None) -> Public
 
 
 def poll_get_public(poll_id: int) -> Poll:
-    poll = Poll.objects.filter(pk=poll_id, is_public=True, audience__in=list(HOUSEHOLD_AUDIENCES)).select_related(
+    """A poll passed for the public page; one waiting or returned is the same 404 as a missing one."""
+    poll = Poll.objects.filter(pk=poll_id, is_public=True, public_state=PublicState.PASSED,
+                               audience__in=list(HOUSEHOLD_AUDIENCES)).select_related(
         "region").defer("region__boundary").first()
     if poll is None:
         raise NotFound()
     return poll
+
+
+# --- screening for the public page ----------------------------------------------------------------
+
+
+@dataclass
+class ScreeningQueue:
+    announcements: list[Announcement]
+    polls: list[Poll]
+
+    @property
+    def total(self) -> int:
+        return len(self.announcements) + len(self.polls)
+
+
+def _waiting_q(user: User) -> Q:
+    """Waiting for the screening, addressed inside the screener's scope."""
+    if not can_screen(user):
+        return Q(pk__in=[])
+    return scope_of(user).q("scope_path") & Q(is_public=True, public_state=PublicState.WAITING)
+
+
+SCREENING_LIMIT = 200
+
+
+def screening_queue_for_user(user: User) -> ScreeningQueue:
+    """What waits for the user's screening, oldest first (his own among them, for another to screen)."""
+    announcements = list(Announcement.objects.filter(_waiting_q(user)).select_related("author")
+                         .order_by("sent_at", "id")[:SCREENING_LIMIT])
+    for a in announcements:
+        a.public_body = announcement_body_public(a)  # type: ignore[attr-defined]
+    polls = list(Poll.objects.filter(_waiting_q(user)).select_related("author")
+                 .prefetch_related("questions__options").order_by("created_at", "id")[:SCREENING_LIMIT])
+    return ScreeningQueue(announcements, polls)
+
+
+def screening_count_for_user(user: User) -> int:
+    """How many announcements and polls wait for the user's screening (not counting his own)."""
+    if not can_screen(user):
+        return 0
+    others = ~Q(author=user)
+    return (Announcement.objects.filter(_waiting_q(user), others).count()
+            + Poll.objects.filter(_waiting_q(user), others).count())
+
+
+def screening_list(item: Announcement | Poll) -> QuerySet[PublicScreening]:
+    """The decisions on an item, oldest first, with who took them."""
+    target = Q(announcement=item) if isinstance(item, Announcement) else Q(poll=item)
+    return PublicScreening.objects.filter(target).select_related("actor").order_by("at", "id")
 
 
 # --- meetings ----------------------------------------------------------------------------------------

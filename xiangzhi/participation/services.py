@@ -9,6 +9,11 @@ A vote is one ballot with its answers, written in one transaction. One ballot pe
 person is the database's rule (``PollBallot``'s partial unique constraints): a second one — also two
 sent at the same moment — fails on the constraint and changes nothing.
 
+An announcement or poll marked public is delivered at once like any other, but the village's public
+page shows it only after the township's screening passes it (``announcement_screen``/``poll_screen``;
+each decision a ``PublicScreening`` row). Its public text is checked first: one with an ID number, a
+phone or a card number in it is refused for public display (it may still be sent non-public).
+
 A demand raised at an evening meeting becomes a case through ``cases.services.case_report`` (channel
 民情恳谈), in the grid it concerns."""
 
@@ -25,10 +30,11 @@ from xiangzhi.accounts.models import User
 from xiangzhi.cases.models import Category, Channel
 from xiangzhi.cases.services import case_report
 from xiangzhi.core.bulk import bulk_insert
-from xiangzhi.core.errors import NotFound, field_error
+from xiangzhi.core.errors import Forbidden, NotFound, field_error
 from xiangzhi.core.inputs import require, text
+from xiangzhi.lib.redact import KIND_NAMES, redact_personal
 from xiangzhi.notifications.services import Message as Notice
-from xiangzhi.notifications.services import notification_mark_read, notify_many
+from xiangzhi.notifications.services import notification_mark_read, notify, notify_many
 from xiangzhi.participation import tasks
 from xiangzhi.participation.errors import ParticipationConflict, ParticipationError
 from xiangzhi.participation.models import (
@@ -44,8 +50,11 @@ from xiangzhi.participation.models import (
     PollBallot,
     PollOption,
     PollQuestion,
+    PublicScreening,
+    PublicState,
     QuestionKind,
     ReceiptChannel,
+    ScreeningDecision,
     VoteUnit,
 )
 from xiangzhi.participation.rules import (
@@ -54,8 +63,11 @@ from xiangzhi.participation.rules import (
     can_keep_meetings,
     can_record_ballot_for,
     can_record_ballots,
+    can_screen,
+    can_screen_in,
     can_send,
     can_vote,
+    may_screen,
 )
 from xiangzhi.participation.selectors import (
     Audience,
@@ -84,6 +96,9 @@ MEETING_DAYS_BACK = 365  # a meeting from the paper ledger may be entered up to 
 DEMAND_DAYS = 30  # demands are entered within a month of their meeting
 SENDER_ONLY = "只有区县、乡镇（街道）、村两委人员和网格长可以发通知、发起调查"
 KEEPER_ONLY = "只有村两委和乡镇（街道）、区县人员可以记录民情恳谈"
+SCREENER_ONLY = "只有乡镇（街道）和区县人员可以审核公开内容"
+NOT_OWN = "不能审核自己发出的内容，请由其他审核人审核"
+REASON_MAX = 200
 
 
 def _text(value: str | None, name: str, label: str, limit: int, *, required: bool = False) -> str:
@@ -99,6 +114,21 @@ def _address_check(actor: User, audience: Audience) -> None:
 def _addressed(audience: Audience) -> dict[str, object]:
     return {"audience": audience.kind, "region": audience.region, "grid": audience.grid,
             "party_group": audience.group, "scope_path": audience.path, "audience_label": audience.label[:100]}
+
+
+def _public_text(parts: Sequence[tuple[str, str, str]]) -> None:
+    """Each (field, label, text) the public page would show: none may carry an ID number, a phone or a
+    card number (``lib.redact.redact_personal`` finds them). The first found is refused, naming them."""
+    for name, label, value in parts:
+        kinds = redact_personal(value).kinds
+        if kinds:
+            found = "、".join(KIND_NAMES[k] for k in kinds)
+            raise ParticipationError(f"{label}中有{found}，村务公开页不能显示个人信息；请删去，或不勾选公开后再发送",
+                                     fields=field_error(name, "含个人信息"))
+
+
+def _public_state(is_public: bool) -> str:
+    return PublicState.WAITING if is_public else ""
 
 
 # --- announcements ----------------------------------------------------------------------------------
@@ -122,14 +152,17 @@ def announcement_send(*, actor: User, audience: Audience, title: str, body: str,
     if is_public and not audience.by_household:
         raise ParticipationError("发给党小组或外出人员的通知不在村务公开页显示",
                                  fields=field_error("is_public", "不能公开"))
+    if is_public:
+        _public_text([("title", "标题", title), ("body", "正文", body), ("issuer", "落款", issuer)])
     now = now or timezone.now()
     recipients = recipients_of(audience, today=timezone.localdate(now))
     if not recipients:
         raise ParticipationError(f"{audience.label}没有可以接收通知的人", fields=field_error("target", "没有接收人"))
     with transaction.atomic():
         announcement = Announcement.objects.create(
-            **_addressed(audience), title=title, body=body, issuer=issuer, is_public=is_public, author=actor,
-            sent_at=now, recipients=len(recipients), site=site[:200])
+            **_addressed(audience), title=title, body=body, issuer=issuer, is_public=is_public,
+            public_state=_public_state(is_public), author=actor, sent_at=now, recipients=len(recipients),
+            site=site[:200])
         rows = []
         for r in recipients:
             channel = (ReceiptChannel.INBOX if r.user_id else ReceiptChannel.SMS if r.has_phone
@@ -268,6 +301,10 @@ def poll_create(*, actor: User, audience: Audience, title: str, description: str
     if closes_at - opens_at > dt.timedelta(days=MAX_POLL_DAYS):
         raise ParticipationError("一次调查最长一年", fields=field_error("closes_at", "太长"))
     prepared = _questions(questions)
+    if is_public:
+        _public_text([("title", "标题", title), ("description", "说明", description)]
+                     + [(f"questions.{n}", f"第 {n} 题", "；".join([wording, *(o for o, _ in options)]))
+                        for n, (wording, _, options) in enumerate(prepared, start=1)])
     electorate = poll_electorate(audience, unit, today=timezone.localdate(now))
     if not electorate:
         raise ParticipationError(f"{audience.label}没有可以投票的{'户' if unit == VoteUnit.HOUSEHOLD else '人'}",
@@ -275,8 +312,8 @@ def poll_create(*, actor: User, audience: Audience, title: str, description: str
     with transaction.atomic():
         poll = Poll.objects.create(
             **_addressed(audience), title=title, description=description, unit=unit, opens_at=opens_at,
-            closes_at=closes_at, results_live=results_live, is_public=is_public, electorate=electorate,
-            author=actor, created_at=now)
+            closes_at=closes_at, results_live=results_live, is_public=is_public,
+            public_state=_public_state(is_public), electorate=electorate, author=actor, created_at=now)
         for position, (wording, kind, options) in enumerate(prepared, start=1):
             question = PollQuestion.objects.create(poll=poll, position=position, text=wording, kind=kind)
             PollOption.objects.bulk_create([PollOption(question=question, position=i, text=label, value=value)
@@ -385,6 +422,53 @@ def poll_close(*, actor: User, poll: Poll, now: dt.datetime | None = None) -> Po
         locked.save(update_fields=["closed_at", "closed_by"])
     poll.closed_at, poll.closed_by = now, actor
     return poll
+
+
+# --- screening for the public page ------------------------------------------------------------------
+
+
+def announcement_screen(*, actor: User, announcement: Announcement, passed: bool, reason: str = "",
+                        now: dt.datetime | None = None) -> PublicScreening:
+    """审核: the township or county passes a public announcement onto the village's public page, or returns
+    it with the reason (it stays off the page; its recipients have it all the same)."""
+    return _screen(actor, announcement, passed, reason, now)
+
+
+def poll_screen(*, actor: User, poll: Poll, passed: bool, reason: str = "",
+                now: dt.datetime | None = None) -> PublicScreening:
+    """审核 of a public poll: passed, its results go on the village's page and its public page opens."""
+    return _screen(actor, poll, passed, reason, now)
+
+
+def _screen(actor: User, item: Announcement | Poll, passed: bool, reason: str,
+            now: dt.datetime | None) -> PublicScreening:
+    require(can_screen(actor), SCREENER_ONLY)
+    if not can_screen_in(actor, item.scope_path):
+        raise NotFound()
+    if not may_screen(actor, item.scope_path, item.author_id):
+        raise Forbidden(NOT_OWN)
+    reason = _text(reason, "reason", "审核意见" if passed else "退回原因", REASON_MAX, required=not passed)
+    now = now or timezone.now()
+    noun = "通知" if isinstance(item, Announcement) else "调查"
+    with transaction.atomic():
+        row = type(item).objects.select_for_update().get(pk=item.pk)
+        if not row.is_public:
+            raise ParticipationConflict(f"该{noun}不在村务公开页显示，无需审核", code="not_public")
+        if row.public_state != PublicState.WAITING:
+            raise ParticipationConflict(f"该{noun}已审核（{row.get_public_state_display()}）", code="not_waiting")
+        screening = PublicScreening.objects.create(
+            announcement=row if isinstance(row, Announcement) else None,
+            poll=row if isinstance(row, Poll) else None,
+            decision=ScreeningDecision.PASS if passed else ScreeningDecision.RETURN, reason=reason, actor=actor, at=now)
+        row.public_state = PublicState.PASSED if passed else PublicState.RETURNED
+        row.save(update_fields=["public_state"])
+        if not passed:
+            link = (announcement_link(row) if isinstance(row, Announcement)
+                    else f"/participation/polls/{row.pk}/")
+            notify(recipients=[row.author_id], kind="public_returned",
+                   title=f"「{row.title}」未通过公开审核，不在村务公开页显示", body=reason, link=link)
+    item.public_state = row.public_state
+    return screening
 
 
 # --- 民情恳谈 / 百姓夜话 -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from xiangzhi.core.errors import Invalid, NotFound, field_error, status_of
 from xiangzhi.core.inputs import form_day, form_int, optional_int, require
 from xiangzhi.participation import rules, selectors, services
 from xiangzhi.participation.errors import ParticipationError
-from xiangzhi.participation.models import AudienceKind, MeetingKind, QuestionKind, VoteUnit
+from xiangzhi.participation.models import AudienceKind, MeetingKind, PublicState, QuestionKind, VoteUnit
 
 QUESTION_SLOTS = 5
 UNREAD_PAGE = 50
@@ -97,6 +97,7 @@ def announcement_list(request):
     received = list(selectors.announcement_list_received(user)[:50])
     return render(request, "participation/announcements.html", {
         "sent": sent if rules.can_send(user) else None, "received": received, "may_send": rules.can_send(user),
+        "screener": rules.can_screen(user),
     })
 
 
@@ -117,7 +118,8 @@ def announcement_new(request):
             messages.error(request, str(exc))
             status = status_of(exc)
         else:
-            messages.success(request, f"已发送给{announcement.audience_label}，共 {announcement.recipients} 人")
+            messages.success(request, f"已发送给{announcement.audience_label}，共 {announcement.recipients} 人"
+                                      + ("；审核通过后在村务公开页显示" if announcement.is_public else ""))
             return redirect("participation:announcement", announcement_id=announcement.pk)
     return render(request, "participation/announcement_new.html", {
         "kind": kind, "kinds": _kinds(user), "targets": selectors.audience_choices_for_user(user, kind),
@@ -132,7 +134,7 @@ def announcement_detail(request, announcement_id: int):
     announcement = selectors.announcement_get_for_user(user, announcement_id)
     receipt = services.announcement_open(user=user, announcement=announcement)
     follow = selectors.announcement_may_follow(user, announcement)
-    context = {"a": announcement, "receipt": receipt, "follow": follow}
+    context = {"a": announcement, "receipt": receipt, "follow": follow, **_screening_context(user, announcement)}
     if follow:
         context.update(
             counts=selectors.receipt_counts(announcement),
@@ -185,7 +187,8 @@ def poll_list(request):
         for p in staff:
             p.state = p.state_at(now)
     return render(request, "participation/polls.html", {"mine": mine, "staff": staff,
-                                                        "may_send": rules.can_send(user)})
+                                                        "may_send": rules.can_send(user),
+                                                        "screener": rules.can_screen(user)})
 
 
 def _question_inputs(form) -> list[services.QuestionInput]:
@@ -221,7 +224,8 @@ def poll_new(request):
             status = status_of(exc)
         else:
             messages.success(request, f"已发起调查，{poll.audience_label}可以投票的共 {poll.electorate} "
-                                      f"{'户' if poll.unit == VoteUnit.HOUSEHOLD else '人'}")
+                                      f"{'户' if poll.unit == VoteUnit.HOUSEHOLD else '人'}"
+                                      + ("；审核通过后在村务公开页公布" if poll.is_public else ""))
             return redirect("participation:poll", poll_id=poll.pk)
     else:
         form = {"opens_at": _local_input(now), "closes_at": _local_input(now + dt.timedelta(days=7)),
@@ -248,7 +252,7 @@ def _poll_page(request, poll, *, status: int = 200, picked=None):
         "may_vote": eligible and ballot is None and state == "open", "ballot": ballot, "eligible": eligible,
         "results": selectors.poll_results(poll) if visible else None,
         "follow": rules.can_address(user, poll.scope_path), "picked": picked or {},
-        "may_record": rules.can_record_ballots(user) and state == "open",
+        "may_record": rules.can_record_ballots(user) and state == "open", **_screening_context(user, poll),
     }, status=status)
 
 
@@ -328,6 +332,65 @@ def poll_public(request, poll_id: int):
     return render(request, "participation/poll_public.html", {
         "poll": poll, "state": poll.state_at(now), "results": selectors.poll_results(poll) if visible else None,
     })
+
+
+# --- 公开审核 --------------------------------------------------------------------------------------------
+
+
+def _screening_context(user: User, item) -> dict:
+    """The item's public state and its decisions, for its senders and screeners (not its recipients)."""
+    if not item.is_public or not (rules.can_address(user, item.scope_path)
+                                  or rules.can_screen_in(user, item.scope_path)):
+        return {}
+    return {"show_screening": True, "screenings": list(selectors.screening_list(item)),
+            "may_screen": (item.public_state == PublicState.WAITING
+                           and rules.may_screen(user, item.scope_path, item.author_id))}
+
+
+@login_required
+def screening(request):
+    """The township's (or county's) queue of announcements and polls waiting to go on the public page."""
+    user = request.user
+    require(rules.can_screen(user), services.SCREENER_ONLY)
+    return render(request, "participation/screening.html", {"queue": selectors.screening_queue_for_user(user)})
+
+
+def _decision(request) -> bool:
+    decision = request.POST.get("decision", "")
+    if decision not in ("pass", "return"):
+        raise ParticipationError("请选择通过或退回", fields=field_error("decision", "必选"))
+    return decision == "pass"
+
+
+def _screen(request, item, screen) -> None:
+    try:
+        passed = _decision(request)
+        screen(actor=request.user, passed=passed, reason=request.POST.get("reason", ""))
+    except Invalid as exc:
+        messages.error(request, f"「{item.title}」：{exc}")
+    else:
+        messages.success(request, f"「{item.title}」已通过，在村务公开页显示" if passed
+                         else f"「{item.title}」已退回，不在村务公开页显示")
+
+
+@login_required
+@require_POST
+def announcement_screen(request, announcement_id: int):
+    user = request.user
+    require(rules.can_screen(user), services.SCREENER_ONLY)
+    announcement = selectors.announcement_get_for_user(user, announcement_id)
+    _screen(request, announcement, lambda **kw: services.announcement_screen(announcement=announcement, **kw))
+    return redirect("participation:screening")
+
+
+@login_required
+@require_POST
+def poll_screen(request, poll_id: int):
+    user = request.user
+    require(rules.can_screen(user), services.SCREENER_ONLY)
+    poll = selectors.poll_get_for_user(user, poll_id)
+    _screen(request, poll, lambda **kw: services.poll_screen(poll=poll, **kw))
+    return redirect("participation:screening")
 
 
 # --- 民情恳谈 / 百姓夜话 ------------------------------------------------------------------------------------

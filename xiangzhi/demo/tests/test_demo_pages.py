@@ -16,6 +16,7 @@ from xiangzhi.cases import selectors as cases
 from xiangzhi.cases.models import Transition
 from xiangzhi.points import selectors as points
 from xiangzhi.regions.models import Region, RegionLevel
+from xiangzhi.supervision.selectors import village_code_token
 from xiangzhi.system.crawl import SLOW_SECONDS, crawl, shape_of
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,15 @@ def _empty_village() -> Region:
     return villages.first()
 
 
+def _busiest_village() -> Region:
+    """The village whose public page carries the most: the demo's showcase of meetings and matters."""
+    from xiangzhi.meetings.models import Deliberation
+
+    code = Deliberation.objects.values("village__code").annotate(n=Count("id")).order_by("-n", "village__code")
+    first = code.values_list("village__code", flat=True).first()
+    return Region.objects.get(code=first) if first else Region.objects.filter(level=RegionLevel.VILLAGE).first()
+
+
 @pytest.fixture(scope="module")
 def walks(street_demo, django_db_blocker):
     """One walk per role, made once for the module's assertions."""
@@ -57,7 +67,8 @@ def walks(street_demo, django_db_blocker):
     reports = {}
     with django_db_blocker.unblock():
         village = _empty_village()
-        public = [f"/points/public/{village.code}/", f"/regions/{village.code}/"]
+        public = [f"/points/public/{village.code}/", f"/regions/{village.code}/",
+                  *(f"/v/{village_code_token(v)}/" for v in (village, _busiest_village()))]
         for role in Role:
             account = next(a for a in street_demo.accounts if a["role"] == role.value)
             user = User.objects.get(username=account["username"])
@@ -98,6 +109,9 @@ def test_the_walk_reaches_every_part_of_the_site_and_the_old_records(walks):
     for role, report in walks.items():
         extra = [p for p in report.pages if p.via == "extra"]
         assert extra and all(p.status in (200, 403, 404) for p in extra), (role, [(p.url, p.status) for p in extra])
+    # The village pages behind the codes (一村一码) open for everyone, the empty village's too.
+    village_pages = [p for r in walks.values() for p in r.pages if p.url.startswith("/v/")]
+    assert len(village_pages) >= 2 * len(walks) and all(p.status == 200 for p in village_pages)
     admin = walks[Role.COUNTY_ADMIN.value]
     assert len(admin.pages) >= 60 and len(walks[Role.RESIDENT.value].pages) >= 8
 

@@ -180,6 +180,8 @@ def test_the_public_section_shows_public_polls_results_once_published(county, pe
     poll = scale_poll(county, public=True)
     scale_poll(county)  # not public
     services.poll_vote(actor=county.users["resident"], poll=poll, answers=answers_for(poll, 2, 1))
+    assert selectors.public_section(county.village_a1).polls == []  # waiting for the screening
+    services.poll_screen(actor=county.users["township_staff"], poll=poll, passed=True)
     (item,) = selectors.public_section(county.village_a1).polls
     assert item.poll == poll and item.state == "open" and item.results is None
     services.poll_close(actor=county.users["village_cadre"], poll=poll)

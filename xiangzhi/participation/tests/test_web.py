@@ -119,6 +119,8 @@ def test_a_cadre_makes_a_poll_from_the_form(client, county):
 def test_the_public_poll_page_shows_results_only_when_published(county, people):
     poll = scale_poll(county, public=True)
     anonymous = Client()
+    assert anonymous.get(f"/participation/public/polls/{poll.pk}/").status_code == 404  # not screened yet
+    services.poll_screen(actor=county.users["township_staff"], poll=poll, passed=True)
     page = anonymous.get(f"/participation/public/polls/{poll.pk}/").content.decode()
     assert "结果将在投票截止后公布" in page
     services.poll_vote(actor=people.spouse_account, poll=poll, answers=answers_for(poll, 2, 1))
