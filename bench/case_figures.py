@@ -43,9 +43,9 @@ def ensure_cases() -> str:
 
 def naive(user, start, end, now):
     """The same headline figures from the rows themselves, in Python: what the aggregates replace."""
-    from xiangzhi.cases.figures import _path_q, home_node
     from xiangzhi.cases.models import OPEN_STATUSES, Case
     from xiangzhi.cases.rules import case_scope_q
+    from xiangzhi.centre.figures import _path_q, home_node
 
     rows = Case.objects.filter(case_scope_q(user), _path_q(home_node(user).path), created_at__gte=start,
                                created_at__lt=end).values_list(
@@ -79,9 +79,9 @@ def main() -> None:
     from django.utils import timezone
 
     from xiangzhi.accounts.models import Role, User
-    from xiangzhi.cases.figures import _path_q
     from xiangzhi.cases.models import Case
-    from xiangzhi.front.figures import figures_for_user
+    from xiangzhi.centre.figures import _path_q
+    from xiangzhi.centre.selectors import figures_for_user
 
     print(f"case figures on {connection.vendor}: {ensure_cases()}", flush=True)
     total = Case.objects.count()

@@ -31,6 +31,7 @@ LAYERS = [
      "meetings",  # 阳光报告会 and 四议两公开: read projects and points through their selectors
      "supervision"},  # 一村一码: 码上问, 码上办 through cases' intake, the village codes
     {"front", "system", "demo", "xiangzhi"},  # the web shell, the API root and the command line
+    {"centre"},  # 指挥中心: reads every app through its selectors; only the URL and API roots mount it
 ]
 # Imports within one layer that STYLE.md allows.
 SIBLINGS = {
@@ -40,6 +41,7 @@ SIBLINGS = {
     ("meetings", "supervision"),  # a sunshine meeting takes up the quarter's 码上问 questions
     ("front", "system"), ("system", "front"), ("xiangzhi", "front"), ("xiangzhi", "system"), ("demo", "system"),
     ("xiangzhi", "demo"), ("front", "demo"), ("system", "demo"), ("demo", "front"),
+    ("xiangzhi", "centre"),  # the URL and API roots mount the command centre's pages and routers
 }
 SHELL = {"front", "system", "demo", "xiangzhi"}
 PUBLIC = {"models", "services", "selectors", "rules", "errors"}
@@ -119,6 +121,13 @@ def test_apps_import_only_downwards():
             if other == app or _layer(other) < _layer(app) or (app, other) in SIBLINGS:
                 continue
             wrong.append(f"{module} → {target}")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_nothing_imports_the_command_centre():
+    """The centre stands on every app; were any to lean on it, its figures would turn into a kernel."""
+    wrong = [f"{module} → {target}" for module, targets in GRAPH.items() for target in targets
+             if _app(target) == "centre" and _app(module) not in {"centre", "xiangzhi"}]
     assert not wrong, "\n".join(sorted(wrong))
 
 

@@ -53,7 +53,7 @@ def test_login_error_pages_and_admin_carry_the_policy(client, county):
 @pytest.mark.django_db
 def test_nonce_differs_per_response_and_only_its_own_runs(client, county):
     client.force_login(county.users["county_admin"])
-    first, second = client.get("/cases/figures/?charts=interactive"), client.get("/cases/figures/?charts=interactive")
+    first, second = client.get("/centre/figures/?charts=interactive"), client.get("/centre/figures/?charts=interactive")
     assert nonce_of(first) and nonce_of(second) and nonce_of(first) != nonce_of(second)
     assert f'<script nonce="{nonce_of(first)}">' in first.content.decode()
 
@@ -106,11 +106,11 @@ def test_a_grid_named_like_a_tag_is_served_as_text(client, county):
         assert escaped in html, url
         assert XSS_NAME not in html, url
     # The figures page charts the village's grids on the server: the name is text in the chart's table.
-    html = client.get(f"/cases/figures/?region={county.village_a1.code}").content.decode()
+    html = client.get(f"/centre/figures/?region={county.village_a1.code}").content.decode()
     assert f'<th scope="row" class="fw-normal">{escaped}</th>' in html and XSS_NAME not in html
     # Its interactive view hands them to its chart script as JSON inside <script>: the
     # "<" is written \u003C, so the name cannot close the block or open a tag.
-    html = client.get(f"/cases/figures/?charts=interactive&region={county.village_a1.code}").content.decode()
+    html = client.get(f"/centre/figures/?charts=interactive&region={county.village_a1.code}").content.decode()
     data = html.split('id="figures-data" type="application/json">', 1)[1].split("</script>", 1)[0]
     assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in data and "<img" not in data
     assert XSS_NAME in json.loads(data)["children"]["names"]

@@ -15,11 +15,11 @@ from xiangzhi.activities.api import router as activities_router
 from xiangzhi.assessment.api import router as assessment_router
 from xiangzhi.cases.api import router as cases_router
 from xiangzhi.cases.intake_api import router as intake_router
+from xiangzhi.centre.figures_api import router as figures_router
 from xiangzhi.core.errors import DomainError, error_body, status_of
 from xiangzhi.devices.api import router as devices_router
 from xiangzhi.disclosure.api import router as disclosure_router
 from xiangzhi.duties.api import router as duties_router
-from xiangzhi.front.figures_api import router as figures_router
 from xiangzhi.gridwork.api import router as gridwork_router
 from xiangzhi.inspections.api import router as inspections_router
 from xiangzhi.lib.geometry import BoundaryError

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "xiangzhi.supervision",  # 一村一码: the village code, 码上问, 码上办
     "xiangzhi.meetings",  # 阳光报告会 (述询定评) and 四议两公开
     "xiangzhi.front",
+    "xiangzhi.centre",  # 指挥中心 (五个一): know, look, manage, take part, the wall screen, configuration, audit
     "xiangzhi.demo",
 ]
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("participation/", include("xiangzhi.participation.urls")),
     path("open311/v2/", include("xiangzhi.open311.urls")),
     path("inbox/", include("xiangzhi.notifications.urls")),
+    path("centre/", include("xiangzhi.centre.urls")),
     path("", include("xiangzhi.regions.urls")),
     path("", include("xiangzhi.front.urls")),
 ]

@@ -39,7 +39,7 @@ def act(page, action, note=None, **selects):
 def read_figures(page, base) -> dict[str, int]:
     """The headline counts of the figures page: the default period (the last twelve months) over the
     user's whole scope."""
-    page.goto(f"{base}/cases/figures/")
+    page.goto(f"{base}/centre/figures/")
     cards = page.get_by_test_id("figures-cards").inner_text()
 
     def count(pattern: str) -> int:

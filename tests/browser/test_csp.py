@@ -61,7 +61,7 @@ def test_injected_scripts_do_not_run_and_the_map_shows_names_as_text(browser, li
 
     # The figures page's interactive view charts the village's grids: plotly.js shows the name as
     # typed, not as markup.
-    page.goto(f"{live_server.url}/cases/figures/?charts=interactive&region={c.village_a1.code}")
+    page.goto(f"{live_server.url}/centre/figures/?charts=interactive&region={c.village_a1.code}")
     page.wait_for_selector("#chart-overdue .xtick text")
     ticks = page.locator("#chart-overdue .xtick text").all_text_contents()
     assert {XSS_NAME, LINK_NAME, "东村第一网格"} <= set(ticks)
@@ -98,7 +98,7 @@ def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_
     # On a phone the figures page draws its charts on the server: no plotly.js, nothing wider than
     # the screen, and the desktop's 「交互图表」 button is not offered.
     page = open_as(browser, base, "admin")
-    page.goto(f"{base}/cases/figures/")
+    page.goto(f"{base}/centre/figures/")
     page.get_by_test_id("svg-months").wait_for()
     assert page.evaluate("() => typeof window.Plotly") == "undefined"
     assert not any("plotly" in url for url in page.evaluate(
@@ -110,7 +110,7 @@ def test_charts_swaps_selects_and_questions_work_under_the_policy(browser, live_
     # plotly.js draws the interactive view under the policy (no eval needed for these charts); the
     # nonce lets the page's own script run; its mode bar speaks Chinese.
     page = open_as(browser, base, "admin", viewport={"width": 1280, "height": 900})
-    page.goto(f"{base}/cases/figures/")
+    page.goto(f"{base}/centre/figures/")
     page.get_by_test_id("interactive-link").click()
     page.wait_for_selector("#chart-months .main-svg")
     assert page.locator(".js-plotly-plot").count() == 5

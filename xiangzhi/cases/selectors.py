@@ -12,17 +12,6 @@ from django.db.models import Q, QuerySet
 
 from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import scope_of
-from xiangzhi.cases.figures import (
-    FORMULAS,
-    Counts,
-    Figures,
-    Row,
-    case_figures,
-    department_figures,
-    figures_grid_get_for_user,
-    figures_region_get_for_user,
-    figures_visit_days,
-)
 from xiangzhi.cases.models import OPEN_STATUSES, Case, Category, HandlingLevel, Status, Transition
 from xiangzhi.cases.routing import Route, route
 from xiangzhi.cases.rules import can_see, case_scope_q
@@ -32,19 +21,26 @@ from xiangzhi.regions.models import GridAssignment, Region
 from xiangzhi.regions.selectors import ancestor_paths
 
 __all__ = [
-    "FORMULAS", "LIST_RELATED", "CaseHistory", "Counts", "Figures", "Row", "case_duplicate_list",
-    "case_duplicate_list_for_user", "case_figures", "case_get_for_user", "case_history", "case_list_for_user",
-    "case_owner_ids", "case_owner_list", "case_route_preview", "category_list", "department_figures",
-    "figures_grid_get_for_user", "figures_region_get_for_user", "figures_visit_days", "inbox_for_user",
+    "LIST_RELATED", "CaseHistory", "case_duplicate_list", "case_duplicate_list_for_user", "case_get_for_user",
+    "case_history", "case_list_for_user", "case_owner_ids", "case_owner_list", "case_route_preview", "category_list",
+    "inbox_for_user",
 ]
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
 
 
-def case_list_for_user(user: User, *, status: str | None = None, category: Category | None = None,
-                       open_only: bool = False, search: str = "") -> QuerySet[Case]:
-    qs = Case.objects.filter(case_scope_q(user)).select_related(*LIST_RELATED).defer(
-        "grid__boundary", "region__boundary"
+def case_list_for_user(
+    user: User,
+    *,
+    status: str | None = None,
+    category: Category | None = None,
+    open_only: bool = False,
+    search: str = "",
+) -> QuerySet[Case]:
+    qs = (
+        Case.objects.filter(case_scope_q(user))
+        .select_related(*LIST_RELATED)
+        .defer("grid__boundary", "region__boundary")
     )
     if status:
         qs = qs.filter(status=status)
@@ -63,8 +59,9 @@ def category_list() -> QuerySet[Category]:
 
 
 def case_get_for_user(user: User, case_id: int) -> Case:
-    case = (Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of", "place__kind")
-            .filter(pk=case_id).first())
+    case = (
+        Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of", "place__kind").filter(pk=case_id).first()
+    )
     if case is None or not can_see(user, case):
         raise NotFound
     return case
@@ -99,16 +96,22 @@ def case_duplicate_list(case: Case) -> list[Case]:
     dlon = meters / (METRES_PER_DEGREE * max(0.1, math.cos(math.radians(case.lat))))
     nearby = (
         Case.objects.filter(
-            category=case.category, created_at__gte=case.created_at - window, created_at__lte=case.created_at,
-            lon__range=(case.lon - dlon, case.lon + dlon), lat__range=(case.lat - dlat, case.lat + dlat),
+            category=case.category,
+            created_at__gte=case.created_at - window,
+            created_at__lte=case.created_at,
+            lon__range=(case.lon - dlon, case.lon + dlon),
+            lat__range=(case.lat - dlat, case.lat + dlat),
             duplicate_of__isnull=True,
         )
         .exclude(pk=case.pk)
         .exclude(status__in=[Status.REJECTED, Status.MERGED])
         .order_by("created_at")
     )
-    return [c for c in nearby if c.lon is not None and c.lat is not None
-            and haversine_m(case.lon, case.lat, c.lon, c.lat) <= meters]
+    return [
+        c
+        for c in nearby
+        if c.lon is not None and c.lat is not None and haversine_m(case.lon, case.lat, c.lon, c.lat) <= meters
+    ]
 
 
 def case_duplicate_list_for_user(user: User, case: Case) -> list[Case]:
@@ -116,8 +119,9 @@ def case_duplicate_list_for_user(user: User, case: Case) -> list[Case]:
     return [c for c in case_duplicate_list(case) if can_see(user, c)]
 
 
-def case_route_preview(*, category: Category, lon: float | None, lat: float | None,
-                       fallback_region: Region | None) -> Route:
+def case_route_preview(
+    *, category: Category, lon: float | None, lat: float | None, fallback_region: Region | None
+) -> Route:
     """Where ``case_report`` would file a report, without filing it: a device source or an Open311
     client checks that the place lies in its own region before anything is written."""
     return route(category=category, lon=lon, lat=lat, fallback_region=fallback_region)
@@ -176,22 +180,34 @@ def case_owner_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
             region_paths.update(ancestor_paths(case.scope_path))
     by_grid_path: dict[str, list[int]] = {}
     if grid_paths:
-        assignments = GridAssignment.objects.filter(
-            grid__path__in=grid_paths, ended_on__isnull=True, user__is_active=True,
-            user__role__in=GRID_ROLES - {Role.GRID_GUIDE},
-        ).values_list("grid__path", "user_id").order_by("user_id")
+        assignments = (
+            GridAssignment.objects.filter(
+                grid__path__in=grid_paths,
+                ended_on__isnull=True,
+                user__is_active=True,
+                user__role__in=GRID_ROLES - {Role.GRID_GUIDE},
+            )
+            .values_list("grid__path", "user_id")
+            .order_by("user_id")
+        )
         for path, user_id in assignments:
             by_grid_path.setdefault(path, []).append(user_id)
     by_department: dict[int | None, list[int]] = {}
     if departments:
-        staff = User.objects.filter(department_id__in=departments, is_active=True, role=Role.DEPARTMENT_STAFF
-                                    ).values_list("department_id", "pk").order_by("pk")
+        staff = (
+            User.objects.filter(department_id__in=departments, is_active=True, role=Role.DEPARTMENT_STAFF)
+            .values_list("department_id", "pk")
+            .order_by("pk")
+        )
         for dept, user_id in staff:
             by_department.setdefault(dept, []).append(user_id)
     by_region_path: dict[tuple[str, str], list[int]] = {}
     if region_paths:
-        cadres = User.objects.filter(role__in=_LEVEL_ROLE.values(), is_active=True, region__path__in=region_paths
-                                     ).values_list("role", "region__path", "pk").order_by("pk")
+        cadres = (
+            User.objects.filter(role__in=_LEVEL_ROLE.values(), is_active=True, region__path__in=region_paths)
+            .values_list("role", "region__path", "pk")
+            .order_by("pk")
+        )
         for role, path, user_id in cadres:
             by_region_path.setdefault((role, path), []).append(user_id)
     owners: dict[int, list[int]] = {}
@@ -212,6 +228,8 @@ def case_owner_ids(cases: Iterable[Case]) -> dict[int, list[int]]:
     return owners
 
 
-_LEVEL_ROLE: dict[str, Role] = {HandlingLevel.VILLAGE: Role.VILLAGE_CADRE, HandlingLevel.TOWNSHIP: Role.TOWNSHIP_STAFF,
-               HandlingLevel.COUNTY: Role.COUNTY_ADMIN}
-
+_LEVEL_ROLE: dict[str, Role] = {
+    HandlingLevel.VILLAGE: Role.VILLAGE_CADRE,
+    HandlingLevel.TOWNSHIP: Role.TOWNSHIP_STAFF,
+    HandlingLevel.COUNTY: Role.COUNTY_ADMIN,
+}

@@ -85,7 +85,7 @@ def tabs(user) -> list[tuple[str, str, str]]:
         if can_review_points(user) and user.role == Role.VILLAGE_CADRE:
             out.append(("积分审核", reverse("points:review"), "points"))
         elif figures_allowed(user):
-            out.append(("统计", reverse("front:figures"), "chart"))
+            out.append(("统计", reverse("centre:figures"), "chart"))
         if can_read_register(user):
             out.append(("户籍", reverse("people:household_list"), "people"))
     return [*out, me]
@@ -111,7 +111,7 @@ def navigation(request) -> dict:
     else:
         items += [("待办", reverse("cases:inbox")), ("事件", reverse("cases:list"))]
     if figures_allowed(user):
-        items.append(("统计", reverse("front:figures")))
+        items.append(("统计", reverse("centre:figures")))
     if can_import_hotline(user):
         items.append(("12345工单导入", reverse("cases:hotline")))
     if can_read_register(user):

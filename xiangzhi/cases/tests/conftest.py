@@ -1,7 +1,6 @@
 import pytest
 
 from xiangzhi.cases.models import Category
-from xiangzhi.cases.tests.figures_story import story  # noqa: F401 (a fixture, for the figures' tests)
 
 
 @pytest.fixture

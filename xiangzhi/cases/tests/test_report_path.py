@@ -93,7 +93,7 @@ def test_other_is_last_on_every_list_of_the_catalog(client, county):
     assert api[-1]["code"] == OTHER_CATEGORY
 
     client.force_login(county.users["township_staff"])
-    figures = client.get("/cases/figures/").content.decode()
+    figures = client.get("/centre/figures/").content.decode()
     filter_codes = re.findall(r'<option value="([a-z_]+)"', figures.split('id="f-category"')[1].split("</select>")[0])
     assert filter_codes[-1] == OTHER_CATEGORY
 

@@ -6,9 +6,9 @@ from itertools import pairwise
 import pytest
 from django.utils import timezone
 
-from xiangzhi.cases.figures import case_figures
 from xiangzhi.cases.models import Case, Status, Transition
 from xiangzhi.cases.rules import TRANSITIONS
+from xiangzhi.centre.figures import case_figures
 from xiangzhi.demo.case_history import write_case_history
 from xiangzhi.regions.selectors import locate
 

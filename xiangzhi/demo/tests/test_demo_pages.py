@@ -103,7 +103,7 @@ def test_the_walk_reaches_every_part_of_the_site_and_the_old_records(walks):
     for expected in ("/cases/{n}/", "/points/entries/{n}/", "/points/notices/{n}/", "/regions/{n}/",
                      "/grids/{n}/", "/people/households/{n}/", "/work/", "/work/visits/", "/work/patrols/{n}/",
                      "/shop/", "/shop/manage/", "/activities/{n}/", "/points/review/", "/points/rankings/",
-                     "/points/calendar/", "/points/public/{n}/", "/cases/figures/", "/inbox/", "/admin/"):
+                     "/points/calendar/", "/points/public/{n}/", "/centre/figures/", "/inbox/", "/admin/"):
         assert expected in shapes, expected
     # The old records were opened: a page, or a refusal for a role they are not for.
     for role, report in walks.items():

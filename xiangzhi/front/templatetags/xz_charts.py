@@ -1,10 +1,10 @@
-"""``{% bar_chart %}``: a light bar chart (``xiangzhi/front/charts.py``) with its table, for pages whose
+"""``{% bar_chart %}``: a light bar chart (``xiangzhi/core/charts.py``) with its table, for pages whose
 view hands over plain lists, e.g. the points rankings:
 ``{% load xz_charts %}{% bar_chart "rate" "各村参与率" chart.names chart.rate name="参与率" unit="%" places=1 %}``."""
 
 from django import template
 
-from xiangzhi.front.charts import GREEN, Series, bars
+from xiangzhi.core.charts import GREEN, Series, bars
 
 register = template.Library()
 

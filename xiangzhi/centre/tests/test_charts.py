@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from tests.factories import install_points_rulebooks
-from xiangzhi.front.charts import GREEN, GREY, RED, Series, bars, columns, month_ticks
+from xiangzhi.core.charts import GREEN, GREY, RED, Series, bars, columns, month_ticks
 from xiangzhi.points import services as points
 
 PLOTLY = "plotly/plotly.min.js"
@@ -62,7 +62,7 @@ def _light_page(html: str) -> str:
 @pytest.mark.django_db
 def test_the_figures_page_draws_light_charts_without_plotly(client, county, story):
     client.force_login(county.users["township_staff"])
-    html = client.get("/cases/figures/", {"start": story.start.isoformat(), "end": story.end.isoformat()}
+    html = client.get("/centre/figures/", {"start": story.start.isoformat(), "end": story.end.isoformat()}
                       ).content.decode()
     assert PLOTLY not in html and LOCALE not in html and "Plotly" not in html
     charts = _light_page(html)
@@ -84,18 +84,18 @@ def test_the_figures_page_draws_light_charts_without_plotly(client, county, stor
 def test_the_interactive_view_and_the_wall_load_plotly_in_chinese(client, county, story):
     client.force_login(county.users["county_admin"])
     for params in ({"charts": "interactive", "region": county.village_a1.code}, {"wall": "1"}):
-        html = client.get("/cases/figures/", params).content.decode()
+        html = client.get("/centre/figures/", params).content.decode()
         assert html.index(PLOTLY) < html.index(LOCALE), params  # the locale registers after plotly.js
         assert 'locale: "zh-CN"' in html and 'id="chart-months"' in html, params
         assert 'data-testid="light-charts"' not in html, params
-    interactive = client.get("/cases/figures/", {"charts": "interactive"}).content.decode()
+    interactive = client.get("/centre/figures/", {"charts": "interactive"}).content.decode()
     assert 'data-testid="light-link"' in interactive and 'data-testid="interactive-link"' not in interactive
     # Scope holds on every view: another township's region is not found.
-    assert client.get("/cases/figures/", {"charts": "interactive", "region": "no-such"}).status_code == 404
+    assert client.get("/centre/figures/", {"charts": "interactive", "region": "no-such"}).status_code == 404
     client.force_login(county.users["township_staff"])
-    assert client.get("/cases/figures/", {"charts": "interactive", "region": county.town_b.code}).status_code == 404
+    assert client.get("/centre/figures/", {"charts": "interactive", "region": county.town_b.code}).status_code == 404
     client.force_login(county.users["resident"])
-    assert client.get("/cases/figures/", {"charts": "interactive"}).status_code == 403
+    assert client.get("/centre/figures/", {"charts": "interactive"}).status_code == 403
 
 
 NAME_CHAR = re.compile(r"[\w$.]")

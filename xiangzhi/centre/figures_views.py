@@ -13,15 +13,15 @@ from xiangzhi.accounts.models import GRID_ROLES, Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.models import Category
 from xiangzhi.cases.rules import figures_allowed
-from xiangzhi.cases.selectors import (
+from xiangzhi.centre.figures import (
     FORMULAS,
     Figures,
     department_figures,
     figures_grid_get_for_user,
     figures_region_get_for_user,
 )
-from xiangzhi.core.inputs import require
-from xiangzhi.front.charts import (
+from xiangzhi.centre.selectors import figures_for_user, preset_period
+from xiangzhi.core.charts import (
     BLUE,
     GREEN,
     GREY,
@@ -36,7 +36,7 @@ from xiangzhi.front.charts import (
     columns,
     month_ticks,
 )
-from xiangzhi.front.figures import figures_for_user, preset_period
+from xiangzhi.core.inputs import require
 from xiangzhi.regions.models import Department, Grid, Region
 from xiangzhi.regions.selectors import department_list_for_user
 
@@ -191,7 +191,7 @@ def figures(request):
     if not wall and departments.exists():
         by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region))
     place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
-    return render(request, "front/figures.html", {
+    return render(request, "centre/figures.html", {
         "f": f, "cards": _headline(f), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
         "interactive": interactive, "charts": _charts(f) if interactive else None,
         "light_charts": [] if interactive else _light_charts(f),

@@ -1,10 +1,11 @@
-"""The case figures with gridwork's 走访按期率 beside them, for the figures page and its API: cases
-counts the cases and names the days, gridwork counts the visits over them."""
+"""The command centre's reads across apps. The case figures with gridwork's 走访按期率 beside them,
+for the figures page and its API: the figures count the cases and name the days, gridwork counts the
+visits over them."""
 
 import datetime as dt
 
 from xiangzhi.cases.models import Category
-from xiangzhi.cases.selectors import Figures, case_figures, figures_visit_days
+from xiangzhi.centre.figures import Figures, case_figures, figures_visit_days
 from xiangzhi.gridwork.selectors import visit_totals_for_user
 from xiangzhi.regions.models import Department, Grid, Region
 

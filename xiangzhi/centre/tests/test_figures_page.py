@@ -1,10 +1,10 @@
 """The figures page and its API: the case figures (xiangzhi/cases) with grid work's visits beside them,
-on the nine cases of ``xiangzhi.cases.tests.figures_story``."""
+on the nine cases of ``xiangzhi.centre.tests.figures_story``."""
 
 import pytest
 
-from xiangzhi.cases.tests.figures_story import months_touched
-from xiangzhi.front.figures import figures_for_user
+from xiangzhi.centre.selectors import figures_for_user
+from xiangzhi.centre.tests.figures_story import months_touched
 
 
 @pytest.mark.django_db
@@ -25,19 +25,19 @@ def test_the_visits_stand_beside_the_whole_scopes_figures(county, story, django_
 @pytest.mark.django_db
 def test_the_figures_page_renders_with_formulas_and_the_wall_variant(client, county, story):
     client.force_login(county.users["township_staff"])
-    page = client.get("/cases/figures/", {"start": story.start.isoformat(), "end": story.end.isoformat()})
+    page = client.get("/centre/figures/", {"start": story.start.isoformat(), "end": story.end.isoformat()})
     assert page.status_code == 200
     html = page.content.decode()
     assert "合格率" in html and "85.7%" in html and "办结率" in html and "80.0%" in html
     assert "有效件 ÷ (上报件 − 待受理件)" in html  # the formula beside the number
     assert "走访按期率" in html  # grid work's visits beside the cases
     assert "plotly/plotly.min.js" not in html and 'data-testid="chart-months"' in html  # light charts
-    wall = client.get("/cases/figures/", {"wall": "1"})
+    wall = client.get("/centre/figures/", {"wall": "1"})
     assert wall.status_code == 200 and 'http-equiv="refresh" content="60' in wall.content.decode()
-    assert client.get("/cases/figures/", {"region": county.town_b.code}).status_code == 404
-    assert client.get("/cases/figures/", {"start": "not-a-date"}).status_code == 200  # falls back to defaults
+    assert client.get("/centre/figures/", {"region": county.town_b.code}).status_code == 404
+    assert client.get("/centre/figures/", {"start": "not-a-date"}).status_code == 200  # falls back to defaults
     client.force_login(county.users["resident"])
-    assert client.get("/cases/figures/").status_code == 403
+    assert client.get("/centre/figures/").status_code == 403
 
 
 @pytest.mark.django_db

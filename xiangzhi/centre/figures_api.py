@@ -9,15 +9,15 @@ from ninja import Field, Query, Router, Schema
 from xiangzhi.accounts.models import Role
 from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Category
-from xiangzhi.cases.selectors import (
+from xiangzhi.centre.figures import (
     FORMULAS,
     Counts,
     department_figures,
     figures_grid_get_for_user,
     figures_region_get_for_user,
 )
+from xiangzhi.centre.selectors import figures_for_user, preset_period
 from xiangzhi.core.errors import NotFound
-from xiangzhi.front.figures import figures_for_user, preset_period
 from xiangzhi.regions.selectors import department_list_for_user
 
 router = Router(tags=["事件统计"])

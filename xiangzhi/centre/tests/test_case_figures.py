@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from xiangzhi.cases.figures import case_figures, department_figures, figures_region_get_for_user, figures_visit_days
 from xiangzhi.cases.models import Category, HandlingLevel, Status
-from xiangzhi.cases.tests.figures_story import months_touched
+from xiangzhi.centre.figures import case_figures, department_figures, figures_region_get_for_user, figures_visit_days
+from xiangzhi.centre.tests.figures_story import months_touched
 from xiangzhi.core.errors import Forbidden, NotFound
 
 
