@@ -2,7 +2,7 @@
 
     python -m bench [--db sqlite|postgres|both] [--reuse]
                     [--only locate,households,import,figures,intake,sweep,points,redemption,assessment,
-                            gridassessment]
+                            gridassessment,wall,know,queue,map,audit]
 
 Each benchmark runs in its own process against a county-scale demo database (沾化区) and prints its
 figure beside a baseline measured in the same run. ``--reuse`` skips the demo build when the
@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--only", default="locate,households,import,figures,intake,sweep,points,redemption,assessment,"
-                                          "gridassessment",
+                                          "gridassessment,wall,know,queue,map,audit",
                         help="benchmarks after the demo build")
     parser.add_argument("--reuse", action="store_true", help="skip the demo build if the county is there")
     args = parser.parse_args()
@@ -103,7 +103,9 @@ def main() -> None:
         for name, module in [("locate", "locate"), ("households", "households_api"), ("import", "xlsx_import"),
                              ("figures", "case_figures"), ("intake", "case_intake"), ("sweep", "case_sweep"),
                              ("points", "points"), ("redemption", "shop_redemption"),
-                             ("assessment", "assessment"), ("gridassessment", "grid_assessment")]:
+                             ("assessment", "assessment"), ("gridassessment", "grid_assessment"),
+                             ("wall", "centre_wall"), ("know", "centre_know"), ("queue", "centre_queue"),
+                             ("map", "centre_map"), ("audit", "audit_trail")]:
             if name in only:
                 bench_child(module, env)
 

@@ -13,6 +13,12 @@ import pytest
 from django.utils import timezone
 
 from tests.access_assessment import assessment_api_cases, assessment_cases, grid_assessment_cases, inspection_cases
+from tests.access_audit import audit_cases
+from tests.access_centre_know import centre_know_cases
+from tests.access_centre_map import centre_map_cases
+from tests.access_centre_queue import centre_queue_cases
+from tests.access_centre_wall import centre_wall_cases
+from tests.access_config import config_cases
 from tests.access_disclosure import disclosure_cases
 from tests.access_duties import duties_cases
 from tests.access_meetings import meetings_cases
@@ -160,6 +166,12 @@ def cases(c):
         *meetings_cases(c),
         *participation_cases(c),
         *supervision_cases(c),
+        *audit_cases(c),
+        *config_cases(c),
+        *centre_wall_cases(c),
+        *centre_map_cases(c),
+        *centre_know_cases(c),
+        *centre_queue_cases(c),
         ("get", "/cases/", None, set(ALL_ROLES)),
         ("get", "/cases/inbox/", None, set(ALL_ROLES)),
         ("get", "/cases/new/", None, set(ALL_ROLES)),
@@ -637,6 +649,7 @@ def person_pages(c):
         "/work/", "/work/visits/", f"/work/visits/new/{key_person.id}/", "/api/v1/work/visits/due",
         "/api/v1/work/visits", f"/points/households/{a1.id}/", f"/api/v1/points/households/{a1.id}",
         "/points/record/households/?q=张", f"/cases/{case.pk}/", f"/api/v1/cases/{case.pk}", "/api/v1/cases",
+        "/centre/audit/", "/centre/audit/export.xlsx",  # the trail names the people revealed, never their numbers
     ]
 
 

@@ -22,7 +22,9 @@ PACKAGE = ROOT / "xiangzhi"
 LAYERS = [
     {"lib"},
     {"core"},
+    {"audit"},  # the audit trail: every app above records into it
     {"regions", "accounts"},
+    {"configuration"},  # settings with township overrides and the history of every configuration change
     {"people", "duties"},  # duties: the three lists (三张清单); cases reads them to route
     {"notifications"},
     {"cases", "gridwork", "points", "party", "inspections"},  # party: branches and groups on people and grids

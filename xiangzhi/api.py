@@ -16,6 +16,7 @@ from xiangzhi.assessment.api import router as assessment_router
 from xiangzhi.cases.api import router as cases_router
 from xiangzhi.cases.intake_api import router as intake_router
 from xiangzhi.centre.figures_api import router as figures_router
+from xiangzhi.centre.queue_api import router as queue_router
 from xiangzhi.core.errors import DomainError, error_body, status_of
 from xiangzhi.devices.api import router as devices_router
 from xiangzhi.disclosure.api import router as disclosure_router
@@ -154,6 +155,7 @@ api.add_router("/party", party_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("", intake_router)  # before the cases router: /cases/hotline-import
 api.add_router("", figures_router)  # before the cases router: /cases/figures
+api.add_router("", queue_router)  # /centre/cases: the dispatch queue
 api.add_router("", cases_router)
 api.add_router("/points", points_router)
 api.add_router("/activities", activities_router)

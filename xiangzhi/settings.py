@@ -62,6 +62,27 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+
+def map_tile_origin(url: str) -> str:
+    """The origin a county's own tile server answers from (``http://10.1.2.3``), for the policy's
+    img-src; empty for no tiles or tiles served from our own host (a path such as ``/tiles/…``)."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not url or (url.startswith("/") and not url.startswith("//")):
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc:
+        raise ImproperlyConfigured(f"XIANGZHI_MAP_TILE_URL 应为 http(s)://主机/…/{{z}}/{{x}}/{{y}}.png：{url}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Base tiles for the command centre's map, from a tile server the county hosts on its own intranet
+# (e.g. http://10.1.2.3/tiles/{z}/{x}/{y}.png). Empty: no base layer, and nothing outside is fetched.
+MAP_TILE_URL = env("XIANGZHI_MAP_TILE_URL").strip()
+MAP_TILE_ORIGIN = map_tile_origin(MAP_TILE_URL)
+
 # Content-Security-Policy on every response (django-csp): scripts only from our own host, and an
 # inline <script> runs only with this request's nonce (`nonce="{{ request.csp_nonce }}"`); no page
 # needs an outside host. Styles allow 'unsafe-inline' because Bootstrap, htmx's swaps, Leaflet and
@@ -71,7 +92,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", csp_constants.NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *([MAP_TILE_ORIGIN] if MAP_TILE_ORIGIN else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'", "data:"],
         "object-src": ["'none'"],
@@ -98,8 +119,10 @@ INSTALLED_APPS = [
     "ninja",  # serves Swagger UI's files from our static files: /api/v1/docs loads nothing from outside
     "huey.contrib.djhuey",
     "xiangzhi.system",
+    "xiangzhi.audit",  # 审计日志: reveals, exports, imports, publications, configuration and admin changes
     "xiangzhi.accounts",
     "xiangzhi.regions",
+    "xiangzhi.configuration",  # 配置: settings with township overrides, every configuration change's history
     "xiangzhi.people",
     "xiangzhi.duties",  # 三张清单: the small-power, duty and territorial duty lists; case routing reads them
     "xiangzhi.gridwork",

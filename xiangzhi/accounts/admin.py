@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.template.response import TemplateResponse
 
-from xiangzhi.accounts.admin_scope import ScopedAdmin
+from xiangzhi.accounts.admin_scope import AuditedAdmin, ScopedAdmin
 from xiangzhi.accounts.models import GRID_ROLES, REGION_LEVEL_FOR_ROLE, REGION_ROLES, ApiToken, Role, User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.accounts.selectors import account_list_for, account_q_for
@@ -172,3 +174,11 @@ class ApiTokenAdmin(ScopedAdmin):
             api_token_revoke(token=token)
         self.message_user(request, f"已吊销 {len(tokens)} 个令牌")
 
+
+# Groups carry permissions (the reveal among them): their changes go into the audit trail like the rest.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, AuditedAdmin):
+    pass

@@ -56,6 +56,7 @@ from xiangzhi.gridwork.models import COUNTING_OUTCOMES, Patrol, Visit
 from xiangzhi.lib.workdays import WorkCalendar
 from xiangzhi.party import selectors as party_selectors
 from xiangzhi.people.models import Household, KeyCategory, KeyPerson, KeyPersonChange
+from xiangzhi.people.selectors import visit_cycles
 from xiangzhi.points.models import EARNING_KINDS, EntryKind, PointsEntry, PointsRulebook, ReviewDecision
 
 Cause = engine.Cause
@@ -379,13 +380,15 @@ def key_overdue(item: Item, period: Period, units: Units) -> list[Cause]:
     met = (Visit.objects.filter(key_person=OuterRef("pk"), outcome__in=COUNTING_OUTCOMES, visited_at__lt=end)
            .order_by("-visited_at").values("visited_on")[:1])
     people = {
-        pk: [grid_id, category_id, registered_on, name, seen_on]
-        for pk, grid_id, category_id, registered_on, name, seen_on in
+        pk: [grid_id, category_id, registered_on, name, seen_on, path]
+        for pk, grid_id, category_id, registered_on, name, seen_on, path in
         KeyPerson.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), registered_on__lte=on,
                                  resident__household__grid__path__startswith=_county_path(period))
         .annotate(seen_on=Subquery(met))
-        .values_list("id", "resident__household__grid_id", "category_id", "registered_on", "resident__name", "seen_on")
+        .values_list("id", "resident__household__grid_id", "category_id", "registered_on", "resident__name", "seen_on",
+                     "resident__household__grid__path")
     }
+    cycles = visit_cycles(active_only=False)  # a township's own cycle where it keeps one
     categories = {pk: (name, cycle, active) for pk, name, cycle, active in
                   KeyCategory.objects.values_list("id", "name", "visit_cycle_days", "is_active")}
     by_name = {name: pk for pk, (name, _, _) in categories.items()}
@@ -402,12 +405,13 @@ def key_overdue(item: Item, period: Period, units: Units) -> list[Cause]:
         if earlier is not None:
             people[kp_id][1] = earlier
     out = []
-    for kp_id, (grid_id, category_id, registered_on, name, seen_on) in people.items():
+    for kp_id, (grid_id, category_id, registered_on, name, seen_on, path) in people.items():
         unit = units.unit_for_grid(grid_id)
         category = categories.get(category_id)
         if unit is None or category is None or not category[2]:
             continue
         category_name, cycle, _ = category
+        cycle = cycles.days(category_id, path) or cycle
         due = (seen_on or registered_on) + dt.timedelta(days=cycle)
         if due >= on:
             continue

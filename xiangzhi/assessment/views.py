@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.models import GRID_ROLES, REGION_ROLES, Role
 from xiangzhi.accounts.rules import can_read_register
+from xiangzhi.accounts.scope import scope_of
 from xiangzhi.assessment import engine, selectors, services
 from xiangzhi.assessment.grid_sources import ACTIVITY_DEFAULTS, PARTICIPATION_DEFAULTS, PATROL_DEFAULTS
 from xiangzhi.assessment.models import AppealState, Item, PeriodState, SchemeKind, SourceKind
@@ -21,9 +22,9 @@ from xiangzhi.assessment.rules import (
     can_view_any,
     can_view_grids,
 )
+from xiangzhi.audit.services import common_path, export_recorded
 from xiangzhi.cases.models import Category
 from xiangzhi.core.errors import Invalid, NotFound
-from xiangzhi.core.imports import file_response
 from xiangzhi.core.inputs import form_int, require
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
 from xiangzhi.lib import spreadsheets
@@ -549,4 +550,7 @@ def rollup_xlsx(request, year: int):
     ]
     content = spreadsheets.write_xlsx(f"{year}年网格考核", header, rows, text_columns=range(len(header)))
     suffix = f"-{r.town.code}" if r.town else ""
-    return file_response(content, f"grid-assessment-{year}{suffix}.xlsx")
+    where = r.town.path if r.town else common_path(scope_of(request.user).paths)
+    return export_recorded(request, content, f"grid-assessment-{year}{suffix}.xlsx",
+                           summary=f"导出{r.town.name if r.town else ''}{year}年网格考核年度汇总（{len(rows)} 个网格）",
+                           scope_path=where, subject="regions.grid", detail={"year": year})

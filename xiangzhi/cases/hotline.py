@@ -21,6 +21,8 @@ from django.utils import timezone
 from openpyxl.utils.datetime import from_excel
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import actor_path, audit_record, common_path
 from xiangzhi.cases import services
 from xiangzhi.cases.models import Case, Category, Channel, IdempotencyRecord
 from xiangzhi.cases.routing import route
@@ -267,6 +269,11 @@ def hotline_import(*, user, file) -> ImportResult:
                     errors.append(RowError(row.line, None, str(exc)))
                     raise _Abort from None
                 imported.append(ImportedRow(row.line, row.ticket, report.case, report.created))
+            created = sum(1 for r in imported if r.created)
+            audit_record(actor=user, action=AuditAction.IMPORT,
+                         summary=f"导入12345工单：新建 {created} 件事件，{len(imported) - created} 条此前已导入",
+                         scope_path=common_path(r.case.scope_path for r in imported) or actor_path(user),
+                         subject="cases.case", detail={"created": created, "skipped": len(imported) - created})
     except _Abort:
         return result
     result.rows = imported

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from xiangzhi.core.models import StoredPhoto
+from xiangzhi.core.models import AppendOnly, StoredPhoto
 
 
 class HandlingLevel(models.TextChoices):
@@ -66,6 +66,44 @@ class Category(models.Model):
         return self.name
 
 
+# A category's terms: what routes it and how long each step may take. An edit of any of them is a new
+# version (``CategoryTerms``); the catalog row carries the version in force, for routing and lists.
+TERMS_FIELDS = ("default_level", "department_kind", "split_class", "accept_hours", "dispatch_hours",
+                "handle_hours", "verify_hours", "warn_before_hours", "overdue_action")
+
+
+class CategoryTerms(AppendOnly):
+    """One version of a category's terms. A case keeps the version in force when it was reported
+    (``Case.terms``): its deadlines run on those terms to the end, whatever the county changes later."""
+
+    append_only_noun = "事件类别条款"
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="versions", verbose_name="类别")
+    version = models.PositiveIntegerField("版本")
+    split_class = models.CharField("三事分流", max_length=10, choices=SplitClass.choices)
+    default_level = models.CharField("默认处置层级", max_length=12, choices=HandlingLevel.choices)
+    department_kind = models.CharField("责任部门类别", max_length=16, blank=True)
+    accept_hours = models.PositiveIntegerField("受理时限（工作小时）")
+    dispatch_hours = models.PositiveIntegerField("派遣时限（工作小时）")
+    handle_hours = models.PositiveIntegerField("处置时限（工作小时）")
+    verify_hours = models.PositiveIntegerField("核查时限（工作小时）")
+    warn_before_hours = models.PositiveIntegerField("到期前预警（工作小时）")
+    overdue_action = models.CharField("超时处理", max_length=10, choices=OverdueAction.choices)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name="修改人")
+    reason = models.CharField("理由", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        ordering = ["category_id", "-version"]
+        verbose_name = "事件类别条款版本"
+        verbose_name_plural = "事件类别条款版本"
+        constraints = [models.UniqueConstraint(fields=["category", "version"], name="category_terms_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} 第{self.version}版"
+
+
 class Channel(models.TextChoices):
     RESIDENT = "resident", "居民随手拍"
     WORKER = "worker", "网格员巡查"
@@ -109,6 +147,10 @@ class Case(models.Model):
 
     number = models.CharField("编号", max_length=20, unique=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name="类别")
+    # The category's terms in force when the case was reported: its deadlines keep to them. Empty only
+    # for a row written behind the services' back (the category's terms in force then apply).
+    terms = models.ForeignKey(CategoryTerms, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name="类别条款")
     channel = models.CharField("来源", max_length=12, choices=Channel.choices)
     title = models.CharField("标题", max_length=100)
     description = models.TextField("描述", blank=True)

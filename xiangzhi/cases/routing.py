@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from xiangzhi.cases.models import Category, HandlingLevel
+from xiangzhi.cases.models import TERMS_FIELDS, Category, CategoryTerms, HandlingLevel
 from xiangzhi.duties.selectors import Governing, routing_rules
 from xiangzhi.duties.services import routing_connect
 from xiangzhi.lib.geometry import PointIndex
@@ -67,12 +67,17 @@ class _Rows:
 
 
 class _Reference:
-    """What routing reads, loaded together: five queries."""
+    """What routing reads, loaded together: six queries."""
 
     def __init__(self, index: PointIndex):
         self.index = index
         self.loaded = time.monotonic()
         self.categories = _Rows(Category, "code")
+        # category id → the id of its newest version of terms (the one a new case keeps to).
+        self.terms = _Rows(CategoryTerms, "id")
+        self.terms_in_force: dict[int, int] = {}
+        for pk in sorted(self.terms.rows, key=lambda pk: self.terms.value(pk, "version")):
+            self.terms_in_force[self.terms.value(pk, "category_id")] = pk
         self.regions = _Rows(Region, "id", exclude=("boundary",))
         self.grids = _Rows(Grid, "id", exclude=("boundary",), is_active=True)
         self.department_rows = _Rows(Department, "id", is_active=True)
@@ -150,6 +155,19 @@ def connect() -> None:
     """Tell the duty lists where category codes come from and to reload routing when a county's lists
     change (``CasesConfig.ready``)."""
     routing_connect(categories=_category_names, lists_changed=reference_invalidate)
+
+
+def terms_in_force(category: Category) -> CategoryTerms | None:
+    """The version of a category's terms in force, which a case reported now keeps to. The kept rows are
+    reloaded when the catalog row in hand says the terms have changed since they were loaded; None only
+    for a category that was never given terms (made behind the services' back)."""
+    for fresh in (False, True):
+        ref = _reference(fresh=fresh)
+        pk = ref.terms_in_force.get(category.pk)
+        terms = ref.terms.get(pk) if pk is not None else None
+        if terms is not None and all(getattr(terms, f) == getattr(category, f) for f in TERMS_FIELDS):
+            return terms
+    return terms
 
 
 def category_get_active(code: str) -> Category | None:

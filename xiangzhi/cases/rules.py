@@ -21,7 +21,7 @@ from django.db.models import Q
 from xiangzhi.accounts.models import AnyUser, Role, User
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.errors import TransitionError
-from xiangzhi.cases.models import CalendarDay, Case, Category, HandlingLevel, Status
+from xiangzhi.cases.models import CalendarDay, Case, Category, CategoryTerms, HandlingLevel, Status
 from xiangzhi.lib.workdays import WorkCalendar
 
 # --- who may act --------------------------------------------------------------------------------
@@ -159,6 +159,7 @@ ACTION_NAMES = {
     "evaluate": "评价", "archive": "归档", "escalate": "上报上级（吹哨）", "hand_back": "回退下级",
     "reassign": "改派", "suspend": "缓办", "resume": "恢复办理", "supervise": "督办", "merge": "合并",
     "close_merged": "随主件结案", "reopen": "不满意重新核查", "overdue": "超时", "warn": "即将超时",
+    "visit_call": "电话回访",
 }
 
 # Escalation climbs grid → village → township → county. A department sits beside its township:
@@ -237,39 +238,59 @@ def calendar_invalidate() -> None:
     _calendar_cache.calendar = None
 
 
-def step_hours(category: Category, status: str) -> int | None:
+# The terms a deadline is computed on: a version of a category's terms, or the catalog row itself (which
+# carries the version in force).
+Terms = Category | CategoryTerms
+
+
+def terms_of(case: Case) -> Terms:
+    """The terms a case keeps to: the version in force when it was reported (``Case.terms``). A change of
+    the category's terms since then applies to new cases only."""
+    if case.terms_id is not None and case.terms is not None:
+        return case.terms
+    return case.category
+
+
+# The step that begins in a status, by the terms' field that limits it; no clock runs in the others.
+STEP_HOURS: dict[str, str] = {
+    Status.REPORTED: "accept_hours",
+    Status.ACCEPTED: "dispatch_hours",
+    Status.DISPATCHED: "handle_hours",
+    Status.IN_PROGRESS: "handle_hours",
+    Status.HANDLED: "verify_hours",
+    Status.VERIFIED: "verify_hours",
+}
+
+
+def step_hours(terms: Terms, status: str) -> int | None:
     """How long the step that begins in ``status`` may take; None when no clock runs."""
-    hours: dict[str, int] = {
-        Status.REPORTED: category.accept_hours,
-        Status.ACCEPTED: category.dispatch_hours,
-        Status.DISPATCHED: category.handle_hours,
-        Status.IN_PROGRESS: category.handle_hours,
-        Status.HANDLED: category.verify_hours,
-        Status.VERIFIED: category.verify_hours,
-    }
-    return hours.get(status)
+    name = STEP_HOURS.get(status)
+    return int(getattr(terms, name)) if name is not None else None
 
 
-def total_hours(category: Category) -> int:
+def total_hours(terms: Terms) -> int:
     """From report to closure: the sum of the steps (受理 + 派遣 + 处置 + 核查)."""
-    return category.accept_hours + category.dispatch_hours + category.handle_hours + category.verify_hours
+    return terms.accept_hours + terms.dispatch_hours + terms.handle_hours + terms.verify_hours
 
 
 def set_step_clock(case: Case, *, started: dt.datetime, keep_running: bool = False) -> None:
-    """Start the clock for the case's current step. ``keep_running`` keeps the handling clock when a
-    case moves between handlers (escalation, reassignment) without restarting the step."""
+    """Start the clock for the case's current step, on the case's own terms (``terms_of``).
+    ``keep_running`` keeps the handling clock when a case moves between handlers (escalation,
+    reassignment) without restarting the step."""
     if keep_running and case.due_at is not None:
         return
-    hours = step_hours(case.category, case.status)
     case.step_started_at = started
     case.warned_at = None
     case.overdue_at = None
-    if hours is None:
+    if case.status not in STEP_HOURS:  # no clock runs: the terms are not even read
         case.due_at = case.warn_at = None
         return
+    terms = terms_of(case)
+    hours = step_hours(terms, case.status)
+    assert hours is not None
     cal = calendar()
     case.due_at = cal.add_working_hours(started, hours)
-    warn_after = max(0, hours - case.category.warn_before_hours)
+    warn_after = max(0, hours - terms.warn_before_hours)
     case.warn_at = cal.add_working_hours(started, warn_after)
 
 

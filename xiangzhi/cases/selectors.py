@@ -7,23 +7,31 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from xiangzhi.accounts.models import GRID_ROLES, Role, User
 from xiangzhi.accounts.scope import scope_of
+
+# The catalog's versions and the working calendar's years, for the configuration pages (``catalog``).
+from xiangzhi.cases.catalog import calendar_year as calendar_year
+from xiangzhi.cases.catalog import calendar_years as calendar_years
+from xiangzhi.cases.catalog import category_input_of as category_input_of
+from xiangzhi.cases.catalog import category_list_all as category_list_all
+from xiangzhi.cases.catalog import category_versions as category_versions
 from xiangzhi.cases.models import OPEN_STATUSES, Case, Category, HandlingLevel, Status, Transition
 from xiangzhi.cases.routing import Route, route
 from xiangzhi.cases.rules import can_see, case_scope_q
+from xiangzhi.configuration.selectors import setting_values
 from xiangzhi.core.errors import NotFound
 from xiangzhi.lib.geo_distance import METRES_PER_DEGREE, haversine_m
 from xiangzhi.regions.models import GridAssignment, Region
 from xiangzhi.regions.selectors import ancestor_paths
 
 __all__ = [
-    "LIST_RELATED", "CaseHistory", "case_duplicate_list", "case_duplicate_list_for_user", "case_get_for_user",
-    "case_history", "case_list_for_user", "case_owner_ids", "case_owner_list", "case_route_preview", "category_list",
-    "inbox_for_user",
+    "LIST_RELATED", "CaseHistory", "calendar_year", "calendar_years", "case_duplicate_list",
+    "case_duplicate_list_for_user", "case_get_for_user", "case_history", "case_list_for_user", "case_owner_ids",
+    "case_owner_list", "case_route_preview", "category_input_of", "category_list", "category_list_all",
+    "category_versions", "inbox_for_user",
 ]
 
 LIST_RELATED = ("category", "grid", "region", "assignee_department", "assignee_user")
@@ -60,7 +68,8 @@ def category_list() -> QuerySet[Category]:
 
 def case_get_for_user(user: User, case_id: int) -> Case:
     case = (
-        Case.objects.select_related(*LIST_RELATED, "reporter", "duplicate_of", "place__kind").filter(pk=case_id).first()
+        Case.objects.select_related(*LIST_RELATED, "terms", "reporter", "duplicate_of", "place__kind")
+        .filter(pk=case_id).first()
     )
     if case is None or not can_see(user, case):
         raise NotFound
@@ -85,11 +94,13 @@ def case_history(case: Case) -> CaseHistory:
 
 
 def case_duplicate_list(case: Case) -> list[Case]:
-    """Open cases of the same category within the configured distance and time window."""
+    """Open cases of the same category within the distance and time window configured where the case
+    is (the township's own, else the county's, else ``CASE_DUPLICATE_METERS`` / ``_HOURS``)."""
     if case.lon is None or case.lat is None:
         return []
-    window = dt.timedelta(hours=settings.CASE_DUPLICATE_HOURS)
-    meters = settings.CASE_DUPLICATE_METERS
+    values = setting_values(["case.duplicate_meters", "case.duplicate_hours"], path=case.scope_path)
+    window = dt.timedelta(hours=int(values["case.duplicate_hours"]))
+    meters = int(values["case.duplicate_meters"])
     # A box around the point narrows the rows on the (category, created_at) index; the great-circle
     # distance on the same sphere then decides.
     dlat = meters / METRES_PER_DEGREE

@@ -10,17 +10,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
 from xiangzhi.cases import rules, tasks
+
+# The catalog and the working calendar, which the county keeps in pages (``catalog``).
+from xiangzhi.cases.catalog import CategoryInput as CategoryInput
+from xiangzhi.cases.catalog import calendar_year_set as calendar_year_set
+from xiangzhi.cases.catalog import category_create as category_create
+from xiangzhi.cases.catalog import category_retire as category_retire
+from xiangzhi.cases.catalog import category_update as category_update
 from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import (
     OPEN_STATUSES,
     OTHER_CATEGORY,
     Case,
     Category,
+    CategoryTerms,
     Channel,
     Evaluation,
     HandlingLevel,
@@ -30,7 +38,7 @@ from xiangzhi.cases.models import (
     Status,
     Transition,
 )
-from xiangzhi.cases.routing import Route, category_get_active, department_route, route
+from xiangzhi.cases.routing import Route, category_get_active, department_route, route, terms_in_force
 from xiangzhi.cases.rules import LADDER, TRANSITIONS, level_down, level_up, target_of
 from xiangzhi.cases.selectors import case_duplicate_list, case_owner_ids
 from xiangzhi.core.display import day_text
@@ -110,17 +118,18 @@ def case_report(
     where = route(category=category, lon=lon, lat=lat,
                   fallback_region=fallback_region or (lambda: _reporter_region(reporter)))
     title = title or _title_for(category, where, now)
+    terms = terms_in_force(category)  # the case keeps to these, whatever the county changes later
     try:
         with transaction.atomic():
             case = Case(
                 number=f"TMP{now:%H%M%S%f}",
-                category=category, channel=channel, title=title, description=description,
+                category=category, terms=terms, channel=channel, title=title, description=description,
                 lon=lon, lat=lat, address=address.strip()[:200], place=place, grid=where.grid, region=where.region,
                 scope_path=where.scope_path, status=Status.REPORTED, handling_level=where.level,
                 assignee_department=where.department, reporter=reporter,
                 reporter_name=(reporter_name or (reporter.full_name if reporter else ""))[:50],
                 is_proactive=is_proactive, created_at=now, step_started_at=now,
-                close_due_at=rules.calendar().add_working_hours(now, rules.total_hours(category)),
+                close_due_at=rules.calendar().add_working_hours(now, rules.total_hours(terms or category)),
             )
             if reporter_phone:
                 case.reporter_phone_encrypted = crypto.encrypt(reporter_phone)
@@ -372,20 +381,58 @@ def case_evaluate_by_link(*, case: Case, evaluation: str, comment: str = "") -> 
     return _evaluate(case, actor=None, evaluation=evaluation, comment=comment)
 
 
-def _evaluate(case: Case, *, actor: User | None, evaluation: str, comment: str) -> Case:
+# 电话回访: what the call's transition says, and the answer the form gives for a call nobody took.
+PHONE_VISIT_NOTE = "电话回访"
+PHONE_UNANSWERED = "unanswered"
+PHONE_UNANSWERED_NOTE = "电话回访未接通"
+
+
+def awaiting_evaluation_q() -> Q:
+    """Closed and not rated since it closed (a rating before a reopening was of the earlier closure)."""
+    return Q(status=Status.CLOSED) & (Q(evaluated_at__isnull=True) | Q(evaluated_at__lt=F("closed_at")))
+
+
+@transaction.atomic
+def case_evaluate_by_phone(*, case: Case, actor: User, evaluation: str, comment: str = "") -> Case:
+    """电话回访: staff call the reporter of a case filed without an account (12345, Open311, 码上办, a
+    device's keeper) and record the rating he gave with his words, or that the call went unanswered
+    (``PHONE_UNANSWERED``: a ``visit_call`` row in the history, the case still waits for its rating).
+    A rating is an evaluation like the reporter's own (``_evaluate``), its row noted 电话回访 and made
+    by the staff member; the figures count it like any other. Only staff who steer the case may; a
+    reporter with an account rates his case himself, and a case rated since it closed is not rated
+    again."""
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以记录电话回访")
+    if case.reporter_id is not None or case.is_proactive:
+        raise Forbidden("报告人有账号，由本人评价；网格员主动发现的事件无需回访")
+    if case.evaluated_at is not None and (case.closed_at is None or case.evaluated_at >= case.closed_at):
+        raise TransitionError("该事件已评价")
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise CaseError("群众意见不能超过500字")
+    if evaluation == PHONE_UNANSWERED:
+        target_of("evaluate", case.status)  # a call is made about a closed case only
+        _move(case, action="visit_call", actor=actor, to_status=case.status,
+              note=f"{PHONE_UNANSWERED_NOTE}：{comment}" if comment else PHONE_UNANSWERED_NOTE)
+        return case
+    note = f"{PHONE_VISIT_NOTE}：{comment}" if comment else PHONE_VISIT_NOTE
+    return _evaluate(case, actor=actor, evaluation=evaluation, comment=comment, note=note)
+
+
+def _evaluate(case: Case, *, actor: User | None, evaluation: str, comment: str, note: str | None = None) -> Case:
     if evaluation not in Evaluation.values:
         raise CaseError("评价应为满意、基本满意或不满意")
     now = timezone.now()
     fields: dict[str, Any] = {"evaluation": evaluation, "evaluation_comment": comment.strip()[:500],
                               "evaluated_at": now}
     target_of("evaluate", case.status)
+    note = comment if note is None else note
     if evaluation == Evaluation.DISSATISFIED and settings.CASE_REOPEN_ON_DISSATISFIED:
         # 不满意: back to the verifier for review; its closure no longer stands.
-        _move(case, action="reopen", actor=actor, to_status=Status.HANDLED, note=comment, now=now,
+        _move(case, action="reopen", actor=actor, to_status=Status.HANDLED, note=note, now=now,
               closed_at=None, closed_on_time=None, closed_level="", **fields)
         _notify_owners(case, "case_reopened", f"群众不满意，事件重新核查：{case.title}")
     else:
-        _move(case, action="evaluate", actor=actor, to_status=Status.EVALUATED, note=comment, now=now, **fields)
+        _move(case, action="evaluate", actor=actor, to_status=Status.EVALUATED, note=note, now=now, **fields)
     return case
 
 
@@ -620,22 +667,27 @@ def _sweep_escalate(ids: list[int], now: dt.datetime) -> list[int]:
     move them, but in one UPDATE per group of cases sharing status, level and category (they share
     the new level and the new step clock). The rows are locked first: the caller's transaction holds
     them until the transitions are written. At the top level a case is only reported overdue."""
+    # The case's own terms say whether it escalates (the category's, for a case written without terms).
+    escalates = (Q(terms__overdue_action=OverdueAction.ESCALATE)
+                 | Q(terms__isnull=True, category__overdue_action=OverdueAction.ESCALATE))
     rows = list(
         Case.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, status__in=OPEN_STATUSES, category__overdue_action=OverdueAction.ESCALATE)
-        .values_list("id", "status", "handling_level", "category_id", "assignee_department_id")
+        .filter(escalates, pk__in=ids, status__in=OPEN_STATUSES)
+        .values_list("id", "status", "handling_level", "category_id", "terms_id", "assignee_department_id")
     )
-    groups: dict[tuple[str, str, int], list[tuple[int, str, str, int, int | None]]] = {}
+    groups: dict[tuple[str, str, int, int | None], list[tuple[int, str, str, int, int | None, int | None]]] = {}
     for row in rows:
         if level_up(row[2]) is not None:
-            groups.setdefault((row[1], row[2], row[3]), []).append(row)
+            groups.setdefault((row[1], row[2], row[3], row[4]), []).append(row)
     categories = Category.objects.in_bulk({key[2] for key in groups})
+    terms = CategoryTerms.objects.in_bulk({key[3] for key in groups if key[3] is not None})
     transitions, escalated = [], []
-    for (status, level, category_id), members in groups.items():
+    for (status, level, category_id, terms_id), members in groups.items():
         up = level_up(level)
         target = target_of("escalate", Status.ACCEPTED)
         assert up is not None and target is not None  # grouped below the top; escalating names its target
-        moved = Case(category=categories[category_id], status=target)
+        moved = Case(category=categories[category_id], terms=terms.get(terms_id) if terms_id else None,
+                     status=target)
         rules.set_step_clock(moved, started=now)
         changes = {
             "status": moved.status, "handling_level": up, "assignee_department": None, "assignee_user": None,
@@ -646,7 +698,7 @@ def _sweep_escalate(ids: list[int], now: dt.datetime) -> list[int]:
             changes["accepted_at"] = now
         member_ids = [m[0] for m in members]
         Case.objects.filter(pk__in=member_ids).update(**changes)
-        for pk, _, _, _, dept in members:
+        for pk, _, _, _, _, dept in members:
             if status == Status.REPORTED:
                 transitions.append(Transition(
                     case_id=pk, action="accept", from_status=status, to_status=Status.ACCEPTED, from_level=level,

@@ -19,20 +19,42 @@ the reports quote (000: 合格率 97%, 处置完成率 98%; 001: 102 / 39 / 3; 0
 A merged duplicate closes with the case it repeats; it counts as received and as valid, but not
 again in the handling figures (due, closed, level split, time to close), which would otherwise
 count one problem twice.
+
+Every count is one filter (``figure_q``): the counts aggregate it and the list behind a figure
+(``figure_case_list``, the command centre's case queue) filters by it, so a list holds exactly the
+cases its figure counts.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from operator import or_
+from typing import Any
+from urllib.parse import urlencode
 
 from django.db import NotSupportedError, connection
-from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.lookups import GreaterThanOrEqual, IsNull, LessThan
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.models import OPEN_STATUSES, Case, Category, Evaluation, HandlingLevel, Status
 from xiangzhi.cases.rules import case_scope_q, figures_allowed
-from xiangzhi.core.errors import NotFound
+from xiangzhi.core.errors import Invalid, NotFound
 from xiangzhi.core.inputs import require
 from xiangzhi.regions.models import Department, Grid, Region
 
@@ -49,6 +71,14 @@ FORMULAS = {
     "mean_hours_to_close": ("平均办结时长", "已办结件从上报到结案的平均小时数（自然时间）"),
     "proactive_rate": ("主动发现率", "网格员主动发现上报的件数 ÷ 上报件"),
     "overdue_open": ("超时未办结", "尚未办结、且已超过本环节时限或办结时限的件数（当前）"),
+}
+# Every count key a figure stands on, with the words the case list behind it is headed with.
+FIGURE_NAMES = {
+    "received": "上报件", "pending": "待受理", "rejected": "不予受理", "merged": "合并的重复件",
+    "reviewed": "已受理审查", "valid": "有效件", "due": "应办结", "closed": "已办结", "closed_on_time": "按期办结",
+    "handled": "已处置", "reworked": "返工", "evaluated": "已评价", "satisfied": "满意",
+    "basically_satisfied": "基本满意", "dissatisfied": "不满意", "pleased": "满意和基本满意", "proactive": "主动发现",
+    "open": "未办结", "overdue_open": "超时未办结", "open_in_time": "在办未超时", "closed_grid": "网格自办自结",
 }
 LEVELS = [HandlingLevel.GRID, HandlingLevel.VILLAGE, HandlingLevel.TOWNSHIP, HandlingLevel.DEPARTMENT,
           HandlingLevel.COUNTY]
@@ -103,6 +133,28 @@ class Counts:
         return self.received - self.pending - self.rejected
 
     @property
+    def reviewed(self) -> int:
+        return self.received - self.pending
+
+    @property
+    def pleased(self) -> int:
+        return self.satisfied + self.basically_satisfied
+
+    @property
+    def open_in_time(self) -> int:
+        return self.open - self.overdue_open
+
+    @property
+    def closed_grid(self) -> int:
+        return self.closed_by_level.get(HandlingLevel.GRID, 0)
+
+    def count_of(self, key: str) -> int:
+        """The count of any key of ``FIGURE_NAMES``."""
+        if key not in FIGURE_NAMES:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    @property
     def valid_rate(self) -> float | None:
         return _rate(self.valid, self.received - self.pending)
 
@@ -120,11 +172,11 @@ class Counts:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return _rate(self.satisfied + self.basically_satisfied, self.evaluated)
+        return _rate(self.pleased, self.evaluated)
 
     @property
     def self_closed_rate(self) -> float | None:
-        return _rate(self.closed_by_level.get(HandlingLevel.GRID, 0), self.closed)
+        return _rate(self.closed_grid, self.closed)
 
     @property
     def proactive_rate(self) -> float | None:
@@ -171,7 +223,7 @@ class Row(Counts):
     def breakdown_dict(self) -> dict:
         """The counts a breakdown row carries (``BREAKDOWN_FIELDS``), its rates and its grid closures."""
         out = {name: getattr(self, name) for name in [*BREAKDOWN_FIELDS, *BREAKDOWN_RATES]}
-        out["closed_grid"] = self.closed_by_level.get(HandlingLevel.GRID, 0)
+        out["closed_grid"] = self.closed_grid
         return out
 
 
@@ -204,7 +256,7 @@ class HoursBetween(Func):
 
     output_field = FloatField()
 
-    def __init__(self, earlier, later):
+    def __init__(self, earlier: Any, later: Any) -> None:
         super().__init__(earlier, later)
 
     def _compiled(self, compiler):
@@ -256,14 +308,32 @@ def _aware(moment: dt.date | dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(moment, dt.time.min))
 
 
-def _path_q(path: str) -> Q:
+def _path_q(path: str, *, indexed: bool = True) -> Q:
     """Everything under ``path``. On SQLite ``LIKE`` cannot use the index (it is case-insensitive
     and the column is not), so the same prefix is asked as a range, exact in SQLite's binary
     collation: ``/`` sorts just before ``0``. PostgreSQL plans ``LIKE 'prefix%'`` on its pattern index
-    whatever the database's collation, where a range would not be safe."""
-    if connection.vendor == "sqlite" and path.endswith("/"):
+    whatever the database's collation, where a range would not be safe. ``indexed=False`` keeps
+    SQLite off the path's indexes (``LIKE``), for a list better found another way (by its status, or
+    by reading the whole table when the path covers most of it)."""
+    if connection.vendor == "sqlite" and path.endswith("/") and indexed:
         return Q(scope_path__gte=path, scope_path__lt=path[:-1] + "0")
     return Q(scope_path__startswith=path)
+
+
+class NoIndex(Func):
+    """An expression's value as it is. On SQLite it is written ``+expr``, SQLite's own way to keep
+    its planner off the column's indexes: a list that covers most of a county reads the table once
+    rather than walk an index row by row, and a mostly-empty column (``duplicate_of``) is not taken
+    for a selective one. Other databases get the bare expression."""
+
+    arity = 1
+
+    def as_sqlite(self, compiler, conn, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(+{sql})", params
+
+    def as_sql(self, compiler, conn, **extra):
+        return compiler.compile(self.source_expressions[0])
 
 
 def _check_user(user) -> None:
@@ -272,17 +342,22 @@ def _check_user(user) -> None:
 
 def home_node(user) -> Region | Grid | None:
     """Where a user's figures start: their region, their department's region, the county for a
-    superuser; None for grid staff (their rows are their grids)."""
+    superuser; None for grid staff (their rows are their grids). Looked up once per user object, as
+    its scope is (a page asks several times)."""
+    if hasattr(user, "_centre_home_node"):
+        return user._centre_home_node
     regions = Region.objects.defer("boundary")
+    node = None
     if user.role == Role.DEPARTMENT_STAFF:
-        return regions.filter(departments=user.department_id).first() if user.department_id else None
-    if user.role in GRID_ROLES:
-        return None
-    if user.region_id:
-        return regions.filter(pk=user.region_id).first()
-    if user.is_superuser:
-        return regions.filter(level="county").order_by("code").first()
-    return None
+        node = regions.filter(departments=user.department_id).first() if user.department_id else None
+    elif user.role in GRID_ROLES:
+        node = None
+    elif user.region_id:
+        node = regions.filter(pk=user.region_id).first()
+    elif user.is_superuser:
+        node = regions.filter(level="county").order_by("code").first()
+    user._centre_home_node = node
+    return node
 
 
 def _node_in_scope(user, path: str) -> bool:
@@ -309,8 +384,9 @@ def figures_grid_get_for_user(user, code: str) -> Grid:
     return grid
 
 
-def _cases(user, *, region, grid, department, category) -> tuple[QuerySet[Case], Region | Grid | None]:
-    """The user's cases under the node and filters, any report date."""
+def _cases(user, *, region, grid, department, category,
+           indexed: bool = True) -> tuple[QuerySet[Case], Region | Grid | None]:
+    """The user's cases under the node and filters, any report date (``indexed``: see ``_path_q``)."""
     _check_user(user)
     node = grid or region
     if node is not None and not _node_in_scope(user, node.path):
@@ -323,7 +399,7 @@ def _cases(user, *, region, grid, department, category) -> tuple[QuerySet[Case],
         # ``case_scope_q`` adds nothing under it; leaving it out spares a pattern match per row.
         qs = Case.objects.all()
     if node is not None:
-        qs = qs.filter(_path_q(node.path))
+        qs = qs.filter(_path_q(node.path, indexed=indexed))
     if department is not None:
         qs = qs.filter(assignee_department=department)
     if category is not None:
@@ -331,41 +407,71 @@ def _cases(user, *, region, grid, department, category) -> tuple[QuerySet[Case],
     return qs, node
 
 
+def scope_cases(user, *, region: Region | None = None, grid: Grid | None = None,
+                indexed: bool = True) -> QuerySet[Case]:
+    """The user's cases under a region or grid (404 outside the scope) or under his whole scope, any
+    report date: what the figures count, for other counts of the centre (workload). ``indexed``: see
+    ``_path_q``."""
+    return _cases(user, region=region, grid=grid, department=None, category=None, indexed=indexed)[0]
+
+
 # --- the counts -------------------------------------------------------------------------------
 
 
-def _aggregates(as_of: dt.datetime, now: dt.datetime, *, breakdown: bool = False) -> dict:
-    """Conditional counts over the rows of a group. The headline set leaves the level split to the
-    grouping (by ``closed_level``); a breakdown takes fewer counts and grid closures only."""
-    handling = Q(duplicate_of__isnull=True)  # a merged duplicate is handled as the case it repeats
+def figure_q(as_of: dt.datetime, now: dt.datetime) -> dict[str, Q]:
+    """The one definition of every count key (``FIGURE_NAMES``) as a filter on cases: what a figure
+    counts and what the list behind it holds. ``as_of`` is when the closure deadlines are judged (the
+    end of the period, or now if earlier); ``now`` when a case is overdue."""
+    # A merged duplicate is handled as the case it repeats. (Nearly every case has no duplicate_of: as
+    # a list's filter, the column's index would be walked over the whole table.)
+    handling = Q(IsNull(NoIndex(F("duplicate_of_id"), output_field=IntegerField()), True))
     closed = handling & Q(closed_at__isnull=False)
     open_ = Q(status__in=[*OPEN_STATUSES, Status.SUSPENDED])
+    overdue = Q(status__in=OPEN_STATUSES) & (Q(overdue_at__isnull=False) | Q(close_due_at__lt=now))
     due = handling & ~Q(status=Status.REJECTED) & (
         Q(closed_at__isnull=False) | (Q(close_due_at__lt=as_of) & ~Q(status=Status.SUSPENDED))
     )
     handled = handling & Q(handled_at__isnull=False)
-    out = {
-        "received": Count("id"),
-        "pending": Count("id", filter=Q(status=Status.REPORTED)),
-        "rejected": Count("id", filter=Q(status=Status.REJECTED)),
-        "merged": Count("id", filter=Q(duplicate_of__isnull=False)),
-        "due": Count("id", filter=due),
-        "closed": Count("id", filter=closed),
-        "closed_on_time": Count("id", filter=closed & Q(closed_on_time=True)),
-        "handled": Count("id", filter=handled),
-        "reworked": Count("id", filter=handled & Q(rework_count__gt=0)),
-        "satisfied": Count("id", filter=Q(evaluation=Evaluation.SATISFIED)),
-        "basically_satisfied": Count("id", filter=Q(evaluation=Evaluation.BASICALLY_SATISFIED)),
-        "dissatisfied": Count("id", filter=Q(evaluation=Evaluation.DISSATISFIED)),
-        "proactive": Count("id", filter=Q(is_proactive=True)),
-        "open": Count("id", filter=open_),
-        "overdue_open": Count("id", filter=Q(status__in=OPEN_STATUSES) & (
-            Q(overdue_at__isnull=False) | Q(close_due_at__lt=now))),
-        "hours_to_close": Sum(HoursBetween(F("created_at"), F("closed_at")), filter=closed),
+    return {
+        "received": Q(),
+        "pending": Q(status=Status.REPORTED),
+        "rejected": Q(status=Status.REJECTED),
+        "merged": ~handling,
+        "reviewed": ~Q(status=Status.REPORTED),
+        "valid": ~Q(status__in=[Status.REPORTED, Status.REJECTED]),
+        "due": due,
+        "closed": closed,
+        "closed_on_time": closed & Q(closed_on_time=True),
+        "handled": handled,
+        "reworked": handled & Q(rework_count__gt=0),
+        "evaluated": Q(evaluation__in=Evaluation.values),
+        "satisfied": Q(evaluation=Evaluation.SATISFIED),
+        "basically_satisfied": Q(evaluation=Evaluation.BASICALLY_SATISFIED),
+        "dissatisfied": Q(evaluation=Evaluation.DISSATISFIED),
+        "pleased": Q(evaluation__in=[Evaluation.SATISFIED, Evaluation.BASICALLY_SATISFIED]),
+        "proactive": Q(is_proactive=True),
+        "open": open_,
+        "overdue_open": overdue,
+        "open_in_time": open_ & ~overdue,
+        "closed_grid": closed & Q(closed_level=HandlingLevel.GRID),
     }
+
+
+def _count(q: Q) -> Count:
+    return Count("id", filter=q) if q else Count("id")
+
+
+def _aggregates(as_of: dt.datetime, now: dt.datetime, *, breakdown: bool = False) -> dict:
+    """Conditional counts over the rows of a group, each by its ``figure_q``. The headline set leaves
+    the level split to the grouping (by ``closed_level``); a breakdown takes fewer counts and grid
+    closures only."""
+    qs = figure_q(as_of, now)
+    names = [n for n in BREAKDOWN_FIELDS if n in _COUNT_FIELDS] if breakdown else _COUNT_FIELDS
+    out: dict = {name: _count(qs[name]) for name in names}
     if breakdown:
-        out = {name: out[name] for name in BREAKDOWN_FIELDS if name in out}
-        out["closed_grid"] = Count("id", filter=closed & Q(closed_level=HandlingLevel.GRID))
+        out["closed_grid"] = _count(qs["closed_grid"])
+    else:
+        out["hours_to_close"] = Sum(HoursBetween(F("created_at"), F("closed_at")), filter=qs["closed"])
     return out
 
 
@@ -465,6 +571,7 @@ class _Children:
     key_of: dict[int, str]  # region/grid id → the child's code ("" for the node itself)
     names: dict[str, str]  # child code → name
     own_name: str = "本级（未落入下级）"
+    paths: tuple[str, ...] = ()  # the children's paths: a case under none of them makes the node's own row
 
 
 def _children(user, node) -> _Children:
@@ -477,7 +584,8 @@ def _children(user, node) -> _Children:
         children = [(path, code, name, level) for _, path, parent, code, name, level in below if parent == node.id]
         key_of = {rid: next((code for p, code, *_ in children if path.startswith(p)), "") for rid, path, *_ in below}
         label = _child_label(children[0][3] if children else "village")
-        return _Children(label, "region_id", key_of, {code: name for _, code, name, _ in children})
+        return _Children(label, "region_id", key_of, {code: name for _, code, name, _ in children},
+                         paths=tuple(path for path, *_ in children))
     if isinstance(node, Region | Grid):
         grids = list(Grid.objects.filter(path__startswith=node.path).values_list("id", "path", "parent_id", "code",
                                                                                   "name"))
@@ -490,7 +598,8 @@ def _children(user, node) -> _Children:
         tops = [(path, code, name) for _, path, _, code, name in grids if path in set(scope.paths)]
         label, own = "网格", "其他（本人在管辖网格外上报）"
     key_of = {gid: next((code for p, code, _ in tops if path.startswith(p)), "") for gid, path, *_ in grids}
-    return _Children(label, "grid_id", key_of, {code: name for _, code, name in tops}, own)
+    return _Children(label, "grid_id", key_of, {code: name for _, code, name in tops}, own,
+                     paths=tuple(path for path, *_ in tops))
 
 
 def _child_label(level: str) -> str:
@@ -512,17 +621,104 @@ def figures_visit_days(user, start: dt.date | dt.datetime, end: dt.date | dt.dat
 # --- departments ------------------------------------------------------------------------------
 
 
-def department_figures(user, *, start, end, region: Region | None = None,
-                       now: dt.datetime | None = None) -> list[Row]:
+def department_figures(user, *, start, end, region: Region | None = None, grid: Grid | None = None,
+                       category: Category | None = None, now: dt.datetime | None = None) -> list[Row]:
     """Per department (职能部门): the cases reported in the period that are assigned to it now, with
     the same counts. Department staff get their own department's row; others every department
-    with cases under their scope (or the region)."""
+    with cases under their scope (or the region or grid, of the category)."""
     start, end = _aware(start), _aware(end)
     now = now or timezone.now()
-    cases, _ = _cases(user, region=region, grid=None, department=None, category=None)
+    cases, _ = _cases(user, region=region, grid=grid, department=None, category=category)
     qs = cases.filter(created_at__gte=start, created_at__lt=end)
     counts = (qs.filter(assignee_department__isnull=False).values("assignee_department_id").order_by()
               .annotate(**_aggregates(min(end, now), now, breakdown=True)))
     rows = {r["assignee_department_id"]: r for r in counts}
     departments = Department.objects.filter(pk__in=rows).order_by("code").values_list("id", "code", "name")
     return [_row(rows[pk], code, name) for pk, code, name in departments]
+
+
+# --- the cases behind a figure ------------------------------------------------------------------
+
+
+def month_range(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """[first moment, first moment of the next) of a local calendar month ``YYYY-MM``."""
+    try:
+        year, number = int(month[:4]), int(month[5:7])
+        if len(month) != 7 or month[4] != "-":
+            raise ValueError(month)
+        first = dt.date(year, number, 1)
+    except ValueError:
+        raise Invalid(f"月份应写作 年-月（如 2026-05）：{month}") from None
+    following = dt.date(year + 1, 1, 1) if number == 12 else dt.date(year, number + 1, 1)
+    return _aware(first), _aware(following)
+
+
+def figure_case_list(user, *, figure: str = "", start: dt.date | dt.datetime | None = None,
+                     end: dt.date | dt.datetime | None = None, region: Region | None = None, grid: Grid | None = None,
+                     department: Department | None = None, category: Category | None = None, group: str = "",
+                     month: str = "", closed_month: str = "", closed_level: str = "", rest: bool = False,
+                     now: dt.datetime | None = None, indexed: bool | None = None) -> QuerySet[Case]:
+    """The cases a figure counts, unordered: the same scope and node as ``case_figures`` (404 outside
+    the scope, Forbidden for residents), reported in [start, end) where given, filtered by the
+    figure's ``figure_q`` and narrowed like a breakdown row — a category ``group``, a report ``month``
+    or a ``closed_month`` (``YYYY-MM``), a ``closed_level``, or ``rest``: the node's own row, the
+    cases under none of its children.
+
+    ``indexed=False`` keeps SQLite off the place and report-date indexes (the caller filters by
+    something sharper, such as open statuses); by default they are left alone for a list over a
+    whole county, which is read faster straight from the table. PostgreSQL plans its own way."""
+    now = now or timezone.now()
+    if indexed is None:
+        indexed = not spans_a_county(user, region, grid, department)
+    cases, node = _cases(user, region=region, grid=grid, department=department, category=category,
+                         indexed=indexed)
+    created = F("created_at") if indexed else NoIndex(F("created_at"), output_field=DateTimeField())
+    as_of = now
+    if start is not None:
+        cases = cases.filter(GreaterThanOrEqual(created, _aware(start)))
+    if end is not None:
+        end = _aware(end)
+        cases = cases.filter(LessThan(created, end))
+        as_of = min(end, now)
+    if figure:
+        q = figure_q(as_of, now).get(figure)
+        if q is None:
+            raise Invalid(f"没有这项统计：{figure}")
+        cases = cases.filter(q)
+    if group:
+        cases = cases.filter(category__group=group)
+    if month:
+        first, following = month_range(month)
+        cases = cases.filter(GreaterThanOrEqual(created, first), LessThan(created, following))
+    if closed_month:
+        first, following = month_range(closed_month)
+        cases = cases.filter(closed_at__gte=first, closed_at__lt=following)
+    if closed_level:
+        if closed_level not in HandlingLevel.values:
+            raise Invalid(f"没有这个办结层级：{closed_level}")
+        cases = cases.filter(closed_level=closed_level)
+    if rest:
+        paths = _children(user, node).paths
+        if paths:
+            cases = cases.exclude(reduce(or_, (_path_q(p) for p in paths)))
+    return cases
+
+
+def spans_a_county(user, region: Region | None, grid: Grid | None, department: Department | None) -> bool:
+    """Whether a list spans a whole county or more (a county admin's, a superuser's)."""
+    if grid is not None or department is not None:
+        return False
+    node = region or home_node(user)
+    return isinstance(node, Region) and node.level in ("county", "city", "province")
+
+
+@lru_cache(maxsize=8)
+def _cases_path(prefix: str) -> str:
+    return reverse("centre:cases")
+
+
+def cases_link(**params) -> str:
+    """The address of the case list behind a figure (``/centre/cases/``) with these filters; empty
+    values are left out. (A page may carry thousands: the path is worked out once.)"""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "", False)})
+    return _cases_path(get_script_prefix()) + (f"?{query}" if query else "")

@@ -3,6 +3,7 @@ charts drawn on the server; the interactive view (「交互图表」, desktops) 
 command centre draw them with plotly.js, served from our own static files and speaking Chinese."""
 
 import datetime as dt
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from xiangzhi.cases.rules import figures_allowed
 from xiangzhi.centre.figures import (
     FORMULAS,
     Figures,
+    cases_link,
     department_figures,
     figures_grid_get_for_user,
     figures_region_get_for_user,
@@ -59,81 +61,138 @@ def pct(rate: float | None) -> str:
     return f"{value:.2f}%" if 99.5 <= value < 100 else f"{value:.1f}%"
 
 
-def _headline(f: Figures) -> list[dict]:
-    def card(key, value, detail):
+Link = Callable[..., str]
+
+
+def _headline(f: Figures, link: Link | None = None) -> list[dict]:
+    """The headline cards. With ``link`` (the page, not the wall screen) each value and each count in
+    its detail carries the address of the cases behind it (``parts``: (text, address) pairs joined by
+    ``sep``)."""
+    def to(figure: str, **more) -> str:
+        return link(figure=figure, **more) if link is not None else ""
+
+    def card(key, value, detail, href="", parts=(), sep=" · "):
         name, formula = FORMULAS[key]
-        return {"key": key, "name": name, "value": value, "detail": detail, "formula": formula}
+        return {"key": key, "name": name, "value": value, "detail": detail, "formula": formula, "href": href,
+                "parts": list(parts), "sep": sep}
 
     hours = f.mean_hours_to_close
+    levels = [(lv, name, n) for lv, name, n, _ in f.level_split if n]
     cards = [
         {"key": "received", "name": "上报件", "value": f"{f.received:,}",
          "detail": f"待受理 {f.pending:,} · 不予受理 {f.rejected:,} · 合并 {f.merged:,}",
-         "formula": "统计期内上报的全部事件"},
-        card("valid_rate", pct(f.valid_rate), f"有效 {f.valid:,} / 已受理审查 {f.received - f.pending:,}"),
-        card("closure_rate", pct(f.closure_rate), f"已办结 {f.closed:,} / 应办结 {f.due:,}"),
-        card("on_time_rate", pct(f.on_time_rate), f"按期 {f.closed_on_time:,} / 应办结 {f.due:,}"),
+         "formula": "统计期内上报的全部事件", "href": to("received"), "sep": " · ",
+         "parts": [(f"待受理 {f.pending:,}", to("pending")), (f"不予受理 {f.rejected:,}", to("rejected")),
+                   (f"合并 {f.merged:,}", to("merged"))]},
+        card("valid_rate", pct(f.valid_rate), f"有效 {f.valid:,} / 已受理审查 {f.reviewed:,}", to("valid"),
+             [(f"有效 {f.valid:,}", to("valid")), (f"已受理审查 {f.reviewed:,}", to("reviewed"))], " / "),
+        card("closure_rate", pct(f.closure_rate), f"已办结 {f.closed:,} / 应办结 {f.due:,}", to("closed"),
+             [(f"已办结 {f.closed:,}", to("closed")), (f"应办结 {f.due:,}", to("due"))], " / "),
+        card("on_time_rate", pct(f.on_time_rate), f"按期 {f.closed_on_time:,} / 应办结 {f.due:,}",
+             to("closed_on_time"), [(f"按期 {f.closed_on_time:,}", to("closed_on_time")),
+                                    (f"应办结 {f.due:,}", to("due"))], " / "),
         card("satisfaction_rate", pct(f.satisfaction_rate),
-             f"满意 {f.satisfied:,} · 基本满意 {f.basically_satisfied:,} · 不满意 {f.dissatisfied:,}"),
-        card("self_closed_rate", pct(f.self_closed_rate),
-             " · ".join(f"{name} {n:,}" for _, name, n, _ in f.level_split if n)),
-        card("rework_rate", pct(f.rework_rate), f"返工 {f.reworked:,} / 已处置 {f.handled:,}"),
+             f"满意 {f.satisfied:,} · 基本满意 {f.basically_satisfied:,} · 不满意 {f.dissatisfied:,}", to("pleased"),
+             [(f"满意 {f.satisfied:,}", to("satisfied")),
+              (f"基本满意 {f.basically_satisfied:,}", to("basically_satisfied")),
+              (f"不满意 {f.dissatisfied:,}", to("dissatisfied"))]),
+        card("self_closed_rate", pct(f.self_closed_rate), " · ".join(f"{name} {n:,}" for _, name, n in levels),
+             to("closed_grid"), [(f"{name} {n:,}", to("closed", closed_level=lv)) for lv, name, n in levels]),
+        card("rework_rate", pct(f.rework_rate), f"返工 {f.reworked:,} / 已处置 {f.handled:,}", to("reworked"),
+             [(f"返工 {f.reworked:,}", to("reworked")), (f"已处置 {f.handled:,}", to("handled"))], " / "),
         card("mean_hours_to_close", "—" if hours is None else f"{hours:,.1f} 小时",
-             "" if hours is None else f"约 {hours / 24:,.1f} 天"),
-        card("proactive_rate", pct(f.proactive_rate), f"主动发现 {f.proactive:,} / 上报 {f.received:,}"),
-        card("overdue_open", f"{f.overdue_open:,}", f"未办结 {f.open:,}"),
+             "" if hours is None else f"约 {hours / 24:,.1f} 天", to("closed"),
+             [] if hours is None else [(f"约 {hours / 24:,.1f} 天", "")]),
+        card("proactive_rate", pct(f.proactive_rate), f"主动发现 {f.proactive:,} / 上报 {f.received:,}",
+             to("proactive"),
+             [(f"主动发现 {f.proactive:,}", to("proactive")), (f"上报 {f.received:,}", to("received"))], " / "),
+        card("overdue_open", f"{f.overdue_open:,}", f"未办结 {f.open:,}", to("overdue_open"),
+             [(f"未办结 {f.open:,}", to("open"))]),
     ]
     if f.visits is not None:
+        detail = f"按期 {f.visits.on_time:,} / 走访 {f.visits.done:,}"
         cards.append({"key": "visits", "name": "走访按期率", "value": pct(f.visits.on_time_rate),
-                      "detail": f"按期 {f.visits.on_time:,} / 走访 {f.visits.done:,}",
+                      "detail": detail, "href": "", "parts": [(detail, "")], "sep": "",
                       "formula": "重点人员走访中在应访日期前完成的次数 ÷ 走访次数（网格员工作通）"})
     return cards
 
 
-def _table(rows) -> list[dict]:
-    return [{
-        "key": r.key, "name": r.name, "received": r.received, "closed": r.closed, "due": r.due,
-        "closure_rate": pct(r.closure_rate), "on_time_rate": pct(r.on_time_rate),
-        "satisfaction_rate": pct(r.satisfaction_rate), "overdue_open": r.overdue_open, "open": r.open,
-    } for r in rows]
+# The table columns that click through, and the count behind each (a rate: its numerator).
+TABLE_LINKS = {"received": "received", "due": "due", "closed": "closed", "closure_rate": "closed",
+               "on_time_rate": "closed_on_time", "satisfaction_rate": "pleased", "overdue_open": "overdue_open"}
 
 
-def _charts(f: Figures) -> dict:
+def _table(rows, link: Callable[[object], Link] | None = None) -> list[dict]:
+    """Breakdown rows for a table; with ``link`` (a row → its link maker) each count links to its cases."""
+    out = []
+    for r in rows:
+        row = {
+            "key": r.key, "name": r.name, "received": r.received, "closed": r.closed, "due": r.due,
+            "closure_rate": pct(r.closure_rate), "on_time_rate": pct(r.on_time_rate),
+            "satisfaction_rate": pct(r.satisfaction_rate), "overdue_open": r.overdue_open, "open": r.open,
+        }
+        if link is not None:
+            to = link(r)
+            row["links"] = {column: to(figure=figure) for column, figure in TABLE_LINKS.items()}
+        out.append(row)
+    return out
+
+
+def _charts(f: Figures, link: Link, child: Callable[[object], Link]) -> dict:
+    """The interactive charts' data; each bar or slice carries the address of its cases."""
     children = [r for r in f.by_child if r.received or r.key]
+    levels = [(lv, name, n) for lv, name, n, _ in f.level_split if n]
     return {
         "months": {"x": [r.key for r in f.by_month], "received": [r.received for r in f.by_month],
-                   "closed": [r.closed_in_month for r in f.by_month]},
+                   "closed": [r.closed_in_month for r in f.by_month],
+                   "received_links": [link(figure="received", month=r.key) for r in f.by_month],
+                   "closed_links": [link(figure="closed", closed_month=r.key) for r in f.by_month]},
         "groups": {"names": [r.name for r in f.by_group], "received": [r.received for r in f.by_group],
-                   "closed": [r.closed for r in f.by_group]},
-        "levels": {"names": [name for _, name, n, _ in f.level_split if n],
-                   "values": [n for _, _, n, _ in f.level_split if n]},
+                   "closed": [r.closed for r in f.by_group],
+                   "received_links": [link(figure="received", group=r.key) for r in f.by_group],
+                   "closed_links": [link(figure="closed", group=r.key) for r in f.by_group]},
+        "levels": {"names": [name for _, name, _ in levels], "values": [n for _, _, n in levels],
+                   "links": [link(figure="closed", closed_level=lv) for lv, _, _ in levels]},
         "children": {"names": [r.name for r in children], "overdue": [r.overdue_open for r in children],
-                     "open": [r.open - r.overdue_open for r in children]},
+                     "open": [r.open - r.overdue_open for r in children],
+                     "overdue_links": [child(r)(figure="overdue_open") for r in children],
+                     "open_links": [child(r)(figure="open_in_time") for r in children]},
         "satisfaction": {"names": ["满意", "基本满意", "不满意"],
-                         "values": [f.satisfied, f.basically_satisfied, f.dissatisfied]},
+                         "values": [f.satisfied, f.basically_satisfied, f.dissatisfied],
+                         "links": [link(figure=k) for k in ("satisfied", "basically_satisfied", "dissatisfied")]},
     }
 
 
-def _light_charts(f: Figures) -> list[Chart]:
-    """The same five charts as ``_charts``, drawn as SVG on the server."""
+def _light_charts(f: Figures, link: Link, child: Callable[[object], Link]) -> list[Chart]:
+    """The same five charts as ``_charts``, drawn as SVG on the server; every bar links to its cases."""
     labels, ticks = month_ticks([r.key for r in f.by_month])
-    levels = [(name, n) for _, name, n, _ in f.level_split if n]
+    levels = [(lv, name, n) for lv, name, n, _ in f.level_split if n]
     children = [r for r in f.by_child if r.received or r.key]
+    evaluations = ("satisfied", "basically_satisfied", "dissatisfied")
     return [
         columns("months", "月度上报与办结", labels, ticks,
-                Series("上报", [r.received for r in f.by_month], GREEN),
-                Series("办结", [r.closed_in_month for r in f.by_month], ORANGE), label_head="月份"),
-        bars("levels", "办结层级（自办自结）", [name for name, _ in levels],
-             [Series("已办结", [n for _, n in levels], GREEN)], label_head="办结层级", share=True,
-             colors=[GREEN, TEAL, BLUE, ORANGE, PURPLE]),
+                Series("上报", [r.received for r in f.by_month], GREEN,
+                       [link(figure="received", month=r.key) for r in f.by_month]),
+                Series("办结", [r.closed_in_month for r in f.by_month], ORANGE,
+                       [link(figure="closed", closed_month=r.key) for r in f.by_month]), label_head="月份"),
+        bars("levels", "办结层级（自办自结）", [name for _, name, _ in levels],
+             [Series("已办结", [n for _, _, n in levels], GREEN,
+                     [link(figure="closed", closed_level=lv) for lv, _, _ in levels])],
+             label_head="办结层级", share=True, colors=[GREEN, TEAL, BLUE, ORANGE, PURPLE]),
         bars("satisfaction", "群众评价", ["满意", "基本满意", "不满意"],
-             [Series("件数", [f.satisfied, f.basically_satisfied, f.dissatisfied], GREEN)], label_head="评价",
+             [Series("件数", [f.satisfied, f.basically_satisfied, f.dissatisfied], GREEN,
+                     [link(figure=k) for k in evaluations])], label_head="评价",
              share=True, colors=[GREEN, YELLOW, RED]),
         bars("groups", "按类别大类", [r.name for r in f.by_group],
-             [Series("上报", [r.received for r in f.by_group], GREEN),
-              Series("已办结", [r.closed for r in f.by_group], GREY)], label_head="大类"),
+             [Series("上报", [r.received for r in f.by_group], GREEN,
+                     [link(figure="received", group=r.key) for r in f.by_group]),
+              Series("已办结", [r.closed for r in f.by_group], GREY,
+                     [link(figure="closed", group=r.key) for r in f.by_group])], label_head="大类"),
         bars("overdue", "各下级在办与超时", [r.name for r in children],
-             [Series("超时未办结", [r.overdue_open for r in children], RED),
-              Series("在办未超时", [r.open - r.overdue_open for r in children], GREY)],
+             [Series("超时未办结", [r.overdue_open for r in children], RED,
+                     [child(r)(figure="overdue_open") for r in children]),
+              Series("在办未超时", [r.open - r.overdue_open for r in children], GREY,
+                     [child(r)(figure="open_in_time") for r in children])],
              stacked=True, label_head=f.child_label),
     ]
 
@@ -156,6 +215,27 @@ def _grid_choices(user) -> list[tuple[str, str]]:
         return []
     grids = Grid.objects.filter(scope_of(user).q("path")).order_by("path").values_list("code", "name", "parent_id")
     return [(code, ("　" if parent else "") + name) for code, name, parent in grids]
+
+
+def _links(keep: dict, place: dict, child_param: str) -> tuple[Link, Callable[[object], Link],
+                                                              Callable[[str], Callable[[object], Link]]]:
+    """Link makers for the page's numbers, each to the case list behind it with the page's period,
+    place and filters: ``link`` for the whole, ``child`` for a child node's row (the node's own row:
+    ``rest``), ``row_link(param)`` for rows keyed by ``param`` (a category group, a report month, a
+    department)."""
+    base = {**keep, **place}
+
+    def link(**more) -> str:
+        return cases_link(**{**base, **more})
+
+    def child(row) -> Link:
+        params = {**keep, child_param: row.key} if row.key else {**base, "rest": "1"}
+        return lambda **more: cases_link(**{**params, **more})
+
+    def row_link(param: str) -> Callable[[object], Link]:
+        return lambda row: (lambda **more: cases_link(**{**base, param: row.key, **more}))
+
+    return link, child, row_link
 
 
 @login_required
@@ -187,18 +267,21 @@ def figures(request):
     keep = {k: v for k, v in {**period, "department": department.code if department else "",
                               "category": category.code if category else ""}.items() if v}
     child_param = "grid" if f.child_label in ("网格", "微网格") else "region"
+    place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
+    link, child, row_link = _links(keep, place, child_param)
     by_dept = []
     if not wall and departments.exists():
-        by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region))
-    place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
+        by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region,
+                                            grid=grid, category=category), row_link("department"))
     return render(request, "centre/figures.html", {
-        "f": f, "cards": _headline(f), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
-        "interactive": interactive, "charts": _charts(f) if interactive else None,
-        "light_charts": [] if interactive else _light_charts(f),
+        "f": f, "cards": _headline(f, None if wall else link), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
+        "interactive": interactive, "charts": _charts(f, link, child) if interactive else None,
+        "light_charts": [] if interactive else _light_charts(f, link, child),
         "interactive_query": urlencode({**keep, **place, "charts": "interactive"}),
         "light_query": urlencode({**keep, **place}),
         "start": start, "last": last, "preset": preset, "presets": PRESETS,
-        "children": _table(f.by_child), "groups": _table(f.by_group), "months": _table(f.by_month),
+        "children": _table(f.by_child, child), "groups": _table(f.by_group, row_link("group")),
+        "months": _table(f.by_month, row_link("month")),
         "departments_table": by_dept,
         "region": region, "grid": grid, "department": department, "category": category,
         "region_choices": _region_choices(user), "grid_choices": _grid_choices(user),

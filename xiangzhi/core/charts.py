@@ -5,11 +5,14 @@ the wall screen load it).
 Each chart is a ``Chart``: its SVG (``role="img"`` with a title and a description) and the same
 numbers as a table, which ``front/_chart.html`` shows beneath it as the text alternative. The SVG is
 drawn in a 360-unit-wide box, the width of a phone's screen, and scales with its column. Every text
-that comes from the database is escaped here: a name goes in as text, never as markup."""
+that comes from the database is escaped here: a name goes in as text, never as markup.
+
+A series may carry a link per value (``Series.links``): its bar (or point) is drawn inside an ``<a>``
+to that address, and the chart's table links the same number (``Chart.linked_rows``)."""
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -36,6 +39,7 @@ class Series:
     name: str
     values: Sequence[int | float]
     color: str
+    links: Sequence[str] = ()  # an address per value (the list behind the number), or none
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,25 @@ class Chart:
     svg: SafeString
     head: list[str]  # the table's column names: the row label's first
     rows: list[list[str]]
+    links: list[list[str]] = field(default_factory=list)  # beside ``rows``: a cell's address, "" for none
+
+    @property
+    def linked_rows(self) -> list[list[tuple[str, str]]]:
+        """The table's cells as (text, address) pairs."""
+        out = []
+        for i, row in enumerate(self.rows):
+            links = self.links[i] if i < len(self.links) else []
+            out.append([(cell, links[j] if j < len(links) else "") for j, cell in enumerate(row)])
+        return out
+
+
+def _link_of(series: Series, i: int) -> str:
+    return series.links[i] if i < len(series.links) else ""
+
+
+def _linked(element: str, href: str) -> str:
+    """An element inside a link to ``href`` (an SVG 2 ``<a href>``), or as it is without one."""
+    return f'<a href="{escape(href)}">{element}</a>' if href else element
 
 
 def num(value: int | float | None, places: int | None = None) -> str:
@@ -129,8 +152,11 @@ def bars(key: str, title: str, labels: Sequence[str], series: Sequence[Series], 
     if share:
         head.append("占比")
         rows = [[*r, f"{sum(v) / total * 100:.1f}%" if total else "—"] for r, v in zip(rows, values, strict=True)]
+    links = [["", *(_link_of(s, i) for s in series), *([""] if share else [])] for i in range(len(labels))]
+    if not any(any(row) for row in links):
+        links = []
     if not labels or not any(any(v) for v in values):
-        return Chart(key, title, _empty(key, title), head, rows)
+        return Chart(key, title, _empty(key, title), head, rows, links)
 
     def caption(row: list[int | float]) -> str:
         if stacked:
@@ -159,7 +185,8 @@ def bars(key: str, title: str, labels: Sequence[str], series: Sequence[Series], 
             x = 0.0
             for s, v in zip(series, row, strict=True):
                 w = v / peak * span
-                body.append(_rect(x, top, w, bar_h, s.color, f"{label} {s.name} {num(v, places)}{unit}"))
+                body.append(_linked(_rect(x, top, w, bar_h, s.color, f"{label} {s.name} {num(v, places)}{unit}"),
+                                    _link_of(s, i)))
                 x += w
             body.append(_text(x + 4, top + 11.5, captions[i][0], size=12))
         else:
@@ -167,12 +194,13 @@ def bars(key: str, title: str, labels: Sequence[str], series: Sequence[Series], 
                 w = v / peak * span
                 color = colors[i % len(colors)] if colors and len(series) == 1 else s.color
                 ly = top + lane * (bar_h + gap)
-                body.append(_rect(0, ly, w, bar_h, color, f"{label} {s.name} {num(v, places)}{unit}"))
+                body.append(_linked(_rect(0, ly, w, bar_h, color, f"{label} {s.name} {num(v, places)}{unit}"),
+                                    _link_of(s, i)))
                 body.append(_text(w + 4, ly + 11.5, captions[i][lane], size=12))
         y = top + lanes * bar_h + (lanes - 1) * gap + 10
     sums = "，".join(f"{s.name}合计 {num(sum(v or 0 for v in s.values))}{unit}" for s in series) if not unit else ""
     desc = f"共 {len(labels)} 项{('，' + sums) if sums else ''}。各项数字见图下的数据表。"
-    return Chart(key, title, _svg(key, title, desc, y, body), head, rows)
+    return Chart(key, title, _svg(key, title, desc, y, body), head, rows, links)
 
 
 def columns(key: str, title: str, labels: Sequence[str], ticks: Sequence[tuple[str, str]], bar: Series,
@@ -182,8 +210,9 @@ def columns(key: str, title: str, labels: Sequence[str], ticks: Sequence[tuple[s
     it (a year where one begins), of which as many are drawn as fit."""
     head = [label_head, bar.name, line.name]
     rows = [[label, num(b), num(v)] for label, b, v in zip(labels, bar.values, line.values, strict=True)]
+    links = [["", _link_of(bar, i), _link_of(line, i)] for i in range(len(labels))] if bar.links or line.links else []
     if not labels or (not any(bar.values) and not any(line.values)):
-        return Chart(key, title, _empty(key, title), head, rows)
+        return Chart(key, title, _empty(key, title), head, rows, links)
     top, step = _nice_top(max(max(bar.values), max(line.values)))
     left, right, head_room, foot = max(24.0, _width(num(top), 11) + 8), 6.0, 26.0, 34.0
     height = 220.0
@@ -204,20 +233,21 @@ def columns(key: str, title: str, labels: Sequence[str], ticks: Sequence[tuple[s
     points = []
     for i, (label, b, v) in enumerate(zip(labels, bar.values, line.values, strict=True)):
         x = left + band * i
-        body.append(_rect(x + band * 0.2, ty(b), band * 0.6, ty(0) - ty(b), bar.color, f"{label} {bar.name} {num(b)}"))
-        points.append((x + band / 2, ty(v), f"{label} {line.name} {num(v)}"))
+        body.append(_linked(_rect(x + band * 0.2, ty(b), band * 0.6, ty(0) - ty(b), bar.color,
+                                  f"{label} {bar.name} {num(b)}"), _link_of(bar, i)))
+        points.append((x + band / 2, ty(v), f"{label} {line.name} {num(v)}", _link_of(line, i)))
         short, sub = ticks[i]
         if i % every == 0:
             body.append(_text(x + band / 2, height - foot + 14, short, size=11, fill=MUTED, anchor="middle"))
         if sub:
             body.append(_text(x + band / 2, height - foot + 28, sub, size=11, fill=MUTED, anchor="middle"))
-    body.append(f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)}" fill="none" '
+    body.append(f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y, *_ in points)}" fill="none" '
                 f'stroke="{line.color}" stroke-width="2.5"/>')
-    body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{line.color}"><title>{escape(tip)}</title></circle>'
-             for x, y, tip in points]
+    body += [_linked(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{line.color}"><title>{escape(tip)}</title>'
+                     "</circle>", href) for x, y, tip, href in points]
     desc = (f"{labels[0]}至{labels[-1]}，{bar.name}合计 {num(sum(bar.values))}，{line.name}合计 "
             f"{num(sum(line.values))}。每月数字见图下的数据表。")
-    return Chart(key, title, _svg(key, title, desc, height, body), head, rows)
+    return Chart(key, title, _svg(key, title, desc, height, body), head, rows, links)
 
 
 def month_ticks(keys: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:

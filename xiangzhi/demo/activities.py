@@ -10,8 +10,9 @@ own phone did so with their resident account; the others through the village's p
 
 Deterministic for a seed and a build day: each village draws from ``seed:activities:village code``.
 Runs after the points (``write_points``); a household a demo record already took to an item's cap
-is skipped by the award, with the reason, as in life. About 6 queries per sign-up: a street of
-40 villages takes well under a minute; for a whole county pass ``villages``.
+is skipped by the award, with the reason, as in life. A village's activities take a few dozen
+queries (sign-ups in one insert an activity, caps read once an award, reviews decided in one batch);
+a whole county passes ``villages``.
 """
 
 import datetime as dt
@@ -118,9 +119,9 @@ def _village(village: Region, rng: random.Random, per_village: int, now: dt.date
         report.skipped += len(result.skipped)
         if review and supervisor is not None and awarded_at <= now - REVIEW_AFTER:
             decided_at = awarded_at + dt.timedelta(days=rng.randint(2, 4), hours=rng.randint(0, 5))
-            for entry in result.entries:
-                points.entry_review(actor=supervisor, entry=entry, approve=True, now=decided_at)
-                report.reviewed += 1
+            # The supervisor approves the activity's awards together, as the review page's batch does.
+            report.reviewed += len(points.entries_review(actor=supervisor, entries=result.entries, approve=True,
+                                                         now=decided_at))
 
 
 def _create(village, organiser, kind, day: dt.date, rng: random.Random, now: dt.datetime):

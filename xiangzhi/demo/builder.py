@@ -5,8 +5,9 @@ Deterministic for a seed: geometry and staffing draw from one ``random.Random(se
 people draw from a generator seeded with ``(seed, village code)``, so a village's households come
 out the same whether the whole county or only a few villages are built.
 
-Rows are built in memory and written with ``bulk_create``, one village at a time, so a 400,000-
-resident county never sits in memory at once.
+Rows are built in memory and written in bulk (COPY where the rows allow, ``demo.bulkload``), one
+village at a time, so a 400,000-resident county never sits in memory at once. Each step's seconds
+go into the report (``BuildReport.steps``), printed at the end of ``xiangzhi demo``.
 """
 
 import datetime as dt
@@ -16,7 +17,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -33,8 +34,11 @@ from xiangzhi.core.bulk import bulk_insert
 from xiangzhi.demo import geography as geo
 from xiangzhi.demo.activities import write_activities
 from xiangzhi.demo.assessment import write_assessment
+from xiangzhi.demo.audit import write_audit
 from xiangzhi.demo.benefits import write_benefits
+from xiangzhi.demo.bulkload import foreign_keys_checked_at_end, insert_rows, row_maker
 from xiangzhi.demo.case_history import PER_HOUSEHOLD, write_case_history
+from xiangzhi.demo.configuration import write_configuration
 from xiangzhi.demo.cycle import write_cycle
 from xiangzhi.demo.disclosure import write_disclosures
 from xiangzhi.demo.duties import write_duties
@@ -55,6 +59,7 @@ from xiangzhi.demo.meetings import write_meetings
 from xiangzhi.demo.names import draw_name, draw_surname, lineage_surnames
 from xiangzhi.demo.participation import write_participation
 from xiangzhi.demo.party import write_party
+from xiangzhi.demo.phone_visits import write_phone_visits
 from xiangzhi.demo.plan import (
     SCALES,
     SPECS,
@@ -93,12 +98,19 @@ BATCH = 2000
 SEEDING_MIGRATIONS = [
     "xiangzhi.people.migrations.0002_default_key_categories",
     "xiangzhi.people.migrations.0008_place_kinds",
+    "xiangzhi.people.migrations.0012_resident_tags",
     "xiangzhi.cases.migrations.0002_default_catalog",
     "xiangzhi.cases.migrations.0004_other_category",
+    "xiangzhi.cases.migrations.0009_first_category_terms",  # after the catalog: each category's first terms
     "xiangzhi.points.migrations.0003_default_rulebook",
     "xiangzhi.party.migrations.0002_default_post_kinds",
 ]
 REVEAL_GROUP = "证件查看"
+# The register's rows, made by the hundred thousand (``bulkload.row_maker``).
+NEW_HOUSEHOLD = row_maker(Household)
+NEW_RESIDENT = row_maker(Resident)
+NEW_KEY_PERSON = row_maker(KeyPerson)
+NEW_MEMBER_LINK = row_maker(MemberHouseholdLink)
 ADMIN_GROUP = "县级系统管理"
 
 
@@ -143,6 +155,7 @@ class BuildReport:
     elapsed: float = 0.0
     accounts_file: Path | None = None
     register: RegisterHistoryReport | None = None  # the register's history: where to look first
+    steps: list[tuple[str, float]] = field(default_factory=list)  # (step, seconds) in build order
 
     @property
     def total_rows(self) -> int:
@@ -160,7 +173,7 @@ class BuildReport:
 
 
 class _Writer:
-    """bulk_create with a running count per table."""
+    """bulk_create with a running count per table (through COPY where the rows allow)."""
 
     def __init__(self, report: BuildReport):
         self.report = report
@@ -168,7 +181,7 @@ class _Writer:
     def insert(self, model: type[models.Model], rows: list) -> list:
         if not rows:
             return rows
-        created = model.objects.bulk_create(rows, batch_size=BATCH)
+        created = insert_rows(model, rows, BATCH)
         self.report.counts[model._meta.label] += len(rows)
         return created
 
@@ -224,14 +237,18 @@ def build_demo(
     started = time.monotonic()
     report = BuildReport(scale=scale, seed=seed)
     builder = _Builder(SPECS[scale], seed, report, stdout, villages)
-    with transaction.atomic(), _bulk_session():
+    with transaction.atomic(), _bulk_session(), ExitStack() as keys:
         reset_database()
+        builder.lap("清空数据库")
+        builder.keys = keys  # where the build sets its foreign keys aside once it knows its size
         builder.build()
+    builder.lap("外键检查和提交")
     grid_index_invalidate()
     # A million rows arrived at once: give the planner their statistics now rather than whenever
     # autovacuum comes by (or never, where it is off), or its first plans are guesses.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    builder.lap("更新统计信息")
     report.elapsed = time.monotonic() - started
     path = accounts_file or Path(settings.VAR_DIR) / "demo-accounts.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -254,6 +271,15 @@ class _Builder:
         self.used_phones: set[int] = set()
         self.first_households: dict[str, list[tuple[int, str, str]]] = {}
         self.regions: dict[str, Region] = {}
+        self.keys = ExitStack()
+        self.lapped_at = time.monotonic()
+
+    def lap(self, step: str) -> None:
+        """Close ``step``: the time since the last lap goes into the report's table of steps, so a
+        step that slows down shows in every build's output."""
+        now = time.monotonic()
+        self.report.steps.append((step, now - self.lapped_at))
+        self.lapped_at = now
 
     def say(self, msg: str) -> None:
         if self.out is not None:
@@ -267,37 +293,52 @@ class _Builder:
         plan = plan_county(self.spec, rng, self.villages_per_township)
         plan_households_and_grids(plan, rng)
         self.plan = plan
+        self.keys.enter_context(foreign_keys_checked_at_end(sum(v.households for v in plan.villages)))
         levels = Counter(r.level for r in plan.regions)
         areas = f"{levels[RegionLevel.AREA]} 个管区，" if levels[RegionLevel.AREA] else ""
         self.say(f"规划：{levels[RegionLevel.TOWNSHIP]} 个乡镇/街道，{areas}{len(plan.villages)} 个村/社区，"
                  f"{sum(len(v.grids) for v in plan.villages)} 个三级网格")
+        self.lap("规划")
         self.write_regions(plan)
         self.write_grids(plan)
         self.write_departments(plan)
         self.categories = dict(KeyCategory.objects.values_list("code", "id"))
+        self.lap("行政区域、网格和部门")
         for i, village in enumerate(plan.villages, start=1):
             self.write_village(village)
             if i % 50 == 0 or i == len(plan.villages):
                 self.say(f"  已生成 {i}/{len(plan.villages)} 个村的户籍")
+        self.lap("户籍")
         self.write_accounts(plan)
+        self.lap("账号")
         # Grid work: three months of visits; patrol tracks and daily logs at street scale only, where
         # they are worth looking at (a county's 1,400 workers' GPS fixes would only cost build time).
         write_grid_work(self.db.insert, plan, seed=self.seed, tracks=self.report.scale == "street")
         self.say("  已生成走访记录" + ("、巡查轨迹和工作日志" if self.report.scale == "street" else ""))
+        self.lap("走访和巡查")
+        # 配置: a category's terms changed last month, next year's holidays, a township's own duplicate distance;
+        # before the case history, whose cases reported since the change keep the new terms.
+        configured = write_configuration()
+        self.say(f"  配置：{configured.edited or '无'}；{configured.year} 年节假日 {configured.days} 天"
+                 + (f"；{configured.override}" if configured.override else ""))
+        self.lap("配置")
         # Two years of cases, played through the workflow's rules and written in bulk (case_history).
         history = write_case_history(self.db.insert, seed=self.seed, per_household=PER_HOUSEHOLD[self.report.scale])
         self.say(f"  已生成两年事件历史：{history.cases:,} 件，处置记录 {history.transitions:,} 条")
+        self.lap("两年事件历史")
         # 三张清单: the county's lists in force from now on; cases filed after this step are routed by them.
         lists = write_duties(seed=self.seed)
         self.say(f"  三张清单：小微权力 正面 {lists.allowed} 项、负面 {lists.forbidden} 项；职责任务 "
                  f"{lists.counts.get('duty_list', 0)} 项；属地责任 {lists.counts.get('territorial_duty_list', 0)} 项"
                  f"（乡镇牵头 {lists.lead}、配合 {lists.cooperate}）；职责任务清单第2版：{lists.changed}"
                  + (f"，前后两件上报：{'、'.join(lists.cases)}" if any(lists.cases) else ""))
+        self.lap("三张清单")
         # Household points: each township's rulebook, five weeks of records and their monthly review.
         accounts = {hid for heads in self.first_households.values() for hid, _, _ in heads}
         points = write_points(self.db.insert_raw, seed=self.seed, scale=self.report.scale, with_accounts=accounts)
         self.say(f"  已生成积分：{points.rulebooks} 个乡镇的积分细则，积分记录 {points.entries:,} 条"
                  f"（已审核 {points.reviews:,} 条，待审核 {points.pending:,} 条）")
+        self.lap("积分记录")
         # Volunteer activities through their services: every village at street scale, the first
         # township's villages for a whole county (each sign-up is a handful of queries).
         villages = Region.objects.filter(level=RegionLevel.VILLAGE).order_by("code")
@@ -307,19 +348,23 @@ class _Builder:
         done = write_activities(seed=self.seed, villages=villages)
         self.say(f"  志愿服务活动：{done.activities} 场，报名 {done.signups:,} 户次，到场 {done.checked_in:,}，"
                  f"记分 {done.awarded:,} 户次")
+        self.lap("志愿服务活动")
         # The five-step cycle through the real services: notices, objections, a redemption window.
         cycle = write_cycle()
         self.say(f"  积分周期：已发布季度公示 {cycle.notices} 份，处理异议 {cycle.objections} 件，"
                  f"开放兑换期 {cycle.windows} 个")
+        self.lap("积分周期")
         # 积分优先: a few benefits in the first villages, two closed with their lists fixed and 核验码.
         benefits = write_benefits()
         self.say(f"  积分优先：{len(benefits.villages)} 个村发布 {benefits.published} 项，已截止 {benefits.closed} 项"
                  f"（固定名单 {benefits.rows} 户）")
+        self.lap("积分优先")
         # Every village's points supermarket, and a first bag of washing powder taken home.
         shops = write_shops(self.db.insert, seed=self.seed)
         first = write_first_redemption()
         self.say(f"  积分超市：{shops.villages} 个村上架 {shops.items} 种商品和服务"
                  + (f"；{first.username} 兑换洗衣粉一袋（单号 {first.order_number}）" if first.order_number else ""))
+        self.lap("积分超市")
         # Villagers who signed themselves up by phone, waiting for their village cadre (listed with
         # the other logins: their phone number and the residents' demo password).
         applicants = write_signups(self.passwords[Role.RESIDENT])
@@ -330,6 +375,7 @@ class _Builder:
             for u in applicants
         ]
         self.say(f"  村民自助注册：{len(applicants)} 份申请等待村里确认")
+        self.lap("村民自助注册")
         # The register's last months through its services: births, deaths, moves, a split and a merge,
         # key people, a place, a liaison, a member link and a boundary (register_history).
         households_built = Household.objects.aggregate(last=models.Max("id"))["last"]  # the grid assessment's register
@@ -338,10 +384,12 @@ class _Builder:
         self.report.counts.update(register.rows)
         self.say(f"  户籍变动：{register.villages} 个村登记变动 {register.total:,} 条，"
                  f"待村干部确认 {register.pending} 条")
+        self.lap("户籍变动")
         # 党组织: every village's branch, 2–4 groups serving its grids, members (those away too) and posts.
         party = write_party(self.db.insert, seed=self.seed)
         self.say(f"  党组织：{party.branches} 个党支部，{party.groups} 个党小组，党员 {party.members:,} 名"
                  f"（在外 {party.away:,} 名），设岗 {party.posts:,} 个，两年党小组活动 {party.activities:,} 次")
+        self.lap("党组织")
         # 群众参与: notices with read receipts, a closed survey and an open one, 民情恳谈 whose demands are cases —
         # before the assessments, which read the cases of their periods as they stood at each period's end.
         met = write_participation(self.db.insert, insert_raw=self.db.insert_raw, seed=self.seed,
@@ -349,11 +397,13 @@ class _Builder:
         self.say(f"  群众参与：通知 {met.announcements} 条（回执 {met.receipts:,} 条，已读 {met.read:,}），"
                  f"民意调查 {met.polls} 个（投票 {met.ballots:,} 户，入户代录 {met.on_paper:,}），"
                  f"民情恳谈 {met.meetings} 场，诉求 {met.demands} 条（已办结 {met.resolved}）")
+        self.lap("群众参与")
         # 每月排查: six months of inspections in every village, findings handed over and followed up.
         checks = write_inspections(self.db.insert, seed=self.seed, password=self.passwords[Role.INSPECTOR],
                                    accounts=self.report.accounts)
         self.say(f"  每月排查：{checks.inspectors} 名督查员，排查 {checks.inspections:,} 村次，发现问题 "
                  f"{checks.findings:,} 个（逾期未整改 {checks.open_overdue} 个）")
+        self.lap("每月排查")
         # 积分换项目: the 六零 scorecard over two half-years, run, published and closed (after the inspections);
         # between the two, 村级项目 — every village's requests and plan, projects under way, one followed to
         # completion — so the earlier half's awards reach the projects the funded villages set up.
@@ -365,6 +415,7 @@ class _Builder:
         self.say(f"  积分换项目：{scored.periods} 个半年考核期，{scored.villages} 个村排名，奖励 {scored.funded} 个村 "
                  f"{scored.funded_yuan:,} 元，通报诫勉 {scored.warned} 个，组织处理 {scored.flagged} 个；"
                  f"奖补已由项目承接 {scored.awards_taken} 笔，待安排项目 {scored.awards_waiting} 笔")
+        self.lap("村级项目和积分换项目")
         # 网格考核: this year's quarters on the default grid scheme, the last one published with its appeals.
         grids = write_grid_assessment(self.db.insert_raw, seed=self.seed, households_through=households_built)
         star_names = ("一星", "二星", "三星", "四星", "五星")
@@ -372,24 +423,36 @@ class _Builder:
         self.say(f"  网格考核：{grids.quarters} 个季度，{grids.last_name} {grids.grids} 个网格已公布（{stars}），"
                  f"人工评分 {grids.manual} 条，申诉 {grids.appeals} 件（成立 {grids.upheld} 件）；"
                  f"补录巡查 {grids.patrols:,} 次、走访 {grids.visits:,} 次")
+        self.lap("网格考核")
         # 村务公开: the 36-item template and the last four quarters' disclosures (some late, some overdue, one
         # corrected, one village empty), 上级政策 and 民生事项, each village's cadres.
         shown = write_disclosures(self.db.insert_raw, seed=self.seed)
         self.say(f"  村务公开：{shown.villages} 个村公开 {shown.published:,} 项（逾期公开 {shown.late:,}），"
                  f"待审核 {shown.waiting}，逾期未公开 {shown.overdue:,}；政策和民生事项 {shown.posts} 条，"
                  f"干部 {shown.cadres:,} 名；更正示例：{shown.corrected}")
+        self.lap("村务公开")
         # 一村一码: every village's code (one re-issued), a year of 码上问, the latest 码上办 cases with follow links.
         codes = write_supervision(self.db.insert, seed=self.seed)
         self.say(f"  一村一码：{codes.codes} 个村的码（{codes.reissued}已更换新码），"
                  f"码上问 {codes.questions:,} 条（已答复 {codes.answered:,}，待办 {codes.waiting}，"
                  f"其中超时 {codes.overdue}，未通过 {codes.rejected}），码上办跟踪链接 {codes.qr_reports} 件；"
                  f"示例 {codes.example_path}")
+        self.lap("一村一码")
+        # 电话回访: each township's 综治中心 calls a few reporters without an account (after 码上办's cases).
+        calls = write_phone_visits()
+        self.say(f"  电话回访：记录评价 {calls.rated} 件，未接通 {calls.unanswered} 次")
+        self.lap("电话回访")
         # 阳光报告会 (the last four quarters, most published) and 四议两公开 (one village's three matters, a few more).
         sunshine = write_meetings(self.db.insert, seed=self.seed)
         self.say(f"  阳光报告会：{sunshine.meetings:,} 场（已公开 {sunshine.published:,}），"
                  f"质询 {sunshine.questions:,} 条，承诺 {sunshine.commitments:,} 件"
                  f"（办结 {sunshine.done:,}，逾期 {sunshine.overdue:,}）；"
                  f"四议两公开事项 {sunshine.deliberations} 件（{sunshine.showcase}）")
+        self.lap("阳光报告会")
+        # 审计: each township's trail also holds a reveal and a register export.
+        trail = write_audit()
+        self.say(f"  审计日志：查看敏感信息 {trail.reveals} 次，导出 {trail.exports} 次（另有各项发布、导入自动记录）")
+        self.lap("审计日志")
 
     # regions, grids, departments ----------------------------------------------------------------
 
@@ -506,8 +569,8 @@ class _Builder:
                     address = f"{v.name}{group}队{house}号"
                 else:
                     address = f"{v.name}{group}组{house}号"
-                households.append(Household(grid_id=leaf.pk, number=f"{leaf.code}{seq:04d}", address=address,
-                                            head_name=members[0].name))
+                households.append(NEW_HOUSEHOLD(grid_id=leaf.pk, number=f"{leaf.code}{seq:04d}", address=address,
+                                                head_name=members[0].name))
                 families.append(members)
                 index += 1
         place_households(households, leaves, seed=self.seed, village_code=v.code)
@@ -521,8 +584,8 @@ class _Builder:
                 if p.age >= 18:
                     has_phone = rng.random() < (0.95 if p.age < 70 else 0.7 if p.age < 80 else 0.35)
                     p.phone = self.phone(rng) if has_phone else ""
-                r = Resident(household_id=household.pk, name=p.name, sex=p.sex, birth_date=p.birth,
-                             relation=p.relation, tags=",".join(dict.fromkeys(p.tags)), is_away=p.away)
+                r = NEW_RESIDENT(household_id=household.pk, name=p.name, sex=p.sex, birth_date=p.birth,
+                                 relation=p.relation, tags=",".join(dict.fromkeys(p.tags)), is_away=p.away)
                 r.set_id_number(self.id_number(rng, p.birth, p.sex))
                 r.set_phone(p.phone)
                 residents.append(r)
@@ -530,8 +593,8 @@ class _Builder:
         residents = self.db.insert(Resident, residents)
 
         keys = [
-            KeyPerson(resident_id=r.pk, category_id=self.categories[code],
-                      registered_on=REF_DATE - dt.timedelta(days=rng.randint(30, 2200)))
+            NEW_KEY_PERSON(resident_id=r.pk, category_id=self.categories[code],
+                           registered_on=REF_DATE - dt.timedelta(days=rng.randint(30, 2200)))
             for r, p in zip(residents, people, strict=True)
             for code in dict.fromkeys(p.keys)
         ]
@@ -558,7 +621,7 @@ class _Builder:
             if start >= len(households):
                 break
             take = rng.randint(5, 10)
-            links += [MemberHouseholdLink(member_id=member, household_id=h.pk, started_on=dt.date(2024, 1, 1))
+            links += [NEW_MEMBER_LINK(member_id=member, household_id=h.pk, started_on=dt.date(2024, 1, 1))
                       for h in households[start:start + take]]
             start += take
         self.db.insert(MemberHouseholdLink, links)

@@ -35,6 +35,7 @@ from xiangzhi.cases.models import (
     OPEN_STATUSES,
     Case,
     Category,
+    CategoryTerms,
     Channel,
     Evaluation,
     HandlingLevel,
@@ -43,6 +44,7 @@ from xiangzhi.cases.models import (
     Transition,
 )
 from xiangzhi.cases.rules import TRANSITIONS, level_up
+from xiangzhi.demo.bulkload import row_maker
 from xiangzhi.demo.geography import poisson
 from xiangzhi.demo.names import draw_name
 from xiangzhi.lib import crypto, idnumber
@@ -53,6 +55,7 @@ from xiangzhi.regions.models import Department, Grid, GridAssignment, GridDuty, 
 L = HandlingLevel
 S = Status
 HISTORY_DAYS = 730
+NEW_TRANSITION = row_maker(Transition)  # ten a case: two hundred thousand in a county
 # Cases per household over the two years: 文祖街道 ~3,000; 沾化区 ~20,000 in the demo build (the
 # benchmark adds up to 200,000, the county's real rate of about 10万 a year, seed 003).
 PER_HOUSEHOLD = {"street": 0.44, "county": 0.143}
@@ -165,6 +168,11 @@ class _County:
 
     def __init__(self):
         self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+        # category id → its versions of terms, oldest first: a case keeps the one in force when it was
+        # reported (as ``case_report`` does), the first for a case older than every version.
+        self.versions: dict[int, list[CategoryTerms]] = defaultdict(list)
+        for terms in CategoryTerms.objects.order_by("category_id", "version"):
+            self.versions[terms.category_id].append(terms)
         self.cal = rules.calendar()
         self.regions = {r[0]: r for r in Region.objects.values_list("id", "code", "name", "level", "path", "parent_id")}
         self.county_id = next((r[0] for r in self.regions.values() if r[3] == "county"), None)
@@ -201,6 +209,10 @@ class _County:
         for did, kind, region_id in Department.objects.filter(is_active=True).order_by("code").values_list(
                 "id", "kind", "region_id"):
             self.departments.setdefault((region_id, kind), did)
+
+    def terms_at(self, category_id: int, at: dt.datetime) -> CategoryTerms | None:
+        versions = self.versions.get(category_id) or [None]
+        return next((v for v in reversed(versions) if v is not None and v.created_at <= at), versions[0])
 
     def township_of(self, region_id: int) -> int:
         node = self.regions[region_id]
@@ -249,9 +261,9 @@ class _Story:
 
     def record(self, action, at, actor, from_status, from_level, note="") -> None:
         c = self.c
-        self.rows.append(Transition(case_id=c.id, action=action, from_status=from_status, to_status=c.status,
-                                    from_level=from_level, to_level=c.handling_level, actor_id=actor,
-                                    department_id=c.assignee_department_id, note=note, created_at=at))
+        self.rows.append(NEW_TRANSITION(case_id=c.id, action=action, from_status=from_status, to_status=c.status,
+                                        from_level=from_level, to_level=c.handling_level, actor_id=actor,
+                                        department_id=c.assignee_department_id, note=note, created_at=at))
 
     def sweep(self, until: dt.datetime, *, chain: bool = False) -> None:
         """What the minute sweep (``cases.services.case_deadline_sweep``) did before ``until``. It stops after
@@ -268,7 +280,7 @@ class _Story:
             c.ever_overdue = True
             self.record("overdue", at, None, c.status, c.handling_level, "系统：已超过本环节时限")
             up = level_up(c.handling_level)
-            if (c.category.overdue_action != OverdueAction.ESCALATE or up is None
+            if (rules.terms_of(c).overdue_action != OverdueAction.ESCALATE or up is None
                     or c.status not in TRANSITIONS["escalate"][0]):
                 return
             if c.status == S.REPORTED:
@@ -450,7 +462,8 @@ def _village_history(county: _County, village, leaves: list[Leaf], rng: random.R
 def _open(county: _County, case: Case, now, leaf_worker: int | None, note: str) -> _Story:
     """``case_report``: the closure deadline, the first step clock and the report transition."""
     case.status = S.REPORTED
-    case.close_due_at = county.cal.add_working_hours(case.created_at, rules.total_hours(case.category))
+    case.terms = county.terms_at(case.category_id, case.created_at)
+    case.close_due_at = county.cal.add_working_hours(case.created_at, rules.total_hours(rules.terms_of(case)))
     rules.set_step_clock(case, started=case.created_at)
     story = _Story(county, case, now)
     story.leaf_worker = leaf_worker
@@ -535,7 +548,7 @@ def _choose(rng, pairs):
 def _play(county: _County, story: _Story, rng, township_id: int) -> None:
     """Accept (or reject), pass to the level that will close it, handle, verify, close, evaluate,
     archive — each at a time drawn from the category's step limits."""
-    c, cat = story.c, story.c.category
+    c, cat = story.c, rules.terms_of(story.c)  # the case's own terms: its limits and overdue action
     level0 = c.handling_level
     t = story.wh(c.created_at, cat.accept_hours * rng.uniform(0.05, 0.8))
     vacant = level0 == L.GRID and story.leaf_worker is None
@@ -584,7 +597,7 @@ def _play(county: _County, story: _Story, rng, township_id: int) -> None:
 def _handle_and_close(county: _County, story: _Story, rng, township_id, level, handler, t) -> dt.datetime | None:
     """Handle within the step's clock (most), a little past it (some), or weeks past it (a few hard
     ones); the sweep warns, marks overdue and, where the category says so, escalates meanwhile."""
-    c, cat = story.c, story.c.category
+    c, cat = story.c, rules.terms_of(story.c)  # the case's own terms: its limits and overdue action
     r = rng.random()
     notify = cat.overdue_action == OverdueAction.NOTIFY
     if r < P_STUCK and notify:
@@ -669,7 +682,7 @@ def _evaluate_or_archive(county: _County, story: _Story, rng, township_id: int, 
                           closed_on_time=None, closed_level="", **fields):
             return
         verifier = _verifier(county, story, c.handling_level, township_id)
-        closed = story.wh(at, c.category.verify_hours * rng.uniform(0.2, 0.9))
+        closed = story.wh(at, rules.terms_of(c).verify_hours * rng.uniform(0.2, 0.9))
         if not story.move("verify_pass", closed, verifier, note="已重新核查，问题已解决"):
             return
         if not story.move("close", closed, verifier, closed_at=closed, closed_on_time=closed <= c.close_due_at,
@@ -707,7 +720,7 @@ def _duplicate(county: _County, main: _Story, rng, case_id: int, residents, p_ac
     story.leaf = main.leaf
     # Merged while it still waits for acceptance, by whoever steers the first report.
     merged_at = min(created + (until - created) * rng.uniform(0.1, 0.5),
-                    story.wh(created, m.category.accept_hours * rng.uniform(0.05, 0.8)))
+                    story.wh(created, rules.terms_of(m).accept_hours * rng.uniform(0.05, 0.8)))
     merger = (_owner(county, story, level0, township_id)
               or county.one(Role.TOWNSHIP_STAFF, township_id, 0))
     number = f"{m.created_at:%Y%m%d}{m.id:07d}"

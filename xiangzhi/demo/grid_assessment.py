@@ -35,7 +35,8 @@ from django.utils import timezone
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.assessment import services
 from xiangzhi.assessment.models import Appeal, AppealState, LostPoint, Period, Score
-from xiangzhi.demo.gridwork import VISIT_NOTES, VISIT_ON_TIME, _at, grid_diligence
+from xiangzhi.demo.bulkload import row_maker
+from xiangzhi.demo.gridwork import NEW_VISIT, VISIT_NOTES, VISIT_ON_TIME, _at, grid_diligence
 from xiangzhi.gridwork.models import Patrol, Visit, VisitOutcome
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.people.models import Household, KeyPerson
@@ -60,6 +61,7 @@ MANUAL = [
 UPHELD = ("该事件需协调供电所更换线路，经乡镇同意缓办，超时非网格原因；附乡镇协调会纪要",
           "经核实，超时系等待供电所施工，非网格原因，退还该项扣分")
 PENDING = "当月抽调参加防汛抢险 10 天，巡查时长不足；附乡镇抽调通知"
+NEW_PATROL = row_maker(Patrol)  # the year's patrols from the paper ledger
 
 
 @dataclass
@@ -175,10 +177,10 @@ def _write_patrols(insert: Callable, seed: int, grids: list[tuple[int, str]], di
             for offset in sorted(rng.sample(range(days), count)):
                 start = _at(max(first, since) + dt.timedelta(days=offset), rng, tz, 8.0, 15.0)
                 length = hours / count * rng.uniform(0.8, 1.2)
-                rows.append(Patrol(worker_id=worker, grid_id=grid_id, started_at=start,
-                                   ended_at=start + dt.timedelta(hours=length),
-                                   distance_m=round(km / count * rng.uniform(0.8, 1.2) * 1000), point_count=0,
-                                   note=PATROL_NOTE))
+                rows.append(NEW_PATROL(worker_id=worker, grid_id=grid_id, started_at=start,
+                                       ended_at=start + dt.timedelta(hours=length),
+                                       distance_m=round(km / count * rng.uniform(0.8, 1.2) * 1000), point_count=0,
+                                       note=PATROL_NOTE))
             first = following
     insert(Patrol, rows)
     return len(rows)
@@ -243,9 +245,9 @@ def _write_visits(insert: Callable, seed: int, diligence: dict[int, str], since:
 def _visit(rng: random.Random, kp_id: int, visitor_id: int, day: dt.date, outcome: str, due: dt.date,
            tz: dt.tzinfo) -> Visit:
     at = _at(day, rng, tz)
-    return Visit(key_person_id=kp_id, visitor_id=visitor_id, visited_at=at, visited_on=day,
-                 outcome=outcome, due_on=due, notes=rng.choice(VISIT_NOTES[outcome]),
-                 place="家中" if outcome != VisitOutcome.NOT_MET else "", created_at=at)
+    return NEW_VISIT(key_person_id=kp_id, visitor_id=visitor_id, visited_at=at, visited_on=day,
+                     outcome=outcome, due_on=due, notes=rng.choice(VISIT_NOTES[outcome]),
+                     place="家中" if outcome != VisitOutcome.NOT_MET else "", created_at=at)
 
 
 # --- the quarters -----------------------------------------------------------------------------------

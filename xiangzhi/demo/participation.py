@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.cases.models import Case, Channel, Transition
+from xiangzhi.demo.bulkload import row_maker
 from xiangzhi.demo.case_history import _County, _open, _place, _play
 from xiangzhi.demo.names import draw_name
 from xiangzhi.notifications.models import Notification
@@ -65,6 +66,7 @@ from xiangzhi.regions.selectors import township_ids
 
 # Who reads, by how it reached him: (within a few days, in the end).
 READ_SHARE = {ReceiptChannel.INBOX: 0.85, ReceiptChannel.SMS: 0.55, ReceiptChannel.NONE: 0.0}
+NEW_RECEIPT = row_maker(AnnouncementReceipt)  # one a resident an announcement reaches
 FIRE = ("关于做好秋冬季防火工作的通知",
         "近期天干物燥，请各户不在房前屋后堆放柴草，不在田间地头焚烧秸秆、垃圾；家中老人使用取暖设备注意用电安全。"
         "发现火情请立即拨打 119，并告知网格员。")
@@ -282,7 +284,7 @@ def _announcements(insert, raw, villages, staff: _Staff, seed: int, now: dt.date
             sms_round = 0
             if channel == ReceiptChannel.SMS:
                 sms_round = 2 if reminded_at is not None and (read_at is None or read_at > reminded_at) else 1
-            receipts.append(AnnouncementReceipt(
+            receipts.append(NEW_RECEIPT(
                 announcement_id=a.pk, resident_id=p.resident_id, user_id=p.user_id, grid_id=p.grid_id,
                 channel=channel, link_key=_key(rng) if channel == ReceiptChannel.SMS else "", sms_round=sms_round,
                 sms_status="sent" if channel == ReceiptChannel.SMS else "", read_at=read_at,

@@ -21,6 +21,7 @@ from itertools import accumulate
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
+from xiangzhi.demo.bulkload import row_maker
 from xiangzhi.demo.geography import poisson
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.people.models import Household
@@ -35,6 +36,7 @@ RATE_DAYS = 35
 ACCOUNT_MINIMUM = 4
 REVIEW_AFTER_DAYS = (2, 6)
 REJECT_SHARE = 0.04
+NEW_ENTRY = row_maker(PointsEntry)
 REJECT_REASONS = ("经核实不属实", "重复记录", "当天未参加该活动", "情况与记录不符，退回重记")
 # How often each item comes up (per thousand entries): daily conduct, not honours or misdeeds.
 WEIGHTS = {
@@ -178,9 +180,9 @@ def _household(rng, rules: tuple[list[PointsRule], list[int]], vid: int, hid: in
             reviewed = review_at <= now - dt.timedelta(hours=1)
         caps_count(rule, used, (), start)
         by_worker = worker is not None and Role.GRID_WORKER in rule.role_list and rng.random() < 0.4
-        entry = PointsEntry(village_id=vid, household_id=hid, kind=EntryKind.RECORD, points=rule.points,
-                            occurred_on=day, recorded_at=at, recorder_id=worker if by_worker else recorder,
-                            note=rng.choice(NOTES.get(rule.code, ("",))))
+        entry = NEW_ENTRY(village_id=vid, household_id=hid, kind=EntryKind.RECORD, points=rule.points,
+                          occurred_on=day, recorded_at=at, recorder_id=worker if by_worker else recorder,
+                          note=rng.choice(NOTES.get(rule.code, ("",))))
         entry.copy_rule(rule)
         decision = None
         if reviewed:

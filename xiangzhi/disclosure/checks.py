@@ -12,15 +12,20 @@ from decimal import Decimal, InvalidOperation
 from django.core.files.base import ContentFile
 
 from xiangzhi.accounts.models import User
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record
 from xiangzhi.core.errors import Forbidden, NotFound, field_error
 from xiangzhi.core.inputs import require, text
 from xiangzhi.disclosure import selectors
 from xiangzhi.disclosure.errors import DisclosureConflict, DisclosureError
 from xiangzhi.disclosure.models import (
     EDITABLE,
+    Action,
     Attachment,
     Decision,
+    Disclosure,
     Event,
+    Post,
     Screening,
     State,
 )
@@ -134,6 +139,24 @@ def _event(actor: User, action: str, from_state: str, to_state: str, now: dt.dat
            **target: object) -> None:
     Event.objects.create(action=action, from_state=from_state, to_state=to_state, at=now, actor=actor,
                          note=note[:REASON_MAX], **target)
+    if action in PUBLIC_ACTIONS:
+        _publication_record(actor, action, note, target.get("disclosure"), target.get("post"))
+
+
+# What reaches or leaves the public pages goes into the county's audit trail as well.
+PUBLIC_ACTIONS = frozenset({Action.PUBLISH, Action.REPUBLISH, Action.WITHDRAW})
+
+
+def _publication_record(actor: User, action: str, note: str, disclosure: object, post: object) -> None:
+    if isinstance(disclosure, Disclosure):
+        place, what, subject = disclosure.village, f"村务公开「{disclosure}」", f"disclosure.disclosure:{disclosure.pk}"
+    elif isinstance(post, Post):
+        place, what, subject = post.region, f"{post.get_kind_display()}「{post.title}」", f"disclosure.post:{post.pk}"
+    else:
+        return
+    audit_record(actor=actor, action=AuditAction.PUBLISH,
+                 summary=f"{Action(action).label}{place.name}的{what}" + (f"（{note}）" if note else ""),
+                 scope_path=place.path, subject=subject, detail={"action": action})
 
 
 def _keeper_check(actor: User, region: Region) -> None:

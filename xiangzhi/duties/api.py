@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from xiangzhi.audit.services import export_recorded
 from xiangzhi.core.errors import NotFound
-from xiangzhi.core.imports import file_response
 from xiangzhi.core.inputs import require
 from xiangzhi.duties import selectors, services, xlsx
 from xiangzhi.duties.models import ListItem, ListKind, ListVersion
@@ -226,7 +226,9 @@ def version_diff(request: HttpRequest, older_id: int, newer_id: int):
 def version_export(request: HttpRequest, version_id: int):
     require(can_read(request.user))
     version = selectors.version_get_for_user(request.user, version_id)
-    return file_response(xlsx.version_export(version), xlsx.export_name(version))
+    return export_recorded(request, xlsx.version_export(version), xlsx.export_name(version),
+                           summary=f"导出{version.county.name}{version.get_kind_display()}第 {version.number} 版",
+                           scope_path=version.county.path, subject=f"duties.listversion:{version.pk}")
 
 
 # --- the county's writes -----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record
 from xiangzhi.core.errors import field_error
 from xiangzhi.duties import catalog, words
 from xiangzhi.duties.errors import DutyError, VersionConflict
@@ -349,6 +351,11 @@ def version_activate(*, version: ListVersion, actor: User | None, now: dt.dateti
         state=VersionState.RETIRED, retired_at=now)
     version.state, version.activated_at, version.activated_by = VersionState.ACTIVE, now, actor
     version.save(update_fields=["state", "activated_at", "activated_by"])
+    label = ListKind(version.kind).label
+    audit_record(actor=actor, action=AuditAction.PUBLISH,
+                 summary=f"启用{version.county.name}{label}第 {version.number} 版（{len(items)} 项）",
+                 scope_path=version.county.path, subject=f"duties.listversion:{version.pk}",
+                 detail={"kind": version.kind, "number": version.number, "items": len(items)})
     catalog.lists_changed()
     transaction.on_commit(catalog.lists_changed)
     return version
@@ -384,6 +391,10 @@ def version_items_replace(*, county: Region, kind: str, actor: User, items: Sequ
         item.version = draft
         item.sort = item.sort or n
     ListItem.objects.bulk_create(items)
+    audit_record(actor=actor, action=AuditAction.IMPORT,
+                 summary=f"表格导入{county.name}{ListKind(kind).label} {len(items)} 项（第 {draft.number} 版草稿）",
+                 scope_path=county.path, subject=f"duties.listversion:{draft.pk}",
+                 detail={"kind": kind, "number": draft.number, "items": len(items)})
     if activate:
         return version_activate(version=draft, actor=actor, now=now)
     return draft

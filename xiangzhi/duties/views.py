@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xiangzhi.audit.services import export_recorded
 from xiangzhi.core.errors import Invalid, NotFound
 from xiangzhi.core.imports import file_response, upload_import
 from xiangzhi.core.inputs import form_int, require
@@ -165,7 +166,9 @@ def version_detail(request, version_id: int):
 def version_export(request, version_id: int):
     require(can_read(request.user))
     version = selectors.version_get_for_user(request.user, version_id)
-    return file_response(xlsx.version_export(version), xlsx.export_name(version))
+    return export_recorded(request, xlsx.version_export(version), xlsx.export_name(version),
+                           summary=f"导出{version.county.name}{version.get_kind_display()}第 {version.number} 版",
+                           scope_path=version.county.path, subject=f"duties.listversion:{version.pk}")
 
 
 def _draft_for_editor(request, version_id: int) -> ListVersion:

@@ -7,7 +7,9 @@ from xiangzhi.activities.rules import can_view as can_view_activities
 from xiangzhi.assessment import selectors as assessment
 from xiangzhi.assessment.rules import can_view as can_view_assessment
 from xiangzhi.assessment.rules import can_view_grids as can_view_grid_assessment
+from xiangzhi.audit.rules import audit_allowed
 from xiangzhi.cases.rules import can_import_hotline, figures_allowed
+from xiangzhi.configuration.rules import can_read as can_read_config
 from xiangzhi.disclosure.rules import can_keep as can_keep_disclosures
 from xiangzhi.duties.rules import can_read as can_read_duty_lists
 from xiangzhi.gridwork.rules import can_patrol, can_supervise, can_visit
@@ -28,7 +30,7 @@ from xiangzhi.supervision.rules import can_moderate as can_moderate_questions
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
-                 "党员联系户", "党组织", "导入导出", "注册审核", "三张清单"),
+                 "党员联系户", "党组织", "导入导出", "注册审核", "三张清单", "配置", "审计日志"),
     "考核与项目": ("每月排查", "排查整改", "积分换项目", "网格考核", "村级项目"),
     "阳光议事": ("阳光报告会", "四议两公开"),
     "群众参与": ("通知公告", "民意调查", "民情恳谈"),
@@ -165,6 +167,10 @@ def navigation(request) -> dict:
         items.append(("一村一码", reverse("supervision:questions")))
     if can_read_duty_lists(user):
         items.append(("三张清单", reverse("duties:index")))
+    if can_read_config(user):
+        items.append(("配置", reverse("centre:config")))
+    if audit_allowed(user):
+        items.append(("审计日志", reverse("centre:audit")))
     if can_see_participation(user):
         items += [("通知公告", reverse("participation:announcements")), ("民意调查", reverse("participation:polls"))]
     if can_keep_meetings(user):

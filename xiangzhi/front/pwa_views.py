@@ -47,7 +47,8 @@ _SAMPLE_ID = 987654321
 def _offline_pages() -> list[str]:
     """The pages kept for use without signal, as regular expressions over the path."""
     names = [("front:home", None), ("gridwork:day", None), ("gridwork:visits", None),
-             ("gridwork:visit_new", [_SAMPLE_ID]), ("cases:new", None), ("points:record", None)]
+             ("gridwork:visit_new", [_SAMPLE_ID]), ("cases:new", None), ("points:record", None),
+             ("centre:wall", None)]  # a wall screen reloaded during an outage shows its last figures
     return ["^" + re.escape(reverse(name, args=args)).replace(str(_SAMPLE_ID), r"\d+") + "$"
             for name, args in names]
 
@@ -73,7 +74,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     context = {
         "shell": json.dumps([url for url, _ in shell]),
         "pages": json.dumps(_offline_pages()),
-        "data": json.dumps([reverse("regions:report_geojson")]),
+        "data": json.dumps([reverse("regions:report_geojson"), reverse("centre:wall_data")]),
         "queue_script": json.dumps(static("xiangzhi/offline-queue.js")),
         "login": json.dumps(resolve_url(settings.LOGIN_URL)),
         "logout": json.dumps(reverse("accounts:logout")),

@@ -33,9 +33,10 @@ from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.cases.models import Case as CaseRecord
 from xiangzhi.cases.selectors import case_list_for_user, inbox_for_user
-from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, Visit, VisitPhoto
+from xiangzhi.gridwork.models import COUNTING_OUTCOMES, DailyLog, Patrol, TrackPoint, Visit, VisitPhoto
 from xiangzhi.gridwork.rules import can_patrol, can_supervise
-from xiangzhi.people.models import KeyCategory, KeyPerson
+from xiangzhi.people.models import KeyPerson
+from xiangzhi.people.selectors import VisitCycles, visit_cycles
 from xiangzhi.regions.models import Grid, GridAssignment
 from xiangzhi.regions.selectors import WORKER_DUTIES
 
@@ -54,6 +55,7 @@ class DueVisit:
     last_visited_at: dt.datetime | None
     due_on: dt.date
     days_overdue: int  # > 0 overdue, 0 due today, < 0 due in that many days
+    cycle_days: int = 0  # the cycle in force where the person lives (the township's own, else the county's)
 
     @property
     def is_overdue(self) -> bool:
@@ -79,21 +81,24 @@ def _key_people_with_basis(user: User) -> "QuerySet[WithAnnotations[KeyPerson, _
     )
 
 
-def _cycles() -> dict[int, int]:
-    return dict(KeyCategory.objects.filter(is_active=True).values_list("id", "visit_cycle_days"))
+def _cycles() -> VisitCycles:
+    return visit_cycles()
 
 
-def _due_by(cycles: dict[int, int], deadline: dt.date) -> Q:
+def _due_by(user: User, cycles: VisitCycles, deadline: dt.date) -> Q:
     """Key people whose due date (basis + cycle) is on or before ``deadline``: basis ≤ the category's
     cutoff. One CASE rather than an OR per category, which would lead the planner to walk each
-    category's index over the whole county instead of starting from the scope's grids."""
-    if not cycles:
+    category's index over the whole county instead of starting from the scope's grids. A township that
+    keeps its own cycle for a category (configuration) is a condition on the path only where the scope
+    spans more than that township; inside it, its cycle simply replaces the county's."""
+    scope = scope_of(user)
+    base, partial = cycles.within(scope.paths, scope.everything)
+    if not base:
         return Q(pk__in=[])
-    cutoff = Case(
-        *(When(category_id=cid, then=Value(deadline - dt.timedelta(days=days))) for cid, days in cycles.items()),
-        output_field=DateField(),
-    )
-    return Q(basis_on__lte=cutoff)
+    whens = [When(Q(category_id=cid, **{f"{KEY_PERSON_GRID_PATH}__startswith": township}),
+                  then=Value(deadline - dt.timedelta(days=days))) for township, cid, days in partial]
+    whens += [When(category_id=cid, then=Value(deadline - dt.timedelta(days=days))) for cid, days in base.items()]
+    return Q(basis_on__lte=Case(*whens, output_field=DateField()))
 
 
 def visits_due_for_user(
@@ -102,7 +107,7 @@ def visits_due_for_user(
     """Key people in scope due for a visit by ``on`` + ``within_days``, most overdue first."""
     on = on or timezone.localdate()
     cycles = _cycles()
-    qs = _key_people_with_basis(user).filter(_due_by(cycles, on + dt.timedelta(days=within_days)))
+    qs = _key_people_with_basis(user).filter(_due_by(user, cycles, on + dt.timedelta(days=within_days)))
     if grid is not None:
         qs = qs.filter(resident__household__grid__path__startswith=grid.path)
     qs = qs.select_related("resident", "resident__household", "resident__household__grid", "category").defer(
@@ -110,8 +115,9 @@ def visits_due_for_user(
     )
     rows = []
     for kp in qs:
-        due_on = kp.basis_on + dt.timedelta(days=cycles[kp.category_id])
-        rows.append(DueVisit(kp, kp.last_visited_at, due_on, (on - due_on).days))
+        days = cycles.days(kp.category_id, kp.resident.household.grid.path) or 0
+        due_on = kp.basis_on + dt.timedelta(days=days)
+        rows.append(DueVisit(kp, kp.last_visited_at, due_on, (on - due_on).days, days))
     rows.sort(key=lambda r: (-r.days_overdue, r.key_person.resident.household.number, r.key_person.pk))
     return rows
 
@@ -142,7 +148,7 @@ def visits_overdue_count_for_user(user: User, *, on: dt.date | None = None) -> i
     """How many key people in scope are overdue for a visit (the same rule as the per-grid list), in
     one COUNT: the home page's line, without loading every grid of a county."""
     on = on or timezone.localdate()
-    return _key_people_with_basis(user).filter(_due_by(_cycles(), on - dt.timedelta(days=1))).count()
+    return _key_people_with_basis(user).filter(_due_by(user, _cycles(), on - dt.timedelta(days=1))).count()
 
 
 def grid_overdue_list_for_user(user: User, *, on: dt.date | None = None) -> list[GridOverdue]:
@@ -152,7 +158,8 @@ def grid_overdue_list_for_user(user: User, *, on: dt.date | None = None) -> list
     grid_field = "resident__household__grid_id"
     totals = dict(base.values_list(grid_field).annotate(n=Count("id")).order_by())
     overdue = dict(
-        base.filter(_due_by(_cycles(), on - dt.timedelta(days=1))).values_list(grid_field).annotate(n=Count("id"))
+        base.filter(_due_by(user, _cycles(), on - dt.timedelta(days=1))).values_list(grid_field)
+        .annotate(n=Count("id"))
         .order_by()
     )
     grids = Grid.objects.filter(scope_of(user).q("path")).select_related("region").defer("boundary",
@@ -244,6 +251,40 @@ def patrol_track(patrol: Patrol) -> list[tuple[float, float, float | None]]:
     """The track as (lat, lon, accuracy) in time order: lat first, the way Leaflet takes points."""
     fixes = patrol.points.order_by("recorded_at").values_list("lon", "lat", "accuracy_m")
     return [(lat, lon, acc) for lon, lat, acc in fixes]
+
+
+@dataclass(frozen=True)
+class PatrolPosition:
+    """Where a running patrol was last seen: its latest fix."""
+
+    patrol_id: int
+    worker_id: int
+    worker_name: str  # empty when the account has no name on it
+    worker_role: str
+    grid_code: str
+    grid_name: str
+    started_at: dt.datetime
+    lon: float
+    lat: float
+    recorded_at: dt.datetime
+
+
+def patrol_position_list_for_user(user: User, *, path: str = "") -> list[PatrolPosition]:
+    """The last fix of each patrol in progress that the user may see (the supervisors' rule of
+    ``patrol_list_for_user``), optionally on the grids under ``path``; a patrol without a fix yet has
+    no position. Two queries however many patrols run: the patrols with the id of their latest fix
+    (read backwards on the (patrol, recorded_at) index), then those fixes."""
+    latest = TrackPoint.objects.filter(patrol=OuterRef("pk")).order_by("-recorded_at").values("id")[:1]
+    patrols = Patrol.objects.filter(_patrol_scope_q(user), ended_at__isnull=True)
+    if path:
+        patrols = patrols.filter(grid__path__startswith=path)
+    rows = list(patrols.annotate(last_id=Subquery(latest)).filter(last_id__isnull=False).values_list(
+        "pk", "worker_id", "worker__full_name", "worker__role", "grid__code", "grid__name", "started_at", "last_id"))
+    fixes = {pk: (lon, lat, at) for pk, lon, lat, at in TrackPoint.objects.filter(
+        pk__in=[r[-1] for r in rows]).values_list("pk", "lon", "lat", "recorded_at")} if rows else {}
+    out = [PatrolPosition(pk, worker, name, role, code, grid_name, started, *fixes[last])
+           for pk, worker, name, role, code, grid_name, started, last in rows if last in fixes]
+    return sorted(out, key=lambda p: (p.grid_code, p.worker_id))
 
 
 @dataclass

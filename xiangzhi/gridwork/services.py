@@ -18,6 +18,7 @@ from xiangzhi.gridwork.rules import can_patrol, can_visit
 from xiangzhi.lib.geo_distance import path_length_m
 from xiangzhi.lib.photos import ProcessedPhoto
 from xiangzhi.people.models import KeyPerson
+from xiangzhi.people.selectors import visit_cycles
 from xiangzhi.regions.models import Grid, GridAssignment
 from xiangzhi.regions.selectors import WORKER_DUTIES
 
@@ -217,12 +218,14 @@ def daily_log_save(*, worker: User, date: dt.date, text: str) -> DailyLog:
 
 def visit_due_on(*, key_person: KeyPerson, before: dt.datetime) -> dt.date:
     """The due date in force at ``before``: the last visit that met the person before then (or the
-    registration date) plus the category's cycle."""
+    registration date) plus the category's cycle where the person lives (the township's own, if it keeps
+    one)."""
     last = Visit.objects.filter(
         key_person=key_person, outcome__in=COUNTING_OUTCOMES, visited_at__lt=before
     ).order_by("-visited_at").values_list("visited_on", flat=True).first()
     basis = last or key_person.registered_on
-    return basis + dt.timedelta(days=key_person.category.visit_cycle_days)
+    cycle = visit_cycles(active_only=False).days(key_person.category_id, key_person.resident.household.grid.path)
+    return basis + dt.timedelta(days=cycle or key_person.category.visit_cycle_days)
 
 
 def visit_record(

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
@@ -537,6 +538,83 @@ def poll_results(poll: Poll) -> PollResults:
             result.mean = sum((r.option.value or 0) * r.count for r in rows) / n
         out.questions.append(result)
     return out
+
+
+@dataclass
+class PollSummary:
+    """A poll as the command centre lists it: turnout, and where its results may be shown to the
+    reader (``results_visible``), the share satisfied over its 满意度 questions or else the leading
+    answer of its first question."""
+
+    poll: Poll
+    state: str  # upcoming, open, closed
+    ballots: int
+    results_shown: bool
+    scale_answers: int = 0
+    scale_satisfied: int = 0
+    leading: str = ""  # the first question's leading option
+    leading_count: int = 0
+    answered: int = 0  # ballots that answered the first question
+
+    @property
+    def turnout(self) -> float | None:
+        return self.ballots / self.poll.electorate if self.poll.electorate else None
+
+    @property
+    def satisfied_share(self) -> float | None:
+        return self.scale_satisfied / self.scale_answers if self.scale_answers else None
+
+    @property
+    def leading_share(self) -> float | None:
+        return self.leading_count / self.answered if self.answered else None
+
+
+def poll_summary_list_for_user(user: User, *, start: dt.datetime, end: dt.datetime, path: str = "",
+                               now: dt.datetime | None = None, limit: int = 20) -> list[PollSummary]:
+    """The polls addressed inside the user's scope (under ``path`` if given) that were open at some time
+    in [start, end), newest first: four queries whatever the number of votes."""
+    now = now or timezone.now()
+    qs = Poll.objects.filter(scope_of(user).q("scope_path"), opens_at__lt=end, closes_at__gte=start).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    if path:
+        qs = qs.filter(scope_path__startswith=path)
+    # The ballots counted by a lookup on their poll's index for the page's polls alone, not grouped over
+    # every ballot of every poll in scope.
+    ballots = (PollBallot.objects.filter(poll=OuterRef("pk")).order_by().values("poll")
+               .annotate(n=Count("id")).values("n")[:1])
+    polls = list(qs.only("id", "title", "audience_label", "scope_path", "unit", "electorate", "opens_at",
+                         "closes_at", "closed_at", "results_live")
+                 .annotate(ballot_count=Coalesce(Subquery(ballots), 0)).order_by("-opens_at", "-id")[:limit])
+    if not polls:
+        return []
+    ids = [p.pk for p in polls]
+    options = {pk: (text, value, question, kind, position, poll) for pk, text, value, question, kind, position, poll in
+               PollOption.objects.filter(question__poll_id__in=ids).values_list(
+                   "id", "text", "value", "question_id", "question__kind", "question__position", "question__poll_id")}
+    first: dict[int, tuple[int, int]] = {}  # poll → (its first question, that question's position)
+    for _, _, question, _, position, poll in options.values():
+        if poll not in first or position < first[poll][1]:
+            first[poll] = (question, position)
+    # By question, on the answers' (question, option) index: the ballots' table is not read.
+    questions = sorted({question for _, _, question, _, _, _ in options.values()})
+    counts = list(PollAnswer.objects.filter(question_id__in=questions).values("option_id").order_by()
+                  .annotate(n=Count("id")).values_list("option_id", "n"))
+    answered = dict(PollAnswer.objects.filter(question_id__in=[q for q, _ in first.values()])
+                    .values("question_id").order_by().annotate(n=Count("ballot_id", distinct=True))
+                    .values_list("question_id", "n"))
+    out = {p.pk: PollSummary(p, p.state_at(now), p.ballot_count, results_visible(p, user, now=now))
+           for p in polls}
+    for option_id, n in counts:
+        text, value, question, kind, _, poll = options[option_id]
+        summary = out[poll]
+        if kind == QuestionKind.SCALE:
+            summary.scale_answers += n
+            summary.scale_satisfied += n if (value or 0) >= SATISFIED_FLOOR else 0
+        if first.get(poll, (None,))[0] == question and n > summary.leading_count:
+            summary.leading, summary.leading_count = text, n
+    for poll, (question, _) in first.items():
+        out[poll].answered = answered.get(question, 0)
+    return [out[p.pk] for p in polls]
 
 
 # --- the public page ------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xiangzhi.accounts.models import User
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record
 from xiangzhi.cases.models import Category, Channel
 from xiangzhi.cases.services import case_report
 from xiangzhi.core.bulk import bulk_insert
@@ -462,6 +464,11 @@ def _screen(actor: User, item: Announcement | Poll, passed: bool, reason: str,
             decision=ScreeningDecision.PASS if passed else ScreeningDecision.RETURN, reason=reason, actor=actor, at=now)
         row.public_state = PublicState.PASSED if passed else PublicState.RETURNED
         row.save(update_fields=["public_state"])
+        if passed:
+            audit_record(actor=actor, action=AuditAction.PUBLISH,
+                         summary=f"审核通过{row.audience_label}的{noun}「{row.title}」，在村务公开页显示",
+                         scope_path=row.scope_path, subject=f"participation.{type(row).__name__.lower()}:{row.pk}",
+                         at=now)
         if not passed:
             link = (announcement_link(row) if isinstance(row, Announcement)
                     else f"/participation/polls/{row.pk}/")

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin
+from xiangzhi.accounts.admin_scope import AuditedAdmin, ReadOnlyScopedAdmin
 from xiangzhi.party.models import Branch, DutyPost, DutyPostKind, GroupActivity, GroupGrid, Membership, PartyGroup
 
 
 @admin.register(DutyPostKind)
-class DutyPostKindAdmin(admin.ModelAdmin):
+class DutyPostKindAdmin(AuditedAdmin):
     """设岗定责's kinds are data the county keeps: names, order and retiring one; a code stays as posts use it."""
 
     list_display = ("code", "name", "is_active", "sort")

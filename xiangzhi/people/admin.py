@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Q
 
-from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin, ScopedAdmin
+from xiangzhi.accounts.admin_scope import AuditedAdmin, ReadOnlyScopedAdmin, ScopedAdmin
 from xiangzhi.accounts.models import Role
 from xiangzhi.accounts.rules import can_reveal_identity, is_superuser
 from xiangzhi.accounts.selectors import account_list_for
@@ -111,8 +111,24 @@ class ResidentAdmin(ScopedAdmin):
         return False
 
 
+class ConfiguredInPages:
+    """Kept in the county's configuration pages (/centre/config/), which ask for a reason and keep the
+    history of every change: read only here."""
+
+    list_editable: tuple[str, ...] = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(KeyCategory)
-class KeyCategoryAdmin(admin.ModelAdmin):
+class KeyCategoryAdmin(ConfiguredInPages, AuditedAdmin):
     list_display = ("code", "name", "visit_cycle_days", "is_active")
 
 
@@ -125,7 +141,7 @@ class KeyPersonAdmin(ReadOnlyScopedAdmin):
     raw_id_fields = ("resident",)
 
 
-class SiteKindAdmin(admin.ModelAdmin):
+class SiteKindAdmin(AuditedAdmin):
     """Kinds are data the county keeps: names, order and switching one off; a code stays as rows use it."""
 
     list_display = ("code", "name", "is_active", "sort")
@@ -138,7 +154,11 @@ class SiteKindAdmin(admin.ModelAdmin):
         return False  # retired with is_active: places and organisations point at it
 
 
-admin.site.register(PlaceKind, SiteKindAdmin)
+class PlaceKindAdmin(ConfiguredInPages, SiteKindAdmin):
+    pass
+
+
+admin.site.register(PlaceKind, PlaceKindAdmin)
 admin.site.register(OrganisationKind, SiteKindAdmin)
 
 

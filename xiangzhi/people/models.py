@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.db import models
 
@@ -52,6 +54,50 @@ class Tag(models.TextChoices):
     EMPTY_NEST = "empty_nest", "空巢"
 
 
+class ResidentTag(models.Model):
+    """A resident tag the county uses: the built-in ones (``Tag``, which the code reads: 党员 for the party
+    pages) and those the county defines in its configuration page. ``code`` is what ``Resident.tags``
+    holds, so it never changes; a tag is retired with ``is_active`` (people keep it, no form offers it)."""
+
+    code = models.CharField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=20, unique=True)
+    is_builtin = models.BooleanField("内置", default=False)
+    is_active = models.BooleanField("启用", default=True)
+    sort = models.PositiveSmallIntegerField("排序", default=100)
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name = "居民标签"
+        verbose_name_plural = "居民标签"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class _TagNames:
+    """code → name of every tag, retired ones too, kept a minute in each process (a household page names
+    the tags of each of its people); ``forget`` after a change."""
+
+    ttl = 60.0
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] | None = None
+        self.loaded = 0.0
+
+    def get(self) -> dict[str, str]:
+        now = time.monotonic()
+        if self.names is None or now - self.loaded > self.ttl:
+            self.names = {**dict(Tag.choices), **dict(ResidentTag.objects.values_list("code", "name"))}
+            self.loaded = now
+        return self.names
+
+    def forget(self) -> None:
+        self.names = None
+
+
+tag_names = _TagNames()
+
+
 class Resident(models.Model):
     """居民. The ID number and phone are stored encrypted, with a keyed hash for exact lookup
     and a masked copy for display; nobody reads the plain value without a reveal record."""
@@ -104,7 +150,7 @@ class Resident(models.Model):
 
     @property
     def tag_labels(self) -> list[str]:
-        labels = dict(Tag.choices)
+        labels = tag_names.get()
         return [labels.get(t, t) for t in self.tag_list]
 
     def set_id_number(self, value: str) -> None:

@@ -28,6 +28,8 @@ from django.utils import timezone
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.rules import can_edit_register
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record, common_path
 from xiangzhi.core.errors import Conflict, Forbidden
 from xiangzhi.people.models import Household, HouseholdChange, RegisterImport, Relation, Resident, counted
 from xiangzhi.regions.models import Grid
@@ -129,11 +131,26 @@ def register_import_confirm(*, actor: User, register_import: RegisterImport) -> 
         now = timezone.now()
         corrections: list[dict[str, Any]] = locked.plan.get("corrections", [])
         changes = _corrections_apply(actor, corrections, now)
+        where = _paths_touched(changes, locked.plan.get("households", []))
         _households_create(actor, locked.plan.get("households", []))
         HouseholdChange.objects.bulk_create(changes, batch_size=1000)
         locked.state, locked.decided_at, locked.plan = RegisterImport.State.APPLIED, now, {}
         locked.save(update_fields=["state", "decided_at", "plan"])
+        audit_record(actor=actor, action=AuditAction.IMPORT,
+                     summary=(f"确认表格导入更正：更正 {locked.corrections} 处，新建 {locked.households_new} 户、"
+                              f"{locked.residents_new} 人"),
+                     scope_path=where, subject=f"people.registerimport:{locked.pk}",
+                     detail={"corrections": locked.corrections, "households": locked.households_new,
+                             "residents": locked.residents_new})
     return locked
+
+
+def _paths_touched(changes: list[HouseholdChange], households: list[dict[str, Any]]) -> str:
+    """Where a confirmed import belongs in the audit trail: the deepest place above every household it
+    corrects or creates."""
+    paths = {c.household.grid.path for c in changes}
+    paths.update(Grid.objects.filter(pk__in={h["grid"] for h in households}).values_list("path", flat=True))
+    return common_path(paths)
 
 
 def _corrections_apply(actor: User, corrections: list[dict[str, Any]], now: dt.datetime) -> list[HouseholdChange]:

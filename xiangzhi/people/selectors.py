@@ -1,7 +1,10 @@
+import datetime as dt
 from dataclasses import dataclass
 from math import cos, radians
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.rules import can_read_register
@@ -9,6 +12,12 @@ from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.core.errors import NotFound
 from xiangzhi.lib import crypto, geo_distance, idnumber
 from xiangzhi.people import rules
+
+# The county's catalogues and visit cycles (``catalogs``), for forms, imports and the due-visit lists.
+from xiangzhi.people.catalogs import VisitCycles as VisitCycles
+from xiangzhi.people.catalogs import resident_tag_choices as resident_tag_choices
+from xiangzhi.people.catalogs import resident_tag_list as resident_tag_list
+from xiangzhi.people.catalogs import visit_cycles as visit_cycles
 from xiangzhi.people.models import (
     Household,
     HouseholdChange,
@@ -401,3 +410,111 @@ def households_to_regrid(village: Region) -> list[GridMismatch]:
     wanted = {gid for h, gid in found if gid is not None and gid != h.grid_id}
     grids = Grid.objects.filter(pk__in=wanted, region=village).defer("boundary").in_bulk()
     return [GridMismatch(h, grids[gid]) for h, gid in found if gid in grids and gid != h.grid_id]
+
+
+# --- 一键可知: the register's counts per grid, now and at a moment before --------------------------
+#
+# The command centre's area profile shows each count with its change since the end of last month,
+# read from the register's own dates. Each function groups by the household's grid (the grid it is in
+# now: the register keeps a household's moves between grids of its village as names, not keys).
+
+class _Unindexed(Func):
+    """A column's value, which SQLite's planner may not look up by the column's index (``+col``, as the
+    command centre's ``NoIndex``); PostgreSQL gets the bare column and plans as it sees fit."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(+%(expressions)s)", **extra_context)
+
+
+RESIDENT_ARRIVALS = (HouseholdChange.Kind.BIRTH, HouseholdChange.Kind.MARRY_IN, HouseholdChange.Kind.MOVE_IN)
+RESIDENT_DEPARTURES = (HouseholdChange.Kind.DEATH, HouseholdChange.Kind.MARRY_OUT, HouseholdChange.Kind.MOVE_OUT)
+
+
+def household_counts_by_grid(grid_ids: QuerySet[Grid, Any], since: dt.datetime) -> dict[int, tuple[int, int]]:
+    """grid id → (households on the register now, households on it at ``since``): registered before
+    ``since`` (``created_at``) and not closed before its day (``closed_on``). One grouped query."""
+    day = timezone.localtime(since).date()
+    then = Q(created_at__lt=since) & (Q(closed_on__isnull=True) | Q(closed_on__gte=day))
+    rows = (Household.objects.filter(grid_id__in=grid_ids).values("grid_id").order_by()
+            .annotate(now=Count("id", filter=Q(closed_on__isnull=True)), then=Count("id", filter=then)))
+    return {r["grid_id"]: (r["now"], r["then"]) for r in rows}
+
+
+def resident_counts_by_grid(grid_ids: QuerySet[Grid, Any], since: dt.datetime) -> dict[int, tuple[int, int]]:
+    """grid id → (residents on the register now, the net change since ``since``).
+
+    Residents carry no date of their own, so the change is the register's flow since then: the
+    confirmed 出生, 婚入 and 迁入 (+1 each) and 死亡, 婚出 and 迁出 (−1 each) on the grid's households, by
+    the time the village confirmed them; a move within the county is a 迁出 on one household and a 迁入 on
+    the other, which cancel wherever both lie. Plus the people registered with a household created
+    since (the household file's import, 新建户) who did not arrive through one of those changes. A
+    household made by a register change (分户, a move into a new household) is told by that change: it
+    was decided no later than the household was created, in the same transaction. Three grouped
+    queries; the last reads only the households created since."""
+    now = dict(Resident.objects.filter(counted(), household__grid_id__in=grid_ids)
+               .values("household__grid_id").order_by().annotate(n=Count("id"))
+               .values_list("household__grid_id", "n"))
+    change: dict[int, int] = {}
+    flows = (HouseholdChange.objects.filter(state=HouseholdChange.State.CONFIRMED, decided_at__gte=since,
+                                            kind__in=[*RESIDENT_ARRIVALS, *RESIDENT_DEPARTURES],
+                                            household__grid_id__in=grid_ids)
+             .values("household__grid_id", "kind").order_by().annotate(n=Count("id"))
+             .values_list("household__grid_id", "kind", "n"))
+    for grid_id, kind, n in flows:
+        change[grid_id] = change.get(grid_id, 0) + (n if kind in RESIDENT_ARRIVALS else -n)
+    made_by_change = HouseholdChange.objects.filter(household=OuterRef("household_id"),
+                                                    decided_at__lte=OuterRef("household__created_at"))
+    arrived = HouseholdChange.objects.filter(household=OuterRef("household_id"), resident=OuterRef("pk"),
+                                             state=HouseholdChange.State.CONFIRMED, kind__in=RESIDENT_ARRIVALS)
+    registered = (Resident.objects.filter(household__grid_id__in=grid_ids, household__created_at__gte=since)
+                  .exclude(Exists(made_by_change)).exclude(Exists(arrived))
+                  .values("household__grid_id").order_by().annotate(n=Count("id"))
+                  .values_list("household__grid_id", "n"))
+    for grid_id, n in registered:
+        change[grid_id] = change.get(grid_id, 0) + n
+    return {grid_id: (now.get(grid_id, 0), change.get(grid_id, 0)) for grid_id in set(now) | set(change)}
+
+
+def key_person_counts_by_grid(grid_ids: QuerySet[Grid, Any], on: dt.date) -> dict[tuple[int, int], tuple[int, int]]:
+    """(grid id, category id) → (key people in the register now, key people as registered on ``on``).
+    An entry counts on a day when registered on or before it and not ended by then (``registered_on``,
+    ``ended_on``); one re-categorised later counts in the category it had then (its first later
+    change's "before", by the category's name), as the grid assessment reads it."""
+    by_grid = "resident__household__grid_id"
+    as_of = Q(registered_on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    out: dict[tuple[int, int], list[int]] = {}
+    # On the bare column SQLite walks every household of the grids and every resident of those to find
+    # the few key people; kept off its index it reads the key people and looks up each one's resident
+    # and household.
+    grid_key = _Unindexed(F(by_grid))
+    for grid_id, category_id, now, then in (KeyPerson.objects.annotate(grid_key=grid_key)
+                                            .filter(grid_key__in=grid_ids).values("grid_key", "category_id")
+                                            .order_by().annotate(now=Count("id", filter=Q(is_active=True)),
+                                                                 then=Count("id", filter=as_of))
+                                            .values_list("grid_key", "category_id", "now", "then")):
+        out[(grid_id, category_id)] = [now, then]
+    start = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+    by_name = {name: pk for pk, name in KeyCategory.objects.values_list("id", "name")}
+    seen: set[int] = set()
+    changed_key = _Unindexed(F(f"key_person__{by_grid}"))
+    for kp_id, grid_id, category_id, registered_on, ended_on, before in (
+            KeyPersonChange.objects.filter(kind=KeyPersonChange.Kind.CATEGORY, at__gte=start)
+            .annotate(grid_key=changed_key).filter(grid_key__in=grid_ids)
+            .order_by("key_person_id", "at", "id")
+            .values_list("key_person_id", "grid_key", "key_person__category_id", "key_person__registered_on",
+                         "key_person__ended_on", "before")):
+        if kp_id in seen:
+            continue
+        seen.add(kp_id)
+        if registered_on > on or (ended_on is not None and ended_on <= on):
+            continue  # not in the register that day: counted in no category then
+        earlier = by_name.get(str((before or {}).get("类别", "")))
+        if earlier is None or earlier == category_id:
+            continue
+        out.setdefault((grid_id, category_id), [0, 0])[1] -= 1
+        out.setdefault((grid_id, earlier), [0, 0])[1] += 1
+    return {key: (now, then) for key, (now, then) in out.items()}

@@ -11,11 +11,27 @@ from django.utils import timezone
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record, common_path
 from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from xiangzhi.core.inputs import text
 from xiangzhi.lib import crypto, idnumber
 from xiangzhi.people import rules, selectors
+
+# The catalogues the county keeps in its configuration pages (``catalogs``): key-population categories,
+# resident tags, place kinds.
+from xiangzhi.people.catalogs import CatalogueError as CatalogueError
+from xiangzhi.people.catalogs import key_category_create as key_category_create
+from xiangzhi.people.catalogs import key_category_retire as key_category_retire
+from xiangzhi.people.catalogs import key_category_update as key_category_update
+from xiangzhi.people.catalogs import place_kind_create as place_kind_create
+from xiangzhi.people.catalogs import place_kind_retire as place_kind_retire
+from xiangzhi.people.catalogs import place_kind_update as place_kind_update
+from xiangzhi.people.catalogs import resident_tag_choices as resident_tag_choices
+from xiangzhi.people.catalogs import resident_tag_create as resident_tag_create
+from xiangzhi.people.catalogs import resident_tag_retire as resident_tag_retire
+from xiangzhi.people.catalogs import resident_tag_update as resident_tag_update
 
 # Register changes (登记变动) are written in ``changes``, private to people; these are their doors.
 from xiangzhi.people.changes import CHANGE_PHOTO_MAX_COUNT as CHANGE_PHOTO_MAX_COUNT
@@ -85,9 +101,10 @@ class ResidentInput:
 def resident_build(*, household: Household, data: ResidentInput) -> Resident:
     """A validated, encrypted, unsaved resident. Raises IdNumberError or RegisterError."""
     parsed = idnumber.parse(data.id_number)
-    unknown = [t for t in data.tags if t not in Tag.values]
+    known = resident_tag_choices()
+    unknown = [t for t in data.tags if t not in known]
     if unknown:
-        raise RegisterError(f"未知的标签：{'、'.join(unknown)}")
+        raise RegisterError(f"未知或已停用的标签：{'、'.join(unknown)}")
     if data.relation not in Relation.values:
         raise RegisterError(f"未知的与户主关系：{data.relation}")
     if data.phone and not (data.phone.isdigit() and len(data.phone) == 11 and data.phone.startswith("1")):
@@ -137,7 +154,12 @@ def resident_reveal(*, user: User, resident: Resident, field: str, reason: str, 
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise RegisterError("请填写查看事由")
-    RevealRecord.objects.create(user=user, resident=resident, field=field, reason=reason, ip_address=ip_address)
+    record = RevealRecord.objects.create(user=user, resident=resident, field=field, reason=reason,
+                                         ip_address=ip_address)
+    label = RevealRecord.Field(field).label
+    audit_record(actor=user, action=AuditAction.REVEAL, summary=f"查看{resident.name}的完整{label}（事由：{reason}）",
+                 scope_path=resident.household.grid.path, subject=f"people.resident:{resident.pk}",
+                 detail={"field": field, "reason": reason, "reveal_record": record.pk}, ip=ip_address)
     token = resident.id_number_encrypted if field == RevealRecord.Field.ID_NUMBER else resident.phone_encrypted
     return crypto.decrypt(token) if token else ""
 
@@ -283,6 +305,9 @@ def places_import_write(*, actor: User, places: list[Place]) -> list[Place]:
             PlaceChange(place=p, action=SiteAction.IMPORT, actor=actor, at=now, after=_place_shown(p))
             for p in created
         ])
+        audit_record(actor=actor, action=AuditAction.IMPORT, summary=f"表格导入部件 {len(created)} 个",
+                     scope_path=common_path(p.grid.path for p in created), subject="people.place",
+                     detail={"places": len(created)})
     return created
 
 
@@ -388,6 +413,9 @@ def organisations_import_write(*, actor: User, organisations: list[Organisation]
                                after=_organisation_shown(o))
             for o in created
         ])
+        audit_record(actor=actor, action=AuditAction.IMPORT, summary=f"表格导入组织 {len(created)} 个",
+                     scope_path=common_path(o.grid.path for o in created), subject="people.organisation",
+                     detail={"organisations": len(created)})
     return created
 
 

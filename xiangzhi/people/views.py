@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from xiangzhi.accounts.rules import can_edit_register, can_manage_grids, can_read_register, can_reveal_identity
+from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.services import common_path, export_recorded
 from xiangzhi.core.errors import Invalid, field_error, status_of
 from xiangzhi.core.imports import file_response, upload_import
 from xiangzhi.core.inputs import optional_int, require
@@ -243,7 +245,10 @@ def register_import_decide(request, import_id: int, confirm: bool):
 def household_export(request):
     require(can_read_register(request.user))
     grid = regions.grid_filter_for_user(request.user, request.GET.get("grid"))
-    return file_response(xlsx.households_export(user=request.user, grid=grid), "households.xlsx")
+    where = grid.path if grid else common_path(scope_of(request.user).paths)
+    return export_recorded(request, xlsx.households_export(user=request.user, grid=grid), "households.xlsx",
+                           summary=f"导出户籍表（{grid.name if grid else '管辖范围内全部户'}）", scope_path=where,
+                           subject="people.household")
 
 
 @login_required

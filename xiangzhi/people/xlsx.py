@@ -19,10 +19,12 @@ from django.db import transaction
 
 from xiangzhi.accounts.rules import can_reveal_identity
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record, common_path
 from xiangzhi.core.imports import NO_ROWS, ImportReport, RowError, UploadRefused, row_errors_sort, sheet_read
 from xiangzhi.lib import crypto, idnumber, spreadsheets
 from xiangzhi.people import services
-from xiangzhi.people.models import Household, RegisterImport, Relation, Resident, Tag
+from xiangzhi.people.models import Household, RegisterImport, Relation, Resident, tag_names
 from xiangzhi.people.register_imports import expected, pending_change_conflicts, pending_change_message
 from xiangzhi.people.selectors import household_list_for_user
 from xiangzhi.regions.models import Grid
@@ -47,7 +49,6 @@ CLOSED = "户编号 {number} 已注销，不能通过导入更正"
 NONE = "无"
 TOO_MANY_LOOKUPS = "本小时按身份证号查重的次数已用完（每小时最多 {n} 次），请稍后再导入"
 RELATION_BY_LABEL = {label: value for value, label in Relation.choices}
-TAG_BY_LABEL = {label: value for value, label in Tag.choices}
 YES = {"是", "Y", "y", "1", "TRUE", "true", "外出"}
 NO = {"", "否", "N", "n", "0", "FALSE", "false"}
 TAG_SPLIT = re.compile(r"[、,，;；\s]+")
@@ -103,6 +104,8 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
     rows: list[_Row] = []
     seen_ids: dict[str, int] = {}
     errors = result.errors
+    # The county's tags in use, by name: the built-in ones and those it added in its configuration.
+    tag_by_label = {name: code for code, name in services.resident_tag_choices().items()}
     for record in records:
         line, cells = record.line, record.cells
         before = len(errors)
@@ -137,9 +140,9 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
         if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
             err("手机号", "手机号应为以1开头的11位数字")
         tags = [t for t in TAG_SPLIT.split(cells.get("标签", "")) if t]
-        unknown = [t for t in tags if t not in TAG_BY_LABEL]
+        unknown = [t for t in tags if t not in tag_by_label]
         if unknown:
-            err("标签", f"未知的标签“{'、'.join(unknown)}”，可用：{'、'.join(TAG_BY_LABEL)}")
+            err("标签", f"未知的标签“{'、'.join(unknown)}”，可用：{'、'.join(tag_by_label)}")
         away = cells.get("外出", "")
         if away not in YES | NO:
             err("外出", "外出一栏请填“是”或“否”")
@@ -150,7 +153,7 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
         parsed = idnumber.parse(id_value)
         resident = Resident(
             name=cells["姓名"], sex=parsed.sex, birth_date=parsed.birth_date, relation=relation,
-            tags=",".join(TAG_BY_LABEL[t] for t in tags), is_away=away in YES,
+            tags=",".join(tag_by_label[t] for t in tags), is_away=away in YES,
         )
         resident.set_id_number(id_value)
         resident.set_phone(phone)
@@ -184,6 +187,10 @@ def households_import(*, user, file, ip_address: str | None = None) -> ImportRes
         for row in rows:
             row.resident.household = by_number[row.number]
         Resident.objects.bulk_create([row.resident for row in rows], batch_size=2000)
+        audit_record(actor=user, action=AuditAction.IMPORT,
+                     summary=f"表格导入户籍：新建 {len(created)} 户、{len(rows)} 人",
+                     scope_path=common_path(h["grid"].path for h in households.values()), subject="people.household",
+                     detail={"households": len(created), "residents": len(rows)}, ip=ip_address)
     result.households, result.residents = len(created), len(rows)
     return result
 
@@ -287,12 +294,13 @@ def _living(resident: Resident) -> bool:
 
 
 def _tag_text(codes: set[str]) -> str:
-    labels = dict(Tag.choices)
+    labels = tag_names.get()
     return "、".join(labels.get(t, t) for t in sorted(codes, key=_tag_order)) or NONE
 
 
 def _tag_order(code: str) -> int:
-    return Tag.values.index(code) if code in Tag.values else len(Tag.values)
+    order = list(tag_names.get())
+    return order.index(code) if code in order else len(order)
 
 
 def _resident_diff(registered: Resident, new: Resident, present: set[str]) -> tuple[list, dict, list]:
@@ -427,7 +435,7 @@ def households_export(*, user, grid=None) -> bytes:
     """Every household and resident the user may see, IDs and phones masked; every cell text, never a
     formula."""
     relation_labels = dict(Relation.choices)
-    tag_labels = dict(Tag.choices)
+    tag_labels = tag_names.get()
     qs = household_list_for_user(user, grid=grid)
 
     def rows():

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xiangzhi.accounts.admin_scope import ReadOnlyScopedAdmin, ScopedAdmin
+from xiangzhi.accounts.admin_scope import AuditedAdmin, ReadOnlyScopedAdmin, ScopedAdmin
 from xiangzhi.points.models import (
     PointsBalance,
     PointsCategory,
@@ -18,16 +18,18 @@ class PointsCategoryInline(admin.TabularInline):
 
 
 @admin.register(PointsRulebook)
-class PointsRulebookAdmin(admin.ModelAdmin):
+class PointsRulebookAdmin(AuditedAdmin):
+    scope_path_field = "region__path"
     list_display = ("name", "region", "effective_from")
     list_select_related = ("region",)
     inlines = [PointsCategoryInline]
 
 
 @admin.register(PointsRule)
-class PointsRuleAdmin(admin.ModelAdmin):
+class PointsRuleAdmin(AuditedAdmin):
     """Editing a rule changes what later records earn; entries already made keep their points."""
 
+    scope_path_field = "rulebook__region__path"
     list_display = ("name", "code", "category", "points", "cap_period", "cap_count", "cap_points",
                     "evidence_required", "is_active", "rulebook")
     list_filter = ("rulebook", "direction", "is_active", "evidence_required")

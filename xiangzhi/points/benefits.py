@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record
 from xiangzhi.core.errors import NotFound, field_error
 from xiangzhi.core.inputs import require, text
 from xiangzhi.points.benefit_selectors import benefit_digest, benefit_rows_compute
@@ -65,11 +67,16 @@ def benefit_publish(*, actor: User, village: Region, kind: str, title: str, desc
         raise PointsError("计分期不能晚于截止日期", fields=field_error("basis_end", "晚于截止日期"))
     if closes_on < opens_on:
         raise PointsError("截止日期不能早于公布日期", fields=field_error("closes_on", "早于公布日期"))
-    return PointsBenefit.objects.create(
-        village=village, kind=kind, title=title, description=description, places=places, threshold=threshold,
-        basis_start=basis_start, basis_end=basis_end, opens_on=opens_on, closes_on=closes_on,
-        published_by=actor, published_at=now,
-    )
+    with transaction.atomic():
+        benefit = PointsBenefit.objects.create(
+            village=village, kind=kind, title=title, description=description, places=places, threshold=threshold,
+            basis_start=basis_start, basis_end=basis_end, opens_on=opens_on, closes_on=closes_on,
+            published_by=actor, published_at=now,
+        )
+        audit_record(actor=actor, action=AuditAction.PUBLISH,
+                     summary=f"发布{village.name}积分优先事项「{title}」（{places} 个名额，门槛 {threshold} 分）",
+                     scope_path=village.path, subject=f"points.pointsbenefit:{benefit.pk}", at=now)
+    return benefit
 
 
 def _freeze(benefit: PointsBenefit, actor: User | None, now: dt.datetime) -> PointsBenefit:
@@ -83,6 +90,10 @@ def _freeze(benefit: PointsBenefit, actor: User | None, now: dt.datetime) -> Poi
     benefit.state, benefit.closed_by, benefit.closed_at = BenefitState.CLOSED, actor, now
     benefit.content_hash = benefit_digest(benefit, rows)
     benefit.save(update_fields=["state", "closed_by", "closed_at", "content_hash"])
+    audit_record(actor=actor, action=AuditAction.PUBLISH,
+                 summary=(f"{benefit.village.name}积分优先事项「{benefit.title}」截止，名单固定"
+                          f"（{sum(1 for r in rows if r.priority)} 户优先）"),
+                 scope_path=benefit.village.path, subject=f"points.pointsbenefit:{benefit.pk}", at=now)
     return benefit
 
 

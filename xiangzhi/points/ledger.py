@@ -169,6 +169,38 @@ def review_post(*, entry: PointsEntry, decision: str, reason: str = "", reviewer
     return review
 
 
+@transaction.atomic
+def review_post_bulk(entries: list[PointsEntry], *, decision: str, reason: str = "", reviewer=None,
+                     now=None) -> list[PointsReview]:
+    """``review_post`` for many pending entries, one decision for all: each village's review chain is
+    extended in memory from its locked head, in the order given (the chain ``review_post`` one entry
+    after another would write), the reviews go in with one insert and the balances move by each
+    household's sums; if an approved total would go below zero, nothing is written."""
+    now = now or timezone.now()
+    heads = {vid: head_lock(vid) for vid in sorted({e.village_id for e in entries})}
+    reviews: list[PointsReview] = []
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    village_of: dict[int, int] = {}
+    for entry in entries:
+        head = heads[entry.village_id]
+        review = PointsReview(entry=entry, village_id=entry.village_id, seq=head.review_seq + 1, decision=decision,
+                              reason=reason[:500], reviewer=reviewer, reviewed_at=now, prev_hash=head.review_hash)
+        review.hash = hashchain.link(review.prev_hash, review_row(review))
+        head.review_seq, head.review_hash = review.seq, review.hash
+        reviews.append(review)
+        delta = deltas[entry.household_id]
+        village_of.setdefault(entry.household_id, entry.village_id)
+        delta[1] -= entry.points
+        if decision == ReviewDecision.APPROVED:
+            delta[0] += entry.points
+            delta[2] += _earned_delta(entry)
+    _default_insert(PointsReview, reviews)
+    for vid, head in heads.items():
+        PointsChainHead.objects.filter(pk=vid).update(review_seq=head.review_seq, review_hash=head.review_hash)
+    _balances_move(deltas, village_of, now)
+    return reviews
+
+
 # --- many rows at once --------------------------------------------------------------------------
 
 

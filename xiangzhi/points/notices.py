@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xiangzhi.accounts.scope import scope_of
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_event, audit_record, audit_record_many
 from xiangzhi.core.display import day_text
 from xiangzhi.core.errors import Forbidden, NotFound, field_error
 from xiangzhi.notifications.services import notify
@@ -62,7 +64,14 @@ def notice_publish(*, village: Region, period_start: dt.date, period_end: dt.dat
         )
         notice.content_hash = notice_digest(notice)
         notice.save(force_insert=True)
+        audit_record(actor=actor, action=AuditAction.PUBLISH,
+                     summary=f"公示{village.name}{_period(period_start, period_end)}积分（{len(notice.rows)} 户）",
+                     scope_path=village.path, subject=f"points.pointsnotice:{notice.pk}", at=now)
     return notice
+
+
+def _period(start: dt.date, end: dt.date) -> str:
+    return f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}"
 
 
 def notices_publish_for_cycle(*, cycle: PointsCycle, now: dt.datetime | None = None) -> list[PointsNotice]:
@@ -75,8 +84,17 @@ def notices_publish_for_cycle(*, cycle: PointsCycle, now: dt.datetime | None = N
 
 def notices_close_due(today: dt.date) -> int:
     """Notices whose objection window has passed stop taking objections."""
-    return PointsNotice.objects.filter(state=NoticeState.OPEN, objection_until__lt=today).update(
-        state=NoticeState.FINAL)
+    with transaction.atomic():
+        due = list(PointsNotice.objects.filter(state=NoticeState.OPEN, objection_until__lt=today)
+                   .select_for_update().select_related("village").only(
+                       "pk", "period_start", "period_end", "village__name", "village__path"))
+        closed = PointsNotice.objects.filter(pk__in=[n.pk for n in due], state=NoticeState.OPEN).update(
+            state=NoticeState.FINAL)
+        audit_record_many(audit_event(
+            actor=None, action=AuditAction.PUBLISH, scope_path=n.village.path,
+            summary=f"{n.village.name}{_period(n.period_start, n.period_end)}积分公示期满，不再受理异议",
+            subject=f"points.pointsnotice:{n.pk}") for n in due)
+    return closed
 
 
 # --- objections ---------------------------------------------------------------------------------

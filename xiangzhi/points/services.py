@@ -77,6 +77,7 @@ __all__ = [
     "cycles_advance",
     "cycles_plan",
     "entries_import",
+    "entries_review",
     "entry_award_bulk",
     "entry_award_for_case",
     "entry_record",
@@ -244,24 +245,39 @@ def _points_for(eff: EffectiveRule, points: int | None, count: int) -> int:
     return per * count
 
 
-def _cap_error(eff: EffectiveRule, household_id: int, occurred_on: dt.date, quantity: int, total: int) -> str | None:
-    """Why recording ``quantity`` times (``total`` points) more would break the rule's cap, if it would.
-    Rejected entries, reversed entries and reversals do not count."""
+def _caps_used(eff: EffectiveRule, household_ids: list[int], occurred_on: dt.date) -> dict[int, tuple[int, int]] | None:
+    """What each household has already used of the rule's cap in the period of ``occurred_on``
+    (times, points), in one query; households with nothing are left out. None when the rule has no
+    cap. Rejected entries, reversed entries and reversals do not count."""
     if not eff.cap_period or (eff.cap_count is None and eff.cap_points is None):
         return None
     start, end = period_bounds(eff.cap_period, occurred_on)
-    used = (
-        PointsEntry.objects.filter(household_id=household_id, rule_code=eff.code, kind__in=REVIEWED_KINDS,
+    rows = (
+        PointsEntry.objects.filter(household_id__in=household_ids, rule_code=eff.code, kind__in=REVIEWED_KINDS,
                                    occurred_on__range=(start, end), reversal__isnull=True)
         .filter(Q(review__isnull=True) | Q(review__decision=ReviewDecision.APPROVED))
-        .aggregate(n=Coalesce(Sum("quantity"), 0), p=Coalesce(Sum(Abs("points")), 0))
+        .values("household_id").order_by("household_id")
+        .annotate(n=Coalesce(Sum("quantity"), 0), p=Coalesce(Sum(Abs("points")), 0))
     )
+    return {r["household_id"]: (r["n"], r["p"]) for r in rows}
+
+
+def _cap_message(eff: EffectiveRule, used: tuple[int, int], quantity: int, total: int) -> str | None:
+    """Why recording ``quantity`` times (``total`` points) more on top of ``used`` would break the cap."""
     noun = PERIOD_NOUNS[eff.cap_period]
-    if eff.cap_count is not None and used["n"] + quantity > eff.cap_count:
-        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_count} 次，该户{noun}已记 {used['n']} 次"
-    if eff.cap_points is not None and used["p"] + abs(total) > eff.cap_points:
-        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_points} 分，该户{noun}已记 {used['p']} 分"
+    if eff.cap_count is not None and used[0] + quantity > eff.cap_count:
+        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_count} 次，该户{noun}已记 {used[0]} 次"
+    if eff.cap_points is not None and used[1] + abs(total) > eff.cap_points:
+        return f"超出上限：“{eff.name}”{noun}最多记 {eff.cap_points} 分，该户{noun}已记 {used[1]} 分"
     return None
+
+
+def _cap_error(eff: EffectiveRule, household_id: int, occurred_on: dt.date, quantity: int, total: int) -> str | None:
+    """Why recording ``quantity`` times (``total`` points) more would break the rule's cap, if it would."""
+    used = _caps_used(eff, [household_id], occurred_on)
+    if used is None:
+        return None
+    return _cap_message(eff, used.get(household_id, (0, 0)), quantity, total)
 
 
 def _in_scope(actor: User, household: Household) -> None:
@@ -463,6 +479,39 @@ def entry_review_bulk(*, actor: User, entries: list[PointsEntry], approve: bool,
     return outcomes
 
 
+def entries_review(*, actor: User, entries: list[PointsEntry], approve: bool, reason: str = "",
+                   now: dt.datetime | None = None) -> list[PointsReview]:
+    """``entry_review`` for many entries at once, all or nothing (一键记分's awards decided together,
+    the demo's month of reviews): every entry is checked as ``entry_review`` checks it — the actor's
+    scope and right to decide, a reviewed kind, not reviewed before (under the chain locks) — and if
+    any fails nothing is decided. The reviews join their villages' chains in the order given.
+    Deductions are approved one by one (``entry_review``), each against the balance it finds."""
+    if not entries:
+        return []
+    reason = (reason or "").strip()[:NOTE_MAX] if approve else _reason(reason, "驳回理由")
+    if approve and any(e.points < 0 for e in entries):
+        raise PointsError("减分记录须逐条审核")
+    paths = dict(Household.objects.filter(pk__in={e.household_id for e in entries})
+                 .values_list("pk", "grid__path"))
+    scope = scope_of(actor)
+    for entry in entries:
+        if not scope.covers_path(paths[entry.household_id]):
+            raise NotFound()
+        if why := why_not_decide(actor, entry):
+            raise Forbidden(why)
+        if entry.kind not in REVIEWED_KINDS:
+            raise AlreadyDone(f"{entry.get_kind_display()}记录入账即生效，无需审核")
+    with transaction.atomic():
+        for vid in sorted({e.village_id for e in entries}):
+            ledger.head_lock(vid)
+        if PointsReview.objects.filter(entry_id__in=[e.pk for e in entries]).exists():
+            raise AlreadyDone("所选记录中有已审核的记录，不能重复审核")
+        return ledger.review_post_bulk(
+            entries, decision=ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED, reason=reason,
+            reviewer=actor, now=now,
+        )
+
+
 # --- reversal -------------------------------------------------------------------------------------
 
 
@@ -643,6 +692,8 @@ def entry_award_bulk(
             ledger.head_lock(vid)
         done = set(PointsEntry.objects.filter(household_id__in=ids, kind=EntryKind.AWARD, source=source)
                    .values_list("household_id", flat=True))
+        used = {vid: _caps_used(eff, [h.pk for h in households if h.grid.region_id == vid], occurred_on)
+                for vid, eff in effective.items()}
         rows: list[PointsEntry] = []
         skipped: list[AwardSkip] = []
         for h in households:
@@ -650,7 +701,9 @@ def entry_award_bulk(
             if h.pk in done:
                 skipped.append(AwardSkip(h, "已因同一事由记过分"))
                 continue
-            if cap := _cap_error(effective[vid], h.pk, occurred_on, 1, points):
+            village_used = used[vid]
+            if village_used is not None and (
+                    cap := _cap_message(effective[vid], village_used.get(h.pk, (0, 0)), 1, points)):
                 skipped.append(AwardSkip(h, cap))
                 continue
             entry = PointsEntry(village_id=vid, household_id=h.pk, kind=EntryKind.AWARD, points=points,

@@ -1,8 +1,9 @@
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import shapely
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
@@ -36,8 +37,10 @@ def ancestor_paths(path: str) -> list[str]:
 
 
 def township_of(region: Region) -> Region | None:
-    """The township or street a region lies in (itself, for a township)."""
-    return Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=ancestor_paths(region.path)).first()
+    """The township or street a region lies in (itself, for a township). Without its boundary: callers
+    want its id, name or path, and a township's polygon is large."""
+    return (Region.objects.filter(level=RegionLevel.TOWNSHIP, path__in=ancestor_paths(region.path))
+            .defer("boundary").first())
 
 
 def township_ids(village_ids: Iterable[int]) -> dict[int, int]:
@@ -132,17 +135,43 @@ def staff_candidates_for_user(user: User) -> QuerySet[User]:
     )
 
 
+def staffed_grids(grids: QuerySet[Grid]) -> QuerySet[Grid]:
+    """The grids 一格一人 asks a worker of: the active basic grids (not micro-grids, which share their
+    grid's staff)."""
+    return grids.filter(is_active=True, parent__isnull=True)
+
+
 def grids_without_worker(user: User) -> QuerySet[Grid]:
     """一格一人: active basic grids (not micro-grids, which share their grid's staff) in scope with no
     active chief or worker. A grid guide does not count: guides assist, they do not staff a grid."""
     staffed = GridAssignment.objects.filter(grid=OuterRef("pk"), ended_on__isnull=True, duty__in=WORKER_DUTIES)
     return (
-        grid_list_for_user(user)
-        .filter(is_active=True, parent__isnull=True)
+        staffed_grids(grid_list_for_user(user))
         .annotate(staffed=Exists(staffed))
         .filter(staffed=False)
         .order_by("code")
     )
+
+
+@dataclass(frozen=True)
+class WorkerPost:
+    """A chief or worker on a grid (``WORKER_DUTIES``, the 一格一人 rule), in post now and/or on a day."""
+
+    grid_id: int
+    user_id: int
+    now: bool
+    then: bool
+
+
+def worker_posts(grid_ids: QuerySet[Grid, Any], on: dt.date) -> list[WorkerPost]:
+    """The chief and worker assignments on the grids that were or are in post, now (not ended) or on
+    ``on`` (started by then, not ended by then: ``started_on``, ``ended_on``). One query; a county has a
+    few thousand."""
+    rows = (GridAssignment.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on), grid_id__in=grid_ids,
+                                          duty__in=WORKER_DUTIES)
+            .values_list("grid_id", "user_id", "started_on", "ended_on"))
+    return [WorkerPost(grid_id, user_id, now=ended is None, then=started <= on and (ended is None or ended > on))
+            for grid_id, user_id, started, ended in rows]
 
 
 def department_list_for_user(user: User) -> QuerySet[Department]:

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, SmsCode, User
 from xiangzhi.accounts.services import phone_clean, sms_code_check, sms_code_send
+from xiangzhi.audit.models import AuditAction
+from xiangzhi.audit.services import audit_record
 from xiangzhi.cases.models import OTHER_CATEGORY, Case, Category, Channel
 from xiangzhi.cases.rules import calendar
 from xiangzhi.cases.services import case_evaluate_by_link, case_report
@@ -110,8 +112,12 @@ def village_code_reissue(*, village: Region, actor: User, reason: str,
     generation = selectors.village_code_generation(village) + 1
     try:
         with transaction.atomic():
-            return VillageCode.objects.create(village=village, generation=generation, issued_at=now or timezone.now(),
+            code = VillageCode.objects.create(village=village, generation=generation, issued_at=now or timezone.now(),
                                               issued_by=actor, reason=reason)
+            audit_record(actor=actor, action=AuditAction.PUBLISH,
+                         summary=f"更换{village.name}的村务公开码（第 {generation} 版，原因：{reason}）",
+                         scope_path=village.path, subject=f"supervision.villagecode:{code.pk}", at=code.issued_at)
+            return code
     except IntegrityError:
         raise SupervisionConflict("该村的码刚刚已更换，请刷新后查看") from None
 

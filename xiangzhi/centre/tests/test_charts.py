@@ -76,7 +76,10 @@ def test_the_figures_page_draws_light_charts_without_plotly(client, county, stor
     levels = charts.split('data-testid="svg-levels"', 1)[1].split("</svg>", 1)[0]
     assert ">网格</text>" in levels and ">2（50.0%）</text>" in levels
     satisfaction = charts.split('data-testid="chart-table-satisfaction"', 1)[1].split("</table>", 1)[0]
-    assert '<th scope="row" class="fw-normal">满意</th><td class="text-end">1</td>' in satisfaction
+    # Each number of the table links to the cases behind it, like its bar.
+    assert re.search(r'<th scope="row" class="fw-normal">满意</th><td class="text-end"><a href="/centre/cases/\?'
+                     r'[^"]*figure=satisfied">1</a></td>', satisfaction)
+    assert re.search(r'<a href="/centre/cases/\?[^"]*figure=satisfied"><rect ', charts)
     assert 'data-testid="interactive-link"' in html and "charts=interactive" in html
 
 

@@ -46,6 +46,7 @@ class Command(BaseCommand):
             f"{report.rows_per_second:,.0f} 行/秒"
         )
         self.stdout.write(f"  全部账号见 {report.accounts_file}")
+        self.write_steps(report.steps)
         self.stdout.write("")
         self.stdout.write("每个角色一个演示账号：")
         rows = [("角色", "用户名", "密码", "管辖范围")] + [
@@ -69,6 +70,18 @@ class Command(BaseCommand):
         # The demo answers plain HTTP on localhost; the web and worker processes inherit this.
         os.environ["XIANGZHI_HTTPS"] = "0"
         call_command("serve", bind=bind)
+
+    def write_steps(self, steps: list[tuple[str, float]]) -> None:
+        """Each step's seconds, in build order, with its share of the build: a step that slows down
+        shows here first."""
+        if not steps:
+            return
+        total = sum(seconds for _, seconds in steps) or 1.0
+        width = max(_width(name) for name, _ in steps)
+        self.stdout.write("")
+        self.stdout.write("各步骤用时：")
+        for name, seconds in steps:
+            self.stdout.write(f"  {_pad(name, width)}  {seconds:7.1f} 秒  {seconds / total:4.0%}")
 
 
 def _width(text: str) -> int:
