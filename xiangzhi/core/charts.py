@@ -11,6 +11,7 @@ A series may carry a link per value (``Series.links``): its bar (or point) is dr
 to that address, and the chart's table links the same number (``Chart.linked_rows``)."""
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -61,13 +62,21 @@ class Chart:
         return out
 
 
+_TITLE = re.compile(r"<title>([^<]*)</title>")
+
+
 def _link_of(series: Series, i: int) -> str:
     return series.links[i] if i < len(series.links) else ""
 
 
 def _linked(element: str, href: str) -> str:
-    """An element inside a link to ``href`` (an SVG 2 ``<a href>``), or as it is without one."""
-    return f'<a href="{escape(href)}">{element}</a>' if href else element
+    """An element inside a link to ``href`` (an SVG 2 ``<a href>``) named by the element's own (already
+    escaped) ``<title>``, or as it is without one."""
+    if not href:
+        return element
+    name = _TITLE.search(element)
+    label = f' aria-label="{name.group(1)}"' if name else ""
+    return f'<a href="{escape(href)}"{label}>{element}</a>'
 
 
 def num(value: int | float | None, places: int | None = None) -> str:
@@ -106,10 +115,13 @@ def _rect(x: float, y: float, w: float, h: float, color: str, tip: str) -> str:
 
 
 def _svg(key: str, title: str, desc: str, height: float, body: list[str]) -> SafeString:
+    """The chart as one image; a chart whose bars are links is a group of links instead (an image may
+    not hold anything a reader can focus)."""
     ids = f"chart-{escape(key)}-title chart-{escape(key)}-desc"
+    role = "group" if any(part.startswith("<a href") for part in body) else "img"
     return mark_safe(  # noqa: S308 (every text inside went through escape())
         f'<svg class="xz-svg" data-testid="svg-{escape(key)}" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" '
-        f'role="img" aria-labelledby="{ids}" font-family="{escape(FONT)}" xmlns="http://www.w3.org/2000/svg">'
+        f'role="{role}" aria-labelledby="{ids}" font-family="{escape(FONT)}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="chart-{escape(key)}-title">{escape(title)}</title>'
         f'<desc id="chart-{escape(key)}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>")
 

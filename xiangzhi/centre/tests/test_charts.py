@@ -79,7 +79,9 @@ def test_the_figures_page_draws_light_charts_without_plotly(client, county, stor
     # Each number of the table links to the cases behind it, like its bar.
     assert re.search(r'<th scope="row" class="fw-normal">满意</th><td class="text-end"><a href="/centre/cases/\?'
                      r'[^"]*figure=satisfied">1</a></td>', satisfaction)
-    assert re.search(r'<a href="/centre/cases/\?[^"]*figure=satisfied"><rect ', charts)
+    # A bar that is a link is named by its number, and a chart of links is a group, not an image.
+    assert re.search(r'<a href="/centre/cases/\?[^"]*figure=satisfied" aria-label="满意 件数 1"><rect ', charts)
+    assert re.search(r'<svg [^>]*data-testid="svg-satisfaction"[^>]*role="group"', charts)
     assert 'data-testid="interactive-link"' in html and "charts=interactive" in html
 
 
