@@ -30,6 +30,7 @@ from xiangzhi.configuration.models import ConfigChange, ConfigKind
 from xiangzhi.configuration.rules import can_edit_county, can_edit_region, can_read
 from xiangzhi.configuration.services import setting_set
 from xiangzhi.core.errors import Conflict, Invalid, NotFound
+from xiangzhi.core.http import act_then_redirect
 from xiangzhi.core.inputs import form_int, require
 from xiangzhi.lib import holidays
 from xiangzhi.people import selectors as people_selectors
@@ -265,14 +266,12 @@ def category_retire(request: HttpRequest, code: str) -> HttpResponse:
     _reader(request)
     found = _category(code)
     active = request.POST.get("active") == "1"
-    try:
+
+    def doing() -> str:
         case_services.category_retire(category=found, actor=request.user, reason=request.POST.get("reason", ""),
                                       active=active)
-    except Invalid as exc:
-        messages.error(request, str(exc))
-        return redirect("centre:config_category", code=found.code)
-    messages.success(request, "已启用" if active else "已停用：不能再选它上报，已有的事件不受影响")
-    return redirect("centre:config_category", code=found.code)
+        return "已启用" if active else "已停用：不能再选它上报，已有的事件不受影响"
+    return act_then_redirect(request, doing, reverse("centre:config_category", args=[found.code]))
 
 
 # --- the holiday calendar ----------------------------------------------------------------------------
@@ -496,11 +495,9 @@ def catalogue_retire(request: HttpRequest, slug: str, code: str) -> HttpResponse
     cat = _catalogue(slug)
     row = cat.get(code)
     active = request.POST.get("active") == "1"
-    try:
+
+    def doing() -> str:
         cat.retire(row, request.user, request.POST.get("reason", ""), active)
-    except Invalid as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已启用" if active else "已停用")
-    return redirect("centre:config_catalogue_item", slug=slug, code=row.code)
+        return "已启用" if active else "已停用"
+    return act_then_redirect(request, doing, reverse("centre:config_catalogue_item", args=[slug, row.code]))
 

@@ -1,13 +1,14 @@
 """The figures page (C3 figures, C10 charts): headline numbers with their formulas and light SVG
-charts drawn on the server; the interactive view (「交互图表」, desktops) and the wall screen for the
-command centre draw them with plotly.js, served from our own static files and speaking Chinese."""
+charts drawn on the server; the interactive view (「交互图表」, desktops) draws them with plotly.js,
+served from our own static files and speaking Chinese. The wall screen is ``/centre/wall/``; the old
+``?wall=1`` goes there."""
 
 import datetime as dt
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role
@@ -23,6 +24,7 @@ from xiangzhi.centre.figures import (
     figures_region_get_for_user,
 )
 from xiangzhi.centre.selectors import figures_for_user, preset_period
+from xiangzhi.centre.wall_views import wall_address
 from xiangzhi.core.charts import (
     BLUE,
     GREEN,
@@ -42,7 +44,6 @@ from xiangzhi.core.inputs import require
 from xiangzhi.regions.models import Department, Grid, Region
 from xiangzhi.regions.selectors import department_list_for_user
 
-WALL_REFRESH_SECONDS = 60
 PRESETS = [("month", "本月"), ("quarter", "本季度"), ("year", "本年"), ("12m", "近12个月"), ("24m", "近两年")]
 
 
@@ -64,12 +65,11 @@ def pct(rate: float | None) -> str:
 Link = Callable[..., str]
 
 
-def _headline(f: Figures, link: Link | None = None) -> list[dict]:
-    """The headline cards. With ``link`` (the page, not the wall screen) each value and each count in
-    its detail carries the address of the cases behind it (``parts``: (text, address) pairs joined by
-    ``sep``)."""
+def _headline(f: Figures, link: Link) -> list[dict]:
+    """The headline cards; each value and each count in its detail carries the address of the cases
+    behind it (``parts``: (text, address) pairs joined by ``sep``)."""
     def to(figure: str, **more) -> str:
-        return link(figure=figure, **more) if link is not None else ""
+        return link(figure=figure, **more)
 
     def card(key, value, detail, href="", parts=(), sep=" · "):
         name, formula = FORMULAS[key]
@@ -242,6 +242,9 @@ def _links(keep: dict, place: dict, child_param: str) -> tuple[Link, Callable[[o
 def figures(request):
     user = request.user
     require(figures_allowed(user), "无权查看统计")
+    if request.GET.get("wall") == "1":
+        return redirect(wall_address(request.GET.get("period", ""), request.GET.get("region", ""),
+                                     request.GET.get("grid", "")))
     today = timezone.localdate()
     preset = request.GET.get("period") or ""
     start, last = _date(request.GET.get("start")), _date(request.GET.get("end"))
@@ -261,8 +264,7 @@ def figures(request):
 
     f = figures_for_user(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
                          department=department, category=category)
-    wall = request.GET.get("wall") == "1"
-    interactive = wall or request.GET.get("charts") == "interactive"
+    interactive = request.GET.get("charts") == "interactive"
     period = {"period": preset} if preset else {"start": start.isoformat(), "end": last.isoformat()}
     keep = {k: v for k, v in {**period, "department": department.code if department else "",
                               "category": category.code if category else ""}.items() if v}
@@ -270,11 +272,11 @@ def figures(request):
     place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
     link, child, row_link = _links(keep, place, child_param)
     by_dept = []
-    if not wall and departments.exists():
+    if departments.exists():
         by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region,
                                             grid=grid, category=category), row_link("department"))
     return render(request, "centre/figures.html", {
-        "f": f, "cards": _headline(f, None if wall else link), "wall": wall, "refresh": WALL_REFRESH_SECONDS,
+        "f": f, "cards": _headline(f, link),
         "interactive": interactive, "charts": _charts(f, link, child) if interactive else None,
         "light_charts": [] if interactive else _light_charts(f, link, child),
         "interactive_query": urlencode({**keep, **place, "charts": "interactive"}),
@@ -287,7 +289,7 @@ def figures(request):
         "region_choices": _region_choices(user), "grid_choices": _grid_choices(user),
         "department_choices": list(departments.values_list("code", "name")),
         "category_choices": list(Category.objects.filter(is_active=True).values_list("code", "name", "group")),
-        "child_param": child_param, "keep_query": urlencode(keep),
-        "wall_query": urlencode({**keep, **place, "wall": "1"}),
+        "child_param": child_param, "keep_query": urlencode(keep), "place_query": urlencode(place),
+        "wall_url": wall_address(preset, region.code if region else "", grid.code if grid else ""),
         "title": f"事件统计 · {f.node_name}",
     })

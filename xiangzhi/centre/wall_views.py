@@ -15,6 +15,18 @@ from xiangzhi.centre.wall import PERIODS, REFRESH_SECONDS, Wall, wall_cached
 from xiangzhi.core.inputs import require
 
 
+def wall_query(period: str, region: str, grid: str) -> dict[str, str]:
+    """The parameters the wall screen reads: a period it names, a region's or a grid's code."""
+    return {k: v for k, v in {"period": period if period in PERIODS else "", "region": region,
+                              "grid": grid}.items() if v}
+
+
+def wall_address(period: str, region: str, grid: str) -> str:
+    """The wall screen for that period and place (the figures page's 「大屏模式」)."""
+    query = wall_query(period, region, grid)
+    return reverse("centre:wall") + (f"?{urlencode(query)}" if query else "")
+
+
 def _wall(request: HttpRequest) -> tuple[Wall, dict[str, str]]:
     user = request.user
     require(figures_allowed(user), "无权查看指挥中心大屏")
@@ -22,9 +34,7 @@ def _wall(request: HttpRequest) -> tuple[Wall, dict[str, str]]:
     grid = figures_grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
     period = request.GET.get("period") or ""
     wall = wall_cached(user, period=period, region=region, grid=grid)
-    query = {k: v for k, v in {"period": period if period in PERIODS else "", "region": region.code if region else "",
-                               "grid": grid.code if grid else ""}.items() if v}
-    return wall, query
+    return wall, wall_query(period, region.code if region else "", grid.code if grid else "")
 
 
 @login_required

@@ -23,7 +23,7 @@ def test_the_visits_stand_beside_the_whole_scopes_figures(county, story, django_
 
 
 @pytest.mark.django_db
-def test_the_figures_page_renders_with_formulas_and_the_wall_variant(client, county, story):
+def test_the_figures_page_renders_with_formulas(client, county, story):
     client.force_login(county.users["township_staff"])
     page = client.get("/centre/figures/", {"start": story.start.isoformat(), "end": story.end.isoformat()})
     assert page.status_code == 200
@@ -32,12 +32,39 @@ def test_the_figures_page_renders_with_formulas_and_the_wall_variant(client, cou
     assert "有效件 ÷ (上报件 − 待受理件)" in html  # the formula beside the number
     assert "走访按期率" in html  # grid work's visits beside the cases
     assert "plotly/plotly.min.js" not in html and 'data-testid="chart-months"' in html  # light charts
-    wall = client.get("/centre/figures/", {"wall": "1"})
-    assert wall.status_code == 200 and 'http-equiv="refresh" content="60' in wall.content.decode()
+    assert 'http-equiv="refresh"' not in html
     assert client.get("/centre/figures/", {"region": county.town_b.code}).status_code == 404
     assert client.get("/centre/figures/", {"start": "not-a-date"}).status_code == 200  # falls back to defaults
     client.force_login(county.users["resident"])
     assert client.get("/centre/figures/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_old_wall_mode_goes_to_the_wall_screen_with_its_scope(client, county, story):
+    client.force_login(county.users["county_admin"])
+    town = county.town_a.code
+    old = client.get("/centre/figures/", {"wall": "1", "period": "year", "region": town, "category": "x"})
+    assert old.status_code == 302 and old["Location"] == f"/centre/wall/?period=year&region={town}"
+    # Two dates are no period the wall screen knows: it shows its own (the last twelve months).
+    dates = client.get("/centre/figures/", {"wall": "1", "start": "2026-01-01", "end": "2026-02-01"})
+    assert dates["Location"] == "/centre/wall/"
+    assert client.get(old["Location"]).status_code == 200
+    client.force_login(county.users["resident"])
+    assert client.get("/centre/figures/", {"wall": "1"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_page_links_its_wall_screen_and_its_exports_with_its_own_scope_and_period(client, county, story):
+    client.force_login(county.users["county_admin"])
+    region = county.village_a1.code
+    page = client.get("/centre/figures/", {"period": "year", "region": region, "charts": "interactive"})
+    html = page.content.decode()
+    query = f"period=year&amp;region={region}"
+    assert f'href="/centre/wall/?{query}" data-testid="wall-link"' in html
+    assert f'href="/centre/figures/export.xlsx?{query}" data-testid="export-xlsx"' in html
+    assert f'href="/centre/figures/print/?{query}" data-testid="export-print"' in html
+    assert client.get(f"/centre/figures/export.xlsx?period=year&region={region}").status_code == 200
+    assert client.get(f"/centre/figures/print/?period=year&region={region}").status_code == 200
 
 
 @pytest.mark.django_db
