@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -28,6 +28,8 @@ M = TypeVar("M", bound=models.Model)
 # Below this many households, the per-row checks cost less than dropping and re-adding ~350 keys
 # (a one-village test build). A county writes ~20 rows a household.
 WORTH_IT = 3_000
+# Whether the build runs with its foreign keys set aside (``indexes_built_after`` waits for it).
+_keys_set_aside = False
 
 
 @contextmanager
@@ -52,10 +54,58 @@ def foreign_keys_checked_at_end(households: int) -> Iterator[None]:
         for table, name, _ in keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    yield
+        # For this transaction: the keys' checks and the index builds (``indexes_built_after``) sort
+        # and hash hundreds of thousands of rows, which spill to disk within the server's defaults;
+        # and the commit need not wait for its WAL to reach the disk (a crash loses a demo, not data).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
+    global _keys_set_aside
+    _keys_set_aside = True
+    try:
+        yield
+    finally:
+        _keys_set_aside = False
     with connection.cursor() as cursor:
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+@contextmanager
+def indexes_built_after(*models: type[models.Model]) -> Iterator[None]:
+    """Around a step that writes most of these tables' rows, inside the build's transaction: their
+    plain indexes (neither unique nor a constraint's, which still check every row) are dropped and
+    built again, same names and definitions, over the filled tables when the step is done. PostgreSQL
+    otherwise updates each index row by row, page by page (the county's residents: 8 s with their
+    indexes, 4 s without them and 1 s to build them after). Queries inside the step find no such
+    index; later steps find them all. On an error the savepoint puts the indexes back. Only while the
+    build's foreign keys are set aside (``foreign_keys_checked_at_end``): a table with key checks
+    still queued cannot be indexed, and a small build gains nothing. SQLite keeps its indexes (they
+    cost it little)."""
+    if connection.vendor != "postgresql" or not _keys_set_aside:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes may only be dropped inside the transaction that builds them again")
+    quote = connection.ops.quote_name
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
+                " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                " WHERE n.nspname = current_schema() AND t.relname = ANY(%s) AND NOT x.indisunique"
+                " AND NOT x.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)"
+                " ORDER BY 1",
+                [[m._meta.db_table for m in models]],
+            )
+            indexes = cursor.fetchall()
+            for name, _ in indexes:
+                cursor.execute(f"DROP INDEX {quote(name)}")
+        yield
+        with connection.cursor() as cursor:
+            for _, definition in indexes:
+                cursor.execute(definition)
 
 
 # Field types whose Python values the drivers write as Django would (core.bulk.bulk_insert reads
@@ -83,10 +133,13 @@ def insert_rows(model: type[M], rows: list[M], batch_size: int) -> list[M]:
     on SQLite) where the values need no adapting: Django's per-row SQL building and psycopg's quoting
     of every value into the statement cost more than the inserts themselves (about half of the
     county's households and residents step). Like ``bulk_create``: related rows assigned as objects
-    give their ids, auto_now(_add) fields are stamped, and ids come back on the rows. Rows that bring
-    their own ids, or a date field holding a datetime, go through ``bulk_create``."""
+    give their ids, auto_now(_add) fields are stamped, and ids come back on the rows. Ids are taken
+    from the sequence a block at a time (the build holds every table it flushed); rows that all bring
+    their own ids keep them (the caller resets the sequence). Rows of which only some bring ids, or
+    with a date field holding a datetime, go through ``bulk_create``."""
     plain, stamped, dates = _plan(model)
-    if (not plain or any(r.pk is not None for r in rows)
+    given = sum(r.pk is not None for r in rows)
+    if (not plain or 0 < given < len(rows)
             or any(isinstance(r.__dict__[f.attname], dt.datetime) for r in rows for f in dates)):
         return model._default_manager.bulk_create(rows, batch_size=batch_size)
     for row in rows:
@@ -95,7 +148,7 @@ def insert_rows(model: type[M], rows: list[M], batch_size: int) -> list[M]:
         row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         for f in stamped:
             f.pre_save(row, add=True)
-    return bulk_insert(model, rows)
+    return bulk_insert(model, rows, ids="given" if given else "block")
 
 
 def row_maker(model: type[M]) -> Callable[..., M]:

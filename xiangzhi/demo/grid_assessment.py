@@ -35,7 +35,7 @@ from django.utils import timezone
 from xiangzhi.accounts.models import Role, User
 from xiangzhi.assessment import services
 from xiangzhi.assessment.models import Appeal, AppealState, LostPoint, Period, Score
-from xiangzhi.demo.bulkload import row_maker
+from xiangzhi.demo.bulkload import indexes_built_after, row_maker
 from xiangzhi.demo.gridwork import NEW_VISIT, VISIT_NOTES, VISIT_ON_TIME, _at, grid_diligence
 from xiangzhi.gridwork.models import Patrol, Visit, VisitOutcome
 from xiangzhi.lib.periods import period_bounds
@@ -107,9 +107,12 @@ def write_grid_assessment(insert: Callable, *, seed: int, households_through: in
     diligence = {pk: classes[code] for pk, code in grids}
     registered = Household.objects.all() if households_through is None else Household.objects.filter(
         pk__lte=households_through)
-    registered.update(created_at=dt.datetime.combine(REGISTER_SINCE, dt.time.min, tzinfo=tz))
-    report.patrols = _write_patrols(insert, seed, grids, diligence, since, today, tz)
-    report.visits = _write_visits(insert, seed, diligence, since, tz)
+    # The households' plain indexes are not rewritten row by row for the new dates, nor the patrols'
+    # and visits' as they are written: all are built again before the quarters are scored.
+    with indexes_built_after(Household, Patrol, Visit):
+        registered.update(created_at=dt.datetime.combine(REGISTER_SINCE, dt.time.min, tzinfo=tz))
+        report.patrols = _write_patrols(insert, seed, grids, diligence, since, today, tz)
+        report.visits = _write_visits(insert, seed, diligence, since, tz)
 
     scheme = services.scheme_install_grid(county=county, actor=admin)
     now = timezone.now()

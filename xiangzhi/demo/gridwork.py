@@ -17,7 +17,7 @@ import shapely
 from django.utils import timezone
 
 from xiangzhi.demo import geography as geo
-from xiangzhi.demo.bulkload import row_maker
+from xiangzhi.demo.bulkload import indexes_built_after, row_maker
 from xiangzhi.demo.plan import GridPlan, Plan
 from xiangzhi.gridwork.models import DailyLog, Patrol, TrackPoint, Visit, VisitOutcome
 from xiangzhi.lib.geo_distance import METRES_PER_DEGREE, path_length_m
@@ -76,10 +76,11 @@ def write_grid_work(insert: Callable, plan: Plan, *, seed: int, today: dt.date |
     today = today or timezone.localdate()
     tz = timezone.get_current_timezone()
     staff = _staff_by_grid()
-    _write_visits(insert, rng, today, tz, staff, HISTORY_DAYS if tracks else COUNTY_HISTORY_DAYS, seed)
-    if tracks:
-        _write_patrols(insert, rng, plan, today, tz, staff)
-        _write_daily_logs(insert, rng, today, staff)
+    with indexes_built_after(Visit, Patrol, TrackPoint, DailyLog):  # built once over the filled tables
+        _write_visits(insert, rng, today, tz, staff, HISTORY_DAYS if tracks else COUNTY_HISTORY_DAYS, seed)
+        if tracks:
+            _write_patrols(insert, rng, plan, today, tz, staff)
+            _write_daily_logs(insert, rng, today, staff)
 
 
 def _staff_by_grid() -> dict[int, list[tuple[int, str]]]:

@@ -21,11 +21,11 @@ from itertools import accumulate
 from django.utils import timezone
 
 from xiangzhi.accounts.models import Role, User
-from xiangzhi.demo.bulkload import row_maker
+from xiangzhi.demo.bulkload import indexes_built_after, row_maker
 from xiangzhi.demo.geography import poisson
 from xiangzhi.lib.periods import period_bounds
 from xiangzhi.people.models import Household
-from xiangzhi.points.models import EntryKind, PointsEntry, PointsRule, ReviewDecision
+from xiangzhi.points.models import EntryKind, PointsBalance, PointsEntry, PointsReview, PointsRule, ReviewDecision
 from xiangzhi.points.services import Decision, entries_import, rulebook_install
 from xiangzhi.regions.models import GridAssignment, GridDuty, Region, RegionLevel
 
@@ -100,27 +100,29 @@ def write_points(insert: Callable, *, seed: int, scale: str, now: dt.datetime | 
         households[vid].append((hid, grid_id))
         parent_grid[grid_id] = parent_id
     rate = PER_HOUSEHOLD[scale] * days / RATE_DAYS
-    rows, decisions = [], []
-    for vid, code, _ in villages:
-        recorder, supervisor = staff.get((vid, Role.POINTS_RECORDER)), staff.get((vid, Role.POINTS_SUPERVISOR))
-        if recorder is None or supervisor is None or not households.get(vid):
-            continue
-        rng = random.Random(f"{seed}:points:{code}")
-        village_rows = []
-        for hid, grid_id in households[vid]:
-            worker = worker_of_grid.get(grid_id) or worker_of_grid.get(parent_grid.get(grid_id))
-            n = poisson(rng, rate) + (ACCOUNT_MINIMUM if hid in with_accounts else 0)
-            if not n:
+    # The ledger's plain indexes are built once the entries, reviews and balances are in.
+    with indexes_built_after(PointsEntry, PointsReview, PointsBalance):
+        rows, decisions = [], []
+        for vid, code, _ in villages:
+            recorder, supervisor = staff.get((vid, Role.POINTS_RECORDER)), staff.get((vid, Role.POINTS_SUPERVISOR))
+            if recorder is None or supervisor is None or not households.get(vid):
                 continue
-            village_rows += _household(rng, rules_of[town_of[vid]], vid, hid, n, recorder, worker, supervisor,
-                                       today, now, days)
-        village_rows.sort(key=lambda pair: (pair[0].recorded_at, pair[0].household_id))
-        rows += [r for r, _ in village_rows]
-        decisions += [d for _, d in village_rows]
-        if len(rows) >= 20_000:
-            _flush(insert, rows, decisions, report, now)
-            rows, decisions = [], []
-    _flush(insert, rows, decisions, report, now)
+            rng = random.Random(f"{seed}:points:{code}")
+            village_rows = []
+            for hid, grid_id in households[vid]:
+                worker = worker_of_grid.get(grid_id) or worker_of_grid.get(parent_grid.get(grid_id))
+                n = poisson(rng, rate) + (ACCOUNT_MINIMUM if hid in with_accounts else 0)
+                if not n:
+                    continue
+                village_rows += _household(rng, rules_of[town_of[vid]], vid, hid, n, recorder, worker, supervisor,
+                                           today, now, days)
+            village_rows.sort(key=lambda pair: (pair[0].recorded_at, pair[0].household_id))
+            rows += [r for r, _ in village_rows]
+            decisions += [d for _, d in village_rows]
+            if len(rows) >= 20_000:
+                _flush(insert, rows, decisions, report, now)
+                rows, decisions = [], []
+        _flush(insert, rows, decisions, report, now)
     return report
 
 

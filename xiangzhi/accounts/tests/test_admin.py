@@ -12,7 +12,7 @@ from xiangzhi.regions.models import Department
 
 
 def admin_staff(user):
-    """Admin-site access with the demo's 县级管理 permissions (xiangzhi/demo/builder.py write_accounts)."""
+    """Admin-site access with the demo's 县级管理 permissions (xiangzhi/demo/register.py write_accounts)."""
     group, _ = Group.objects.get_or_create(name="县级管理")
     group.permissions.add(*Permission.objects.filter(content_type__app_label__in=["regions", "people", "accounts"])
                           .exclude(codename__startswith="delete_").exclude(codename="reveal_identity"))

@@ -43,8 +43,17 @@ def test_rows_come_back_with_ids_stamps_and_the_ids_of_objects_they_point_at(gri
     assert Place.objects.get(pk=place.pk).updated_at is not None
 
 
+def test_rows_that_bring_their_ids_keep_them(grid):
+    last = Household.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rows = [Household(pk=last + 10 + i, grid=grid, number=f"G{i}", address="东村2组", head_name="李四")
+            for i in range(2)]
+    insert_rows(Household, rows, 1000)
+    assert dict(Household.objects.filter(number__startswith="G").values_list("number", "pk")) == {
+        "G0": last + 10, "G1": last + 11}
+
+
 def test_what_needs_django_to_adapt_it_goes_through_bulk_create(grid):
-    # JSON (a region's boundary) and rows bringing their own ids are bulk_create's.
+    # JSON (a region's boundary) and a datetime in a date field are bulk_create's.
     region = Region(code="371603101002", name="西村", level="village", parent=grid.region.parent,
                     path=grid.region.parent.path + "371603101002/", boundary={"type": "Polygon", "coordinates": []})
     insert_rows(Region, [region], 1000)
@@ -75,6 +84,30 @@ def test_foreign_keys_come_back_and_still_refuse_a_broken_row(grid, monkeypatch)
     with pytest.raises(IntegrityError), transaction.atomic(), foreign_keys_checked_at_end(1):
         Household.objects.create(grid_id=grid.pk + 10_000, number="H9", address="无", head_name="无")
     assert keys() == before and not Household.objects.filter(number="H9").exists()
+
+
+def _indexes(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index builds only")
+def test_plain_indexes_are_set_aside_during_a_step_and_built_again_after(grid, monkeypatch):
+    before = _indexes("people_household")
+    with transaction.atomic(), bulkload.indexes_built_after(Household):  # keys in place: left alone
+        assert _indexes("people_household") == before
+    monkeypatch.setattr(bulkload, "WORTH_IT", 0)
+    with transaction.atomic(), foreign_keys_checked_at_end(1):
+        with bulkload.indexes_built_after(Household):
+            during = _indexes("people_household")
+            make_household(grid, head="赵六")
+        assert len(during) < len(before)  # the unique ones and the key stay, checking every row
+        assert all(d in before for d in during)
+        assert _indexes("people_household") == before
+        with pytest.raises(ZeroDivisionError), bulkload.indexes_built_after(Household):
+            1 / 0  # noqa: B018
+        assert _indexes("people_household") == before
 
 
 def test_row_maker_fills_what_the_models_own_init_fills():
