@@ -12,11 +12,13 @@ Names from the database go in through ``escape()``: a village called ``<b>`` sho
 
 The screen asks for its figures every minute, and a county's take a second or two to count. So a
 count is kept (``wall_cached``, in Django's cache) and served while it is under a minute old; an
-older one is still served at once while a thread of the same process counts again for the next
-request, and after ten minutes unwatched it is dropped. A screen thus shows figures at most about a
-minute old, stamped with the time they were counted (「最后更新 14:05」), and no request waits for the
-county to be counted but the first. Several web processes share the counts through Redis
-(``CACHE_URL``); each keeps its own otherwise."""
+older one is still served at once while the task queue's worker counts again for the next request
+(``wall_recount``, queued once at a time per count), and after ten minutes unwatched it is dropped.
+A screen thus shows figures at most about a minute old, stamped with the time they were counted
+(「最后更新 14:05」), and no request waits for the county to be counted but the first. The worker
+hands its count to the web processes through the cache they share (Redis, ``CACHE_URL``); with a
+cache of each process's own (no ``CACHE_URL``) its count would reach none of them, so there a
+thread of the asking process counts again instead."""
 
 import datetime as dt
 import logging
@@ -27,12 +29,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection, connections
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connections
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from huey.contrib.djhuey import HUEY, db_task
 
+from xiangzhi.accounts.models import User
 from xiangzhi.centre.figures import LEVEL_NAMES, LEVELS, Figures, Row, case_figures
 from xiangzhi.centre.selectors import preset_period
 from xiangzhi.core.display import day_text, figure_text
@@ -450,25 +455,56 @@ def _count(key: str, user: Any, period: str, region: Region | None, grid: Grid |
     return wall
 
 
-def _recount_later(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> Wall | None:
-    """Count again in a thread, once at a time per key. Inside a transaction (a test's, a caller's) a
-    thread would not see its rows: then the count is made here and now, and returned."""
-    if connection.in_atomic_block:
-        return _count(key, user, period, region, grid)
-    if not cache.add(f"{key}:recount", 1, KEEP_SECONDS):
-        return None
+@db_task()  # type: ignore[untyped-decorator]  # huey ships no types
+def wall_recount(key: str, user_id: int, period: str, region_id: int | None, grid_id: int | None) -> None:
+    """The count kept under ``key`` made again, on the worker, for the next request to serve. Queued by
+    ``wall_cached`` once at a time per key: the key's mark is cleared here, whatever happens."""
+    try:
+        user = User.objects.get(pk=user_id)
+        region = Region.objects.get(pk=region_id) if region_id else None
+        grid = Grid.objects.get(pk=grid_id) if grid_id else None
+        _count(key, user, period, region, grid)
+    except Exception:  # the screen keeps the last count; the next request asks again
+        logger.exception("wall recount failed for %s", key)
+    finally:
+        cache.delete(_recount_mark(key))
 
+
+def _recount_mark(key: str) -> str:
+    """Set while a count of ``key`` is under way (``cache.add``: one asker wins), so each is queued once."""
+    return f"{key}:recount"
+
+
+def _worker_shares_cache() -> bool:
+    """Whether the worker's count reaches the requests: through a cache the processes share, or from a
+    queue that runs its tasks in the asking process (tests)."""
+    return bool(HUEY.immediate) or not isinstance(caches["default"], LocMemCache)
+
+
+def _recount_later(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> None:
+    """Count again away from the request: on the worker, or in a thread of this process where the worker's
+    count would not reach it. The caller holds the key's mark; whoever counts clears it."""
+    if not _worker_shares_cache():
+        _recount_in_thread(key, user, period, region, grid)
+        return
+    try:
+        wall_recount(key, user.pk, period, region.pk if region else None, grid.pk if grid else None)
+    except Exception:  # the queue is down: the screen keeps its count, the next request asks again
+        cache.delete(_recount_mark(key))
+        logger.exception("wall recount not queued for %s", key)
+
+
+def _recount_in_thread(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> None:
     def run() -> None:
         try:
             _count(key, user, period, region, grid)
-        except Exception:  # the screen keeps the last count; the next request tries again
+        except Exception:  # the screen keeps the last count; the next request asks again
             logger.exception("wall recount failed for %s", key)
         finally:
-            cache.delete(f"{key}:recount")
+            cache.delete(_recount_mark(key))
             connections.close_all()  # this thread's own connections
 
     threading.Thread(target=run, name="xz-wall-recount", daemon=True).start()
-    return None
 
 
 def wall_cached(user: Any, *, period: str = DEFAULT_PERIOD, region: Region | None = None,
@@ -480,6 +516,8 @@ def wall_cached(user: Any, *, period: str = DEFAULT_PERIOD, region: Region | Non
     if entry is None:
         return _count(key, user, period, region, grid)
     counted, wall = entry
-    if time.time() - counted >= FRESH_SECONDS:
-        return _recount_later(key, user, period, region, grid) or wall
+    if time.time() - counted >= FRESH_SECONDS and cache.add(_recount_mark(key), 1, KEEP_SECONDS):
+        _recount_later(key, user, period, region, grid)
+        # A queue that runs its tasks at once (tests) has counted already.
+        counted, wall = cache.get(key, entry)
     return wall

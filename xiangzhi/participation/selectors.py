@@ -1,267 +1,101 @@
 """Every read of announcements, polls and meetings, scoped: senders see what is addressed inside their
 scope, villagers what was sent to them and the polls they may vote in; the same 404 answers "does not
-exist" and "not yours". Also the audiences themselves: who is in a grid, a village, a township, a party
-group or among the people living away, resolved to people on the register and their accounts."""
+exist" and "not yours". The audiences themselves (who is in a grid, a village, a township, a party
+group or among the people living away) are resolved in ``audiences``, the polls read in
+``poll_selectors``; both are named here too, so this stays the one front door."""
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from xiangzhi.accounts.models import Role, User
+from xiangzhi.accounts.models import User
 from xiangzhi.accounts.scope import get_in_scope_or_404, scope_of
 from xiangzhi.core.errors import NotFound
 from xiangzhi.lib.redact import redact_personal
 from xiangzhi.notifications.models import Notification
 from xiangzhi.notifications.selectors import notification_list_for_user
+from xiangzhi.participation.audiences import (
+    ADULT_AGE,
+    REGION_LEVELS,
+    Audience,
+    Recipient,
+    adult_floor,
+    audience_account_ids,
+    audience_choices_for_user,
+    audience_get,
+    audience_get_for_user,
+    audience_households,
+    audience_kinds_for_user,
+    audience_residents,
+    recipients_of,
+    sender_q,
+)
 from xiangzhi.participation.models import (
     HOUSEHOLD_AUDIENCES,
-    SATISFIED_FLOOR,
-    Addressed,
     Announcement,
     AnnouncementReceipt,
     AnnouncementReminder,
-    AudienceKind,
     Meeting,
     MeetingDemand,
     Poll,
-    PollAnswer,
-    PollBallot,
-    PollOption,
-    PollQuestion,
     PublicScreening,
     PublicState,
-    QuestionKind,
     ReceiptChannel,
-    VoteUnit,
 )
-from xiangzhi.participation.rules import can_address, can_keep_meetings, can_record_ballots, can_screen, can_send
-from xiangzhi.party.models import PartyGroup
-from xiangzhi.people.models import Household, Relation, Resident, Tag, counted
+from xiangzhi.participation.poll_selectors import (
+    OptionResult,
+    PollResults,
+    PollSummary,
+    QuestionResult,
+    Voter,
+    ballot_household_for_user,
+    ballot_of,
+    ballot_resident,
+    poll_electorate,
+    poll_eligible,
+    poll_get_for_user,
+    poll_list_for_user,
+    poll_list_for_voter,
+    poll_questions,
+    poll_results,
+    poll_summary_list_for_user,
+    results_visible,
+    voter_of,
+)
+from xiangzhi.participation.rules import can_address, can_keep_meetings, can_screen
 from xiangzhi.regions.models import Grid, Region, RegionLevel
 from xiangzhi.regions.selectors import ancestor_paths
 
-ADULT_AGE = 18
-# The levels an audience of each region kind may stand on.
-REGION_LEVELS: dict[str, tuple[str, ...]] = {
-    AudienceKind.VILLAGE: (RegionLevel.VILLAGE,),
-    AudienceKind.TOWNSHIP: (RegionLevel.TOWNSHIP,),
-    AudienceKind.AWAY_MEMBERS: (RegionLevel.VILLAGE, RegionLevel.TOWNSHIP),
-    AudienceKind.AWAY_RESIDENTS: (RegionLevel.VILLAGE, RegionLevel.TOWNSHIP),
-}
+# The audiences and the polls are read in their own modules; this is the one front door, so it names them too.
+__all__ = [
+    "ADULT_AGE", "MEETING_PATH", "PUBLIC_LIMIT", "REGION_LEVELS", "SCREENING_LIMIT", "Audience", "MeetingFigures",
+    "MeetingRow", "OptionResult", "PollResults", "PollSummary", "PublicPoll", "PublicSection", "QuestionResult",
+    "ReceiptCounts", "Recipient", "ScreeningQueue", "Voter", "adult_floor", "announcement_body_public",
+    "announcement_get_for_user", "announcement_list_public", "announcement_list_received",
+    "announcement_list_sent_for_user", "announcement_may_follow", "audience_account_ids", "audience_choices_for_user",
+    "audience_get", "audience_get_for_user", "audience_households", "audience_kinds_for_user", "audience_residents",
+    "ballot_household_for_user", "ballot_of", "ballot_resident", "meeting_demands", "meeting_figure_regions_for_user",
+    "meeting_figures", "meeting_get_for_user", "meeting_grids", "meeting_list_for_user", "meeting_region_get_for_user",
+    "meeting_root_for_user", "meeting_village_get_for_user", "meeting_village_list_for_user", "poll_electorate",
+    "poll_eligible", "poll_get_for_user", "poll_get_public", "poll_list_for_user", "poll_list_for_voter",
+    "poll_list_public", "poll_questions", "poll_results", "poll_summary_list_for_user", "public_section",
+    "receipt_counts", "receipt_get_by_key", "receipt_list_unread", "receipt_of", "receipts_for_sms", "recipients_of",
+    "reminder_last", "reminder_list", "results_visible", "screening_count_for_user", "screening_list",
+    "screening_queue_for_user", "sender_q", "unread_notifications", "voter_of",
+]
+
 PUBLIC_LIMIT = 5
-
-
-# --- audiences ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Whom something is addressed to. ``region`` is the village or township (a grid's village, a party
-    group's village)."""
-
-    kind: str
-    region: Region
-    grid: Grid | None = None
-    group: PartyGroup | None = None
-
-    @property
-    def path(self) -> str:
-        return self.grid.path if self.grid is not None else self.region.path
-
-    @property
-    def key(self) -> str:
-        if self.grid is not None:
-            return self.grid.code
-        if self.group is not None:
-            return str(self.group.pk)
-        return self.region.code
-
-    @property
-    def label(self) -> str:
-        if self.kind == AudienceKind.GRID and self.grid is not None:
-            return f"{self.region.name}·{self.grid.name}"
-        if self.kind == AudienceKind.PARTY_GROUP and self.group is not None:
-            return f"{self.region.name}{self.group.name}"
-        if self.kind in (AudienceKind.AWAY_MEMBERS, AudienceKind.AWAY_RESIDENTS):
-            return f"{self.region.name}{AudienceKind(self.kind).label}"
-        return self.region.name
-
-    @property
-    def by_household(self) -> bool:
-        """Whether a household vote fits it: one made of households (not a party group, not people away)."""
-        return self.kind in HOUSEHOLD_AUDIENCES
-
-    @classmethod
-    def of(cls, row: Addressed) -> "Audience":
-        return cls(kind=row.audience, region=row.region, grid=row.grid, group=row.party_group)
-
-
-def audience_get(kind: str, key: str) -> Audience:
-    """The audience a kind and a key name (a grid's code, a region's code, a party group's id)."""
-    if kind == AudienceKind.GRID:
-        grid = Grid.objects.select_related("region").defer("boundary", "region__boundary").filter(
-            code=key, is_active=True).first()
-        if grid is None:
-            raise NotFound()
-        return Audience(kind=kind, region=grid.region, grid=grid)
-    if kind == AudienceKind.PARTY_GROUP:
-        group = (PartyGroup.objects.select_related("branch__village").defer("branch__village__boundary")
-                 .filter(pk=int(key) if key.isdigit() else 0).first())
-        if group is None:
-            raise NotFound()
-        return Audience(kind=kind, region=group.branch.village, group=group)
-    levels = REGION_LEVELS.get(kind)
-    if not levels:
-        raise NotFound()
-    region = Region.objects.defer("boundary").filter(code=key, level__in=levels).first()
-    if region is None:
-        raise NotFound()
-    return Audience(kind=kind, region=region)
-
-
-def audience_get_for_user(user: User, kind: str, key: str) -> Audience:
-    """An audience the user may address: inside his scope, else the same 404 as a missing one."""
-    audience = audience_get(kind, key)
-    if not can_address(user, audience.path):
-        raise NotFound()
-    return audience
-
-
-def _audience_targets(user: User, kind: str) -> QuerySet[Grid] | QuerySet[PartyGroup] | QuerySet[Region] | None:
-    scope = scope_of(user)
-    if kind == AudienceKind.GRID:
-        return (Grid.objects.filter(scope.q("path"), is_active=True).select_related("region")
-                .defer("boundary", "region__boundary").order_by("path"))
-    if kind == AudienceKind.PARTY_GROUP:
-        return (PartyGroup.objects.filter(scope.q("branch__village__path")).select_related("branch__village")
-                .defer("branch__village__boundary").order_by("branch__village__code", "name"))
-    levels = REGION_LEVELS.get(kind)
-    if not levels:
-        return None
-    return Region.objects.filter(scope.q("path"), level__in=levels).defer("boundary").order_by("path")
-
-
-def audience_kinds_for_user(user: User) -> list[AudienceKind]:
-    """The kinds of audience the user may address at all: one EXISTS each."""
-    if not can_send(user):
-        return []
-    out = []
-    for kind in AudienceKind:
-        targets = _audience_targets(user, kind)
-        if targets is not None and targets.exists():
-            out.append(kind)
-    return out
-
-
-def audience_choices_for_user(user: User, kind: str) -> list[tuple[str, str]]:
-    """(key, name) of every audience of ``kind`` the user may address, for the form's list."""
-    if not can_send(user):
-        return []
-    targets = _audience_targets(user, kind)
-    if targets is None:
-        return []
-    if kind == AudienceKind.GRID:
-        return [(g.code, f"{g.region.name}·{g.name}") for g in targets]  # type: ignore[union-attr]
-    if kind == AudienceKind.PARTY_GROUP:
-        return [(str(g.pk), f"{g.branch.village.name}{g.name}") for g in targets]  # type: ignore[union-attr]
-    return [(r.code, r.name) for r in targets]  # type: ignore[union-attr]
-
-
-def adult_floor(today: dt.date) -> dt.date:
-    """The latest birth date of someone who is an adult on ``today``."""
-    try:
-        return today.replace(year=today.year - ADULT_AGE)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - ADULT_AGE, day=28)
-
-
-def _grids_under(path: str) -> QuerySet[Grid, Any]:
-    return Grid.objects.filter(path__startswith=path).values("id")
-
-
-def audience_residents(audience: Audience, *, today: dt.date | None = None) -> QuerySet[Resident]:
-    """The adults on the register in the audience: living, not moved out, in an open household."""
-    today = today or timezone.localdate()
-    qs = Resident.objects.filter(counted(), household__closed_on__isnull=True, birth_date__lte=adult_floor(today))
-    if audience.kind == AudienceKind.PARTY_GROUP:
-        return qs.filter(party_memberships__group=audience.group, party_memberships__left_on__isnull=True)
-    qs = qs.filter(household__grid__in=_grids_under(audience.path))
-    if audience.kind == AudienceKind.AWAY_MEMBERS:
-        return qs.filter(is_away=True, tags__contains=Tag.PARTY_MEMBER)
-    if audience.kind == AudienceKind.AWAY_RESIDENTS:
-        return qs.filter(is_away=True)
-    return qs
-
-
-def audience_households(audience: Audience) -> QuerySet[Household]:
-    """The open households of a grid, village or township with someone still on the register."""
-    if not audience.by_household:
-        return Household.objects.none()
-    living = Resident.objects.filter(counted(), household=OuterRef("pk"))
-    return Household.objects.filter(Exists(living), closed_on__isnull=True, grid__in=_grids_under(audience.path))
-
-
-@dataclass(frozen=True)
-class Recipient:
-    resident_id: int
-    household_id: int
-    grid_id: int
-    user_id: int | None
-    has_phone: bool
-
-
-def recipients_of(audience: Audience, *, today: dt.date | None = None) -> list[Recipient]:
-    """Everyone in the audience with the account he reads it on: his own, or — for a head of household —
-    the household's account that stands for no one else. Three queries, whatever the size."""
-    residents = audience_residents(audience, today=today)
-    rows = list(residents.order_by("household__grid_id", "household_id", "id")
-                .values_list("id", "household_id", "household__grid_id", "relation", "phone_hash"))
-    own = dict(User.objects.filter(is_active=True, resident__in=residents.values("id"))
-               .values_list("resident_id", "id"))
-    household_accounts: dict[int | None, int] = {}
-    for household_id, account_id in (User.objects.filter(is_active=True, role=Role.RESIDENT, resident__isnull=True,
-                                                         household__in=residents.values("household_id"))
-                                     .order_by("id").values_list("household_id", "id")):
-        household_accounts.setdefault(household_id, account_id)
-    taken = set(own.values())
-    out = []
-    for pk, household_id, grid_id, relation, phone_hash in rows:
-        user_id: int | None = own.get(pk)
-        if user_id is None and relation == Relation.HEAD:
-            candidate = household_accounts.get(household_id)
-            if candidate is not None and candidate not in taken:
-                user_id = candidate
-                taken.add(candidate)
-        out.append(Recipient(pk, household_id, grid_id, user_id, bool(phone_hash)))
-    return out
-
-
-def audience_account_ids(audience: Audience, *, unit: str = VoteUnit.PERSON) -> list[int]:
-    """The accounts that read or vote for the audience: every person's, or every household's."""
-    accounts = [r.user_id for r in recipients_of(audience) if r.user_id is not None]
-    if unit == VoteUnit.PERSON:
-        return accounts
-    households = audience_households(audience).values("id")
-    members = User.objects.filter(is_active=True).filter(
-        Q(household__in=households) | Q(resident__household__in=households)).values_list("id", flat=True)
-    return sorted(set(accounts) | set(members))
 
 
 # --- announcements ----------------------------------------------------------------------------------
 
 
-def _sender_q(user: User) -> Q:
-    return scope_of(user).q("scope_path") if can_send(user) else Q(pk__in=[])
-
-
 def announcement_list_sent_for_user(user: User) -> QuerySet[Announcement]:
     """What was sent inside the user's scope, newest first, with how many have read each and how it
     reached them (``read``, ``inbox``, ``sms``, ``unreachable``), in one query."""
-    return (Announcement.objects.filter(_sender_q(user)).select_related("author")
+    return (Announcement.objects.filter(sender_q(user)).select_related("author")
             .annotate(read=Count("receipts", filter=Q(receipts__read_at__isnull=False)),
                       inbox=Count("receipts", filter=Q(receipts__channel=ReceiptChannel.INBOX)),
                       sms=Count("receipts", filter=Q(receipts__channel=ReceiptChannel.SMS)),
@@ -281,7 +115,7 @@ def announcement_list_received(user: User) -> QuerySet[Announcement]:
 def announcement_get_for_user(user: User, announcement_id: int) -> Announcement:
     """A sender inside its scope, or a recipient."""
     mine = Q(receipts__user=user)
-    found = (Announcement.objects.filter(pk=announcement_id).filter(_sender_q(user) | mine)
+    found = (Announcement.objects.filter(pk=announcement_id).filter(sender_q(user) | mine)
              .select_related("author", "region", "grid", "party_group").defer("region__boundary", "grid__boundary")
              .first())
     if found is None:
@@ -365,258 +199,6 @@ def announcement_body_public(announcement: Announcement) -> str:
 def receipts_for_sms(receipt_ids: list[int]) -> QuerySet[AnnouncementReceipt]:
     return (AnnouncementReceipt.objects.filter(pk__in=receipt_ids, channel=ReceiptChannel.SMS)
             .select_related("announcement", "resident"))
-
-
-# --- polls -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Voter:
-    """Whom an account votes for: its person (his own, or a household account's head) and household."""
-
-    household: Household | None
-    resident: Resident | None
-
-
-def voter_of(user: User) -> Voter:
-    if not user.is_authenticated:
-        return Voter(None, None)
-    if user.resident_id:
-        resident = Resident.objects.select_related("household").filter(counted(), pk=user.resident_id).first()
-        return Voter(resident.household if resident else None, resident)
-    if user.household_id:
-        household = Household.objects.filter(pk=user.household_id, closed_on__isnull=True).first()
-        head = (Resident.objects.filter(counted(), household_id=user.household_id, relation=Relation.HEAD)
-                .order_by("id").first()) if household else None
-        return Voter(household, head)
-    return Voter(None, None)
-
-
-def poll_eligible(poll: Poll, voter: Voter, *, today: dt.date | None = None) -> bool:
-    """Whether the voter is in the poll's audience: his household for a household vote, himself for a
-    person vote."""
-    audience = Audience.of(poll)
-    if poll.unit == VoteUnit.HOUSEHOLD:
-        return voter.household is not None and audience_households(audience).filter(pk=voter.household.pk).exists()
-    return voter.resident is not None and audience_residents(audience, today=today).filter(
-        pk=voter.resident.pk).exists()
-
-
-def poll_electorate(audience: Audience, unit: str, *, today: dt.date | None = None) -> int:
-    if unit == VoteUnit.HOUSEHOLD:
-        return audience_households(audience).count()
-    return audience_residents(audience, today=today).count()
-
-
-def _poll_related(qs: QuerySet[Poll]) -> QuerySet[Poll]:
-    return (qs.select_related("author", "region", "grid", "party_group")
-            .defer("region__boundary", "grid__boundary")
-            .annotate(ballot_count=Count("ballots")))
-
-
-def _poll_staff_q(user: User) -> Q:
-    """A sender's polls inside his scope; for those who enter paper ballots (a grid worker) also the polls
-    addressed to a place above his grids (his village's, his township's)."""
-    q = _sender_q(user)
-    if can_record_ballots(user):
-        scope = scope_of(user)
-        above = {a for p in scope.paths for a in ancestor_paths(p)}
-        q |= scope.q("scope_path") | Q(scope_path__in=sorted(above))
-    return q
-
-
-def poll_list_for_user(user: User) -> QuerySet[Poll]:
-    """The polls a sender or a ballot recorder follows, newest first, each with its ``ballot_count``."""
-    return _poll_related(Poll.objects.filter(_poll_staff_q(user))).order_by("-opens_at", "-id")
-
-
-def poll_list_for_voter(user: User, voter: Voter) -> list[Poll]:
-    """The polls the voter may vote in (or has voted in), newest first; each with ``my_ballot``."""
-    if voter.household is None:
-        return []
-    paths = ancestor_paths(Grid.objects.filter(pk=voter.household.grid_id).values_list("path", flat=True).get())
-    own = Q(resident=voter.resident) if voter.resident else Q(pk__in=[])
-    mine = PollBallot.objects.filter(poll=OuterRef("pk")).filter(
-        own | Q(household=voter.household, resident__isnull=True))
-    candidates = (_poll_related(Poll.objects.filter(scope_path__in=paths)).annotate(my_ballot=Exists(mine))
-                  .order_by("-opens_at", "-id"))
-    return [p for p in candidates if p.my_ballot or poll_eligible(p, voter)]
-
-
-def poll_get_for_user(user: User, poll_id: int) -> Poll:
-    """A sender inside its scope, or someone in its audience."""
-    poll = _poll_related(Poll.objects.filter(pk=poll_id)).first()
-    if poll is None:
-        raise NotFound()
-    if can_address(user, poll.scope_path) or Poll.objects.filter(_poll_staff_q(user), pk=poll_id).exists():
-        return poll
-    if poll_eligible(poll, voter_of(user)):
-        return poll
-    raise NotFound()
-
-
-def ballot_household_for_user(user: User, number: str) -> Household | None:
-    """The household a paper ballot is entered for, by its 户编号, inside the recorder's scope; None for
-    one that does not exist and one that is not his alike."""
-    number = (number or "").strip()
-    if not number or not can_record_ballots(user):
-        return None
-    return (Household.objects.filter(scope_of(user).q("grid__path"), number=number, closed_on__isnull=True)
-            .select_related("grid").defer("grid__boundary").first())
-
-
-def ballot_resident(household: Household, name: str) -> Resident | None:
-    """The member of the household a person's paper ballot is for, by name."""
-    return Resident.objects.filter(counted(), household=household, name=(name or "").strip()).order_by("id").first()
-
-
-def poll_questions(poll: Poll) -> list[PollQuestion]:
-    return list(poll.questions.prefetch_related(Prefetch("options", PollOption.objects.order_by("position"))))
-
-
-def ballot_of(poll: Poll, voter: Voter) -> PollBallot | None:
-    """The ballot that counts for the voter: his own, or his household's."""
-    if poll.unit == VoteUnit.HOUSEHOLD:
-        return (PollBallot.objects.filter(poll=poll, household=voter.household, resident__isnull=True).first()
-                if voter.household else None)
-    return PollBallot.objects.filter(poll=poll, resident=voter.resident).first() if voter.resident else None
-
-
-def results_visible(poll: Poll, user: User | None, *, now: dt.datetime | None = None) -> bool:
-    """Its senders always; voters and the public once it has closed, or at once when the results are live."""
-    if user is not None and can_address(user, poll.scope_path):
-        return True
-    state = poll.state_at(now or timezone.now())
-    return state == "closed" or (state == "open" and poll.results_live)
-
-
-@dataclass
-class OptionResult:
-    option: PollOption
-    count: int
-    share: float | None  # of those who answered the question
-
-
-@dataclass
-class QuestionResult:
-    question: PollQuestion
-    answered: int
-    options: list[OptionResult]
-    satisfied_share: float | None = None  # the scale: 基本满意 and above ÷ answered
-    mean: float | None = None  # the scale: Σ score × count ÷ answered (非常满意 5 … 非常不满意 1)
-
-
-@dataclass
-class PollResults:
-    ballots: int
-    electorate: int
-    on_paper: int = 0  # of the ballots, those entered from paper door to door
-    questions: list[QuestionResult] = field(default_factory=list)
-
-    @property
-    def turnout(self) -> float | None:
-        return self.ballots / self.electorate if self.electorate else None
-
-
-def poll_results(poll: Poll) -> PollResults:
-    """Counts and shares per option: three queries whatever the number of votes."""
-    answers = PollAnswer.objects.filter(ballot__poll=poll)
-    counts = {(q, o): n for q, o, n in answers.values("question_id", "option_id").annotate(n=Count("id"))
-              .values_list("question_id", "option_id", "n").order_by()}
-    answered = dict(answers.values("question_id").annotate(n=Count("ballot_id", distinct=True))
-                    .values_list("question_id", "n").order_by())
-    cast = PollBallot.objects.filter(poll=poll).aggregate(n=Count("id"), paper=Count("id", filter=Q(on_paper=True)))
-    out = PollResults(ballots=cast["n"], electorate=poll.electorate, on_paper=cast["paper"])
-    for question in poll_questions(poll):
-        n = answered.get(question.pk, 0)
-        rows = [OptionResult(o, counts.get((question.pk, o.pk), 0), None) for o in question.options.all()]
-        for row in rows:
-            row.share = row.count / n if n else None
-        result = QuestionResult(question, n, rows)
-        if question.kind == QuestionKind.SCALE and n:
-            result.satisfied_share = sum(r.count for r in rows if (r.option.value or 0) >= SATISFIED_FLOOR) / n
-            result.mean = sum((r.option.value or 0) * r.count for r in rows) / n
-        out.questions.append(result)
-    return out
-
-
-@dataclass
-class PollSummary:
-    """A poll as the command centre lists it: turnout, and where its results may be shown to the
-    reader (``results_visible``), the share satisfied over its 满意度 questions or else the leading
-    answer of its first question."""
-
-    poll: Poll
-    state: str  # upcoming, open, closed
-    ballots: int
-    results_shown: bool
-    scale_answers: int = 0
-    scale_satisfied: int = 0
-    leading: str = ""  # the first question's leading option
-    leading_count: int = 0
-    answered: int = 0  # ballots that answered the first question
-
-    @property
-    def turnout(self) -> float | None:
-        return self.ballots / self.poll.electorate if self.poll.electorate else None
-
-    @property
-    def satisfied_share(self) -> float | None:
-        return self.scale_satisfied / self.scale_answers if self.scale_answers else None
-
-    @property
-    def leading_share(self) -> float | None:
-        return self.leading_count / self.answered if self.answered else None
-
-
-def poll_summary_list_for_user(user: User, *, start: dt.datetime, end: dt.datetime, path: str = "",
-                               now: dt.datetime | None = None, limit: int = 20) -> list[PollSummary]:
-    """The polls addressed inside the user's scope (under ``path`` if given) that were open at some time
-    in [start, end), newest first: four queries whatever the number of votes."""
-    now = now or timezone.now()
-    qs = Poll.objects.filter(scope_of(user).q("scope_path"), opens_at__lt=end, closes_at__gte=start).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-    if path:
-        qs = qs.filter(scope_path__startswith=path)
-    # The ballots counted by a lookup on their poll's index for the page's polls alone, not grouped over
-    # every ballot of every poll in scope.
-    ballots = (PollBallot.objects.filter(poll=OuterRef("pk")).order_by().values("poll")
-               .annotate(n=Count("id")).values("n")[:1])
-    polls = list(qs.only("id", "title", "audience_label", "scope_path", "unit", "electorate", "opens_at",
-                         "closes_at", "closed_at", "results_live")
-                 .annotate(ballot_count=Coalesce(Subquery(ballots), 0)).order_by("-opens_at", "-id")[:limit])
-    if not polls:
-        return []
-    ids = [p.pk for p in polls]
-    options = {pk: (text, value, question, kind, position, poll) for pk, text, value, question, kind, position, poll in
-               PollOption.objects.filter(question__poll_id__in=ids).values_list(
-                   "id", "text", "value", "question_id", "question__kind", "question__position", "question__poll_id")}
-    first: dict[int, tuple[int, int]] = {}  # poll → (its first question, that question's position)
-    for _, _, question, _, position, poll in options.values():
-        if poll not in first or position < first[poll][1]:
-            first[poll] = (question, position)
-    # By question, on the answers' (question, option) index: the ballots' table is not read.
-    questions = sorted({question for _, _, question, _, _, _ in options.values()})
-    counts = list(PollAnswer.objects.filter(question_id__in=questions).values("option_id").order_by()
-                  .annotate(n=Count("id")).values_list("option_id", "n"))
-    answered = dict(PollAnswer.objects.filter(question_id__in=[q for q, _ in first.values()])
-                    .values("question_id").order_by().annotate(n=Count("ballot_id", distinct=True))
-                    .values_list("question_id", "n"))
-    out = {p.pk: PollSummary(p, p.state_at(now), p.ballot_count, results_visible(p, user, now=now))
-           for p in polls}
-    for option_id, n in counts:
-        text, value, question, kind, _, poll = options[option_id]
-        summary = out[poll]
-        if kind == QuestionKind.SCALE:
-            summary.scale_answers += n
-            summary.scale_satisfied += n if (value or 0) >= SATISFIED_FLOOR else 0
-        if first.get(poll, (None,))[0] == question and n > summary.leading_count:
-            summary.leading, summary.leading_count = text, n
-    for poll, (question, _) in first.items():
-        out[poll].answered = answered.get(question, 0)
-    return [out[p.pk] for p in polls]
-
-
 # --- the public page ------------------------------------------------------------------------------
 
 
