@@ -4,7 +4,9 @@ GET only. Links are ``<a href>``, htmx's ``hx-get``, the URL a GET form submits 
 values, and the target of every POST form (fetched with GET, which must answer 405 or a redirect,
 never a server error). URLs are grouped by *shape* (numbers in the path become ``{n}``, the query
 keeps only its parameter names) and at most ``per_shape`` URLs of each shape are opened, so a
-county of 20,000 cases costs as much as a street of 200.
+county of 20,000 cases costs as much as a street of 200. One path answers to many query shapes (the
+command centre links every figure to its case list with its own filters, and each list to its export
+and print): at most ``per_path`` URLs of one path are opened, whatever their queries.
 
 Used by the test suite on the demo county (``xiangzhi/demo/tests/test_demo_pages.py``) and by
 ``xiangzhi crawl`` against any database, e.g. after an upgrade. A page must answer within a second;
@@ -159,13 +161,15 @@ def _local(url: str, base: str) -> str | None:
 
 
 def crawl(client, *, label: str = "", start: str = "/", extra: tuple[str, ...] = (), per_shape: int = 2,
-          admin_per_shape: int = 1, max_pages: int = 600, host: str = "testserver") -> CrawlReport:
+          per_path: int = 6, admin_per_shape: int = 1, max_pages: int = 600, host: str = "testserver"
+          ) -> CrawlReport:
     """Breadth-first from ``start`` with a logged-in Django test ``client``. ``extra`` URLs (pages
     only a form or a search reaches, or old records a sample might miss) are always opened."""
     report = CrawlReport(label=label)
     base = f"http://{host}/"
     seen_urls: set[str] = set()
     per_shape_count: dict[str, int] = {}
+    per_path_count: dict[str, int] = {}
     queue: deque[tuple[str, str, str]] = deque([(start, "", "start")])
     queue.extend((u, "", "extra") for u in extra)
     first = True
@@ -175,10 +179,13 @@ def crawl(client, *, label: str = "", start: str = "/", extra: tuple[str, ...] =
             continue
         shape = shape_of(url)
         limit = admin_per_shape if shape.startswith(ADMIN_PREFIX) else per_shape
-        if per_shape_count.get(shape, 0) >= limit and via not in ("extra", "menu", "redirect"):
+        path = shape.split("?", 1)[0]
+        if via not in ("extra", "menu", "redirect") and (
+                per_shape_count.get(shape, 0) >= limit or per_path_count.get(path, 0) >= per_path):
             continue
         seen_urls.add(url)
         per_shape_count[shape] = per_shape_count.get(shape, 0) + 1
+        per_path_count[path] = per_path_count.get(path, 0) + 1
         headers = {"HX-Request": "true"} if via == "htmx" else {}
         response, seconds = _timed_get(client, url, headers)
         if seconds > SLOW_SECONDS:

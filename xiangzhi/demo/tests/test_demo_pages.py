@@ -127,3 +127,25 @@ def test_shapes_group_numbers_and_query_names():
     assert shape_of("/cases/12/?page=3&status=open") == "/cases/{n}/?page&status"
     assert shape_of("/regions/370114010203/") == "/regions/{n}/"
     assert shape_of("/admin/people/resident/?o=1&q=张") == "/admin/people/resident/"
+
+
+def test_one_path_is_opened_at_most_per_path_times_whatever_its_queries():
+    """The command centre links each figure to its case list with its own filters: those are one view."""
+    from django.http import HttpResponse
+
+    class Pages:
+        def __init__(self):
+            self.asked = []
+
+        def get(self, url, headers=None):
+            self.asked.append(url)
+            if url == "/":
+                links = "".join(f'<a href="/centre/cases/?figure={n}&k{n}=1">{n}</a>' for n in range(20))
+                return HttpResponse(f'<nav><a href="/inbox/">收件箱</a></nav>{links}<a href="/cases/1/">1</a>')
+            return HttpResponse("<p>页</p>")
+
+    pages = Pages()
+    report = crawl(pages, per_path=3)
+    listed = [u for u in pages.asked if u.startswith("/centre/cases/")]
+    assert len(listed) == 3 and len({shape_of(u) for u in listed}) == 3
+    assert "/cases/1/" in pages.asked and "/inbox/" in report.menu

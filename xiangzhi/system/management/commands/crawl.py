@@ -19,10 +19,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", action="append", default=[], help="用户名（可多次）；默认每个角色取第一个账号")
         parser.add_argument("--per-shape", type=int, default=2, help="每种网址形态最多打开几个")
+        parser.add_argument("--per-path", type=int, default=6, help="同一路径（不论查询参数）最多打开几个")
         parser.add_argument("--slow", type=float, default=1.0, help="超过多少秒算慢")
         parser.add_argument("--max-pages", type=int, default=600, help="每个账号最多打开多少页")
 
-    def handle(self, *args, user, per_shape, slow, max_pages, **options):
+    def handle(self, *args, user, per_shape, per_path, slow, max_pages, **options):
         if user:
             accounts = list(User.objects.filter(username__in=user, is_active=True))
             missing = set(user) - {a.username for a in accounts}
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         for account in accounts:
             client = Client(raise_request_exception=False, HTTP_HOST=host)
             client.force_login(account)
-            report = crawl(client, label=account.role, per_shape=per_shape, max_pages=max_pages, host=host)
+            report = crawl(client, label=account.role, per_shape=per_shape, per_path=per_path, max_pages=max_pages,
+                           host=host)
             client.logout()
             errors, slow_pages, menu = report.server_errors(), report.slow(slow), report.menu_failures()
             total_pages += len(report.pages)
