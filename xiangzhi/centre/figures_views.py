@@ -9,21 +9,19 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from xiangzhi.accounts.models import GRID_ROLES, Role
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.cases.models import Category
 from xiangzhi.cases.rules import figures_allowed
+from xiangzhi.centre.exports import figure_query
 from xiangzhi.centre.figures import (
     FORMULAS,
     Figures,
     cases_link,
     department_figures,
-    figures_grid_get_for_user,
-    figures_region_get_for_user,
 )
-from xiangzhi.centre.selectors import figures_for_user, preset_period
+from xiangzhi.centre.selectors import figures_for_user
 from xiangzhi.centre.wall_views import wall_address
 from xiangzhi.core.charts import (
     BLUE,
@@ -45,13 +43,6 @@ from xiangzhi.regions.models import Department, Grid, Region
 from xiangzhi.regions.selectors import department_list_for_user
 
 PRESETS = [("month", "本月"), ("quarter", "本季度"), ("year", "本年"), ("12m", "近12个月"), ("24m", "近两年")]
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def pct(rate: float | None) -> str:
@@ -245,22 +236,11 @@ def figures(request):
     if request.GET.get("wall") == "1":
         return redirect(wall_address(request.GET.get("period", ""), request.GET.get("region", ""),
                                      request.GET.get("grid", "")))
-    today = timezone.localdate()
-    preset = request.GET.get("period") or ""
-    start, last = _date(request.GET.get("start")), _date(request.GET.get("end"))
-    if preset in dict(PRESETS) or start is None or last is None or last < start:
-        preset = preset if preset in dict(PRESETS) else "12m"
-        start, last = preset_period(preset, today)
-    else:
-        preset = ""
-    region = figures_region_get_for_user(user, code) if (code := request.GET.get("region")) else None
-    grid = figures_grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
+    q = figure_query(user, request.GET)
+    start, last, preset, region, grid, department, category = (q.start, q.last, q.preset, q.region, q.grid,
+                                                                 q.department, q.category)
     departments = department_list_for_user(user) if user.role in (Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN) else \
         Department.objects.none()
-    department = departments.filter(code=request.GET.get("department")).first() if request.GET.get(
-        "department") else None
-    category = Category.objects.filter(code=request.GET.get("category")).first() if request.GET.get(
-        "category") else None
 
     f = figures_for_user(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
                          department=department, category=category)

@@ -17,10 +17,10 @@ from xiangzhi.cases.models import Evaluation
 from xiangzhi.cases.rules import figures_allowed
 from xiangzhi.cases.selectors import case_get_for_user
 from xiangzhi.cases.services import PHONE_UNANSWERED, case_evaluate_by_phone
-from xiangzhi.centre.figures import cases_link, figures_grid_get_for_user, figures_region_get_for_user
-from xiangzhi.centre.figures_views import PRESETS, _date, _grid_choices, _region_choices
+from xiangzhi.centre.exports import figure_query
+from xiangzhi.centre.figures import cases_link
+from xiangzhi.centre.figures_views import PRESETS, _grid_choices, _region_choices
 from xiangzhi.centre.nav import sections_for
-from xiangzhi.centre.selectors import preset_period
 from xiangzhi.centre.take_part import (
     FORMULAS,
     ChannelRow,
@@ -66,16 +66,8 @@ def _rows(rows: list[ChannelRow], keep: dict[str, str]) -> list[dict[str, Any]]:
 def take_part(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
     require(figures_allowed(user), "无权查看群众参与")
-    today = timezone.localdate()
-    preset = request.GET.get("period") or ""
-    start, last = _date(request.GET.get("start")), _date(request.GET.get("end"))
-    if preset in dict(PRESETS) or start is None or last is None or last < start:
-        preset = preset if preset in dict(PRESETS) else "12m"
-        start, last = preset_period(preset, today)
-    else:
-        preset = ""
-    region = figures_region_get_for_user(user, code) if (code := request.GET.get("region")) else None
-    grid = figures_grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
+    q = figure_query(user, request.GET)
+    start, last, preset, region, grid = q.start, q.last, q.preset, q.region, q.grid
     begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
     t = take_part_for_user(user, start=begin, end=end, region=region, grid=grid)
