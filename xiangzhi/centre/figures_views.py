@@ -19,9 +19,8 @@ from xiangzhi.centre.figures import (
     FORMULAS,
     Figures,
     cases_link,
-    department_figures,
 )
-from xiangzhi.centre.selectors import figures_for_user
+from xiangzhi.centre.selectors import figures_page_kept
 from xiangzhi.centre.wall_views import wall_address
 from xiangzhi.core.charts import (
     BLUE,
@@ -242,8 +241,9 @@ def figures(request):
     departments = department_list_for_user(user) if user.role in (Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN) else \
         Department.objects.none()
 
-    f = figures_for_user(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
-                         department=department, category=category)
+    counted = figures_page_kept(user, start=start, end=last + dt.timedelta(days=1), region=region, grid=grid,
+                                department=department, category=category, departments=departments.exists())
+    f = counted.value.figures
     interactive = request.GET.get("charts") == "interactive"
     period = {"period": preset} if preset else {"start": start.isoformat(), "end": last.isoformat()}
     keep = {k: v for k, v in {**period, "department": department.code if department else "",
@@ -251,12 +251,9 @@ def figures(request):
     child_param = "grid" if f.child_label in ("网格", "微网格") else "region"
     place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
     link, child, row_link = _links(keep, place, child_param)
-    by_dept = []
-    if departments.exists():
-        by_dept = _table(department_figures(user, start=start, end=last + dt.timedelta(days=1), region=region,
-                                            grid=grid, category=category), row_link("department"))
+    by_dept = _table(counted.value.by_department, row_link("department"))
     return render(request, "centre/figures.html", {
-        "f": f, "cards": _headline(f, link),
+        "f": f, "counted": counted, "cards": _headline(f, link),
         "interactive": interactive, "charts": _charts(f, link, child) if interactive else None,
         "light_charts": [] if interactive else _light_charts(f, link, child),
         "interactive_query": urlencode({**keep, **place, "charts": "interactive"}),

@@ -29,6 +29,7 @@ from xiangzhi.accounts.models import GRID_ROLES, User
 from xiangzhi.accounts.rules import can_manage_grids, can_read_register
 from xiangzhi.accounts.scope import scope_of
 from xiangzhi.centre.figures import home_node
+from xiangzhi.centre.kept import Kept, keeps, kept
 from xiangzhi.core.errors import NotFound
 from xiangzhi.core.inputs import require
 from xiangzhi.people.models import KeyCategory
@@ -268,3 +269,17 @@ def people_url(kind: str, code: str) -> str:
     if kind == "grid":
         return reverse("front:grid", args=[code])
     return ""
+
+
+SLOW_SECONDS = 0.1  # a profile that takes this long to count (a county's, a large township's) is kept a minute
+
+
+@keeps("know", slow=SLOW_SECONDS)
+def _know_count(user: User, *, region: Region | None, grid: Grid | None) -> Know:
+    return know_for_user(user, region=region, grid=grid)
+
+
+def know_kept(user: User, *, region: Region | None = None, grid: Grid | None = None) -> Kept[Know]:
+    """``know_for_user``, kept a minute where it is slow to count (``centre.kept``): a county's profile
+    reads every resident of the county."""
+    return kept("know", user, region=region, grid=grid)

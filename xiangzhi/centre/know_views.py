@@ -10,7 +10,7 @@ from django.urls import reverse
 from xiangzhi.accounts.rules import can_read_register
 from xiangzhi.centre.figures import figures_grid_get_for_user, figures_region_get_for_user
 from xiangzhi.centre.figures_views import _grid_choices, _region_choices
-from xiangzhi.centre.know import FORMULAS, NOTE, Figure, Know, Row, know_for_user, people_url
+from xiangzhi.centre.know import FORMULAS, NOTE, Figure, Know, Row, know_kept, people_url
 from xiangzhi.centre.nav import sections_for
 from xiangzhi.core.display import decimal_text, share_text, signed_text
 from xiangzhi.core.inputs import require
@@ -113,10 +113,12 @@ def know(request: HttpRequest) -> HttpResponse:
     require(can_read_register(user), "无权查看概况")
     region = figures_region_get_for_user(user, code) if (code := request.GET.get("region")) else None
     grid = figures_grid_get_for_user(user, code) if (code := request.GET.get("grid")) else None
-    k = know_for_user(user, region=region, grid=grid)  # type: ignore[arg-type]  # login_required: a User
+    counted = know_kept(user, region=region, grid=grid)  # type: ignore[arg-type]  # login_required: a User
+    k = counted.value
     rows: list[Row] = k.children
     return render(request, "centre/know.html", {
-        "k": k, "cards": _cards(k), "categories": _categories(k), "rows": _rows(k), "has_rows": bool(rows),
+        "k": k, "counted": counted, "cards": _cards(k), "categories": _categories(k), "rows": _rows(k),
+        "has_rows": bool(rows),
         "trail": _trail(k), "note": NOTE, "formulas": FORMULAS,
         "region": region, "grid": grid,
         "region_choices": _region_choices(user), "grid_choices": _grid_choices(user),

@@ -26,6 +26,7 @@ from xiangzhi.cases.models import Case, Channel, Transition
 from xiangzhi.cases.rules import can_steer, figures_allowed
 from xiangzhi.cases.services import PHONE_VISIT_NOTE, awaiting_evaluation_q
 from xiangzhi.centre.figures import NoIndex, figure_q, home_node, scope_cases, spans_a_county
+from xiangzhi.centre.kept import Kept, keeps, kept
 from xiangzhi.core.inputs import require
 from xiangzhi.participation.selectors import PollSummary, poll_summary_list_for_user
 from xiangzhi.regions.models import Grid, Region
@@ -165,3 +166,19 @@ def phone_visit_list_for_user(user: User, *, region: Region | None = None, grid:
 def phone_visits(user: User, cases: list[Case]) -> list[PhoneVisit]:
     """A page of the list, each case with whether the reader may record its call."""
     return [PhoneVisit(c, c.calls, can_steer(user, c)) for c in cases]  # type: ignore[attr-defined]
+
+
+SLOW_SECONDS = 0.1  # counts that take this long (a county's year of ratings) are kept a minute
+
+
+@keeps("take_part", slow=SLOW_SECONDS)
+def _take_part_count(user: User, *, region: Region | None, grid: Grid | None, start: str, end: str) -> TakePart:
+    return take_part_for_user(user, start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end),
+                              region=region, grid=grid)
+
+
+def take_part_kept(user: User, *, start: dt.datetime, end: dt.datetime, region: Region | None = None,
+                   grid: Grid | None = None) -> Kept[TakePart]:
+    """``take_part_for_user``, kept a minute where it is slow to count (``centre.kept``); the 电话回访 list
+    beside it is read live."""
+    return kept("take_part", user, region=region, grid=grid, start=start.isoformat(), end=end.isoformat())

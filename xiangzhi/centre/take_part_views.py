@@ -26,7 +26,7 @@ from xiangzhi.centre.take_part import (
     ChannelRow,
     phone_visit_list_for_user,
     phone_visits,
-    take_part_for_user,
+    take_part_kept,
 )
 from xiangzhi.core.charts import GREEN, RED, YELLOW, Series, bars
 from xiangzhi.core.display import share_text
@@ -70,7 +70,8 @@ def take_part(request: HttpRequest) -> HttpResponse:
     start, last, preset, region, grid = q.start, q.last, q.preset, q.region, q.grid
     begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
-    t = take_part_for_user(user, start=begin, end=end, region=region, grid=grid)
+    counted = take_part_kept(user, start=begin, end=end, region=region, grid=grid)
+    t = counted.value
     period = {"period": preset} if preset else {"start": start.isoformat(), "end": last.isoformat()}
     place = {**({"region": region.code} if region else {}), **({"grid": grid.code} if grid else {})}
     keep = {**period, **place}
@@ -83,7 +84,7 @@ def take_part(request: HttpRequest) -> HttpResponse:
                   Series("不满意", [r.dissatisfied for r in channels], RED)], stacked=True, label_head="渠道")
     back = f"{reverse('centre:take_part')}?{urlencode({**keep, 'page': page.number})}#phone"
     return render(request, "centre/take_part.html", {
-        "t": t, "rows": _rows(t.channels, keep), "total": _rows([t.total], keep)[0], "chart": chart,
+        "t": t, "counted": counted, "rows": _rows(t.channels, keep), "total": _rows([t.total], keep)[0], "chart": chart,
         "total_rate": share_text(t.total.satisfaction_rate) or "—",
         "visits": phone_visits(user, list(page.object_list)), "page": page, "answers": CALL_ANSWERS, "back": back,
         "polls": [{"s": s, "turnout": share_text(s.turnout) or "—", "satisfied": share_text(s.satisfied_share),

@@ -10,43 +10,28 @@ Each chart keeps the boxes it placed (``Panel.boxes``) so that a test can check 
 
 Names from the database go in through ``escape()``: a village called ``<b>`` shows as typed.
 
-The screen asks for its figures every minute, and a county's take a second or two to count. So a
-count is kept (``wall_cached``, in Django's cache) and served while it is under a minute old; an
-older one is still served at once while the task queue's worker counts again for the next request
-(``wall_recount``, queued once at a time per count), and after ten minutes unwatched it is dropped.
-A screen thus shows figures at most about a minute old, stamped with the time they were counted
-(「最后更新 14:05」), and no request waits for the county to be counted but the first. The worker
-hands its count to the web processes through the cache they share (Redis, ``CACHE_URL``); with a
-cache of each process's own (no ``CACHE_URL``) its count would reach none of them, so there a
-thread of the asking process counts again instead."""
+The screen asks for its figures every minute, and a county's take a second or two to count. So its
+count is kept (``centre.kept``: served while under a minute old, counted again by the worker after
+that): a screen shows figures at most about a minute old, stamped with the time they were counted
+(「最后更新 14:05」), and no request waits for the county to be counted but the first."""
 
 import datetime as dt
-import logging
 import math
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
-from django.db import connections
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from huey.contrib.djhuey import HUEY, db_task
 
-from xiangzhi.accounts.models import User
 from xiangzhi.centre.figures import LEVEL_NAMES, LEVELS, Figures, Row, case_figures
+from xiangzhi.centre.kept import keeps, kept
 from xiangzhi.centre.selectors import preset_period
 from xiangzhi.core.display import day_text, figure_text
 from xiangzhi.regions.models import Grid, Region
 
 REFRESH_SECONDS = 60
-FRESH_SECONDS = 60  # a count served as it is; older, it is served while the next one is made
-KEEP_SECONDS = 10 * 60  # a count nobody asked for again in this long is dropped
-logger = logging.getLogger("xiangzhi.centre")
 PERIODS = {"month": "本月", "quarter": "本季度", "year": "本年", "12m": "近12个月", "24m": "近两年"}
 DEFAULT_PERIOD = "12m"
 
@@ -441,83 +426,16 @@ def wall_for_user(user: Any, *, period: str = DEFAULT_PERIOD, region: Region | N
     return wall
 
 
-def _cache_key(user: Any, period: str, region: Region | None, grid: Grid | None) -> str:
-    """One count per account, as it stands (role, region, department) and what it asked for, per day."""
-    return ":".join(str(part) for part in (
-        "xz-wall", user.pk, user.role, user.region_id or "", user.department_id or "",
-        period if period in PERIODS else DEFAULT_PERIOD, region.pk if region else "", grid.pk if grid else "",
-        timezone.localdate().isoformat()))
-
-
-def _count(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> Wall:
-    wall = wall_for_user(user, period=period, region=region, grid=grid)
-    cache.set(key, (time.time(), wall), KEEP_SECONDS)
-    return wall
-
-
-@db_task()  # type: ignore[untyped-decorator]  # huey ships no types
-def wall_recount(key: str, user_id: int, period: str, region_id: int | None, grid_id: int | None) -> None:
-    """The count kept under ``key`` made again, on the worker, for the next request to serve. Queued by
-    ``wall_cached`` once at a time per key: the key's mark is cleared here, whatever happens."""
-    try:
-        user = User.objects.get(pk=user_id)
-        region = Region.objects.get(pk=region_id) if region_id else None
-        grid = Grid.objects.get(pk=grid_id) if grid_id else None
-        _count(key, user, period, region, grid)
-    except Exception:  # the screen keeps the last count; the next request asks again
-        logger.exception("wall recount failed for %s", key)
-    finally:
-        cache.delete(_recount_mark(key))
-
-
-def _recount_mark(key: str) -> str:
-    """Set while a count of ``key`` is under way (``cache.add``: one asker wins), so each is queued once."""
-    return f"{key}:recount"
-
-
-def _worker_shares_cache() -> bool:
-    """Whether the worker's count reaches the requests: through a cache the processes share, or from a
-    queue that runs its tasks in the asking process (tests)."""
-    return bool(HUEY.immediate) or not isinstance(caches["default"], LocMemCache)
-
-
-def _recount_later(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> None:
-    """Count again away from the request: on the worker, or in a thread of this process where the worker's
-    count would not reach it. The caller holds the key's mark; whoever counts clears it."""
-    if not _worker_shares_cache():
-        _recount_in_thread(key, user, period, region, grid)
-        return
-    try:
-        wall_recount(key, user.pk, period, region.pk if region else None, grid.pk if grid else None)
-    except Exception:  # the queue is down: the screen keeps its count, the next request asks again
-        cache.delete(_recount_mark(key))
-        logger.exception("wall recount not queued for %s", key)
-
-
-def _recount_in_thread(key: str, user: Any, period: str, region: Region | None, grid: Grid | None) -> None:
-    def run() -> None:
-        try:
-            _count(key, user, period, region, grid)
-        except Exception:  # the screen keeps the last count; the next request asks again
-            logger.exception("wall recount failed for %s", key)
-        finally:
-            cache.delete(_recount_mark(key))
-            connections.close_all()  # this thread's own connections
-
-    threading.Thread(target=run, name="xz-wall-recount", daemon=True).start()
+@keeps("wall")
+def _wall_count(user: Any, *, region: Region | None, grid: Grid | None, period: str) -> Wall:
+    return wall_for_user(user, period=period, region=region, grid=grid)
 
 
 def wall_cached(user: Any, *, period: str = DEFAULT_PERIOD, region: Region | None = None,
                 grid: Grid | None = None) -> Wall:
-    """``wall_for_user``, counted at most once a minute for each account and scope (see the module's
-    docstring). The caller has checked the region or grid against the user's scope."""
-    key = _cache_key(user, period, region, grid)
-    entry: tuple[float, Wall] | None = cache.get(key)
-    if entry is None:
-        return _count(key, user, period, region, grid)
-    counted, wall = entry
-    if time.time() - counted >= FRESH_SECONDS and cache.add(_recount_mark(key), 1, KEEP_SECONDS):
-        _recount_later(key, user, period, region, grid)
-        # A queue that runs its tasks at once (tests) has counted already.
-        counted, wall = cache.get(key, entry)
+    """``wall_for_user``, counted at most once a minute for each account and scope (``centre.kept``:
+    always kept, the screen asks every minute). The caller has checked the region or grid against the
+    user's scope."""
+    period = period if period in PERIODS else DEFAULT_PERIOD
+    wall: Wall = kept("wall", user, region=region, grid=grid, period=period).value
     return wall

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import RegionFactory
 from tests.web import policy_problems
-from xiangzhi.centre import wall as wall_module
+from xiangzhi.centre import kept as kept_module
 from xiangzhi.centre.figures import Row
 from xiangzhi.centre.tests.figures_story import report
 from xiangzhi.centre.wall import NARROW, WIDE, Bar, Panel, bars, fit, text_width, trend, wall_cached, wall_for_user
@@ -107,7 +107,7 @@ def test_a_count_serves_its_minute_then_the_next_request_counts_again(county, st
     report(county, "road_light")
     assert wall_cached(town).cards[0].value == "8"  # within the minute: the same count
     assert wall_cached(county.users["county_admin"], region=county.town_a).cards[0].value == "9"  # its own count
-    monkeypatch.setattr(wall_module, "FRESH_SECONDS", 0)  # a minute later
+    monkeypatch.setattr(kept_module, "FRESH_SECONDS", 0)  # a minute later
     # The tests' queue runs its tasks at once, in the test's transaction: the recount is served at once.
     fresh = wall_cached(town)
     assert fresh.cards[0].value == "9" and fresh.generated_at > first.generated_at
@@ -117,15 +117,15 @@ def test_a_count_serves_its_minute_then_the_next_request_counts_again(county, st
 def test_a_stale_count_is_served_while_the_worker_counts_again_once(county, story, monkeypatch):
     town = county.users["township_staff"]
     first = wall_cached(town)
-    task = wall_module.wall_recount
+    task = kept_module.kept_recount
     queued = []
-    monkeypatch.setattr(wall_module, "wall_recount", lambda *args: queued.append(args))  # a worker not yet run
-    monkeypatch.setattr(wall_module, "FRESH_SECONDS", 0)
+    monkeypatch.setattr(kept_module, "kept_recount", lambda *args: queued.append(args))  # a worker not yet run
+    monkeypatch.setattr(kept_module, "FRESH_SECONDS", 0)
     report(county, "road_light")
     for _ in range(3):  # the screen asks again while the count is under way: still the last count, one recount
         stale = wall_cached(town)
         assert stale.cards[0].value == "8" and stale.generated_at == first.generated_at
-    assert len(queued) == 1 and queued[0][1:] == (town.pk, "12m", None, None)
+    assert len(queued) == 1 and queued[0][2:] == (town.pk, None, None, {"period": "12m"})
     task.call_local(*queued[0])  # the worker's turn
     assert wall_cached(town).cards[0].value == "9" and len(queued) == 2  # and the next recount is asked for
 
@@ -140,23 +140,23 @@ def test_a_queue_that_is_down_leaves_the_last_count_on_screen(county, story, mon
         calls.append(args)
         raise ConnectionError("queue down")
 
-    monkeypatch.setattr(wall_module, "wall_recount", down)
-    monkeypatch.setattr(wall_module, "FRESH_SECONDS", 0)
+    monkeypatch.setattr(kept_module, "kept_recount", down)
+    monkeypatch.setattr(kept_module, "FRESH_SECONDS", 0)
     assert wall_cached(town).cards[0].value == "8" and wall_cached(town).cards[0].value == "8"
-    assert len(calls) == 2 and "wall recount not queued" in caplog.text  # each request asks again
+    assert len(calls) == 2 and "recount not queued" in caplog.text  # each request asks again
 
 
 @pytest.mark.django_db
 def test_with_a_cache_of_its_own_the_process_counts_again_in_a_thread(county, story, monkeypatch):
     """Without a shared cache (no CACHE_URL) the worker's count would reach no web process."""
-    assert wall_module._worker_shares_cache()  # the tests' queue runs in the test's process
+    assert kept_module._worker_shares_cache()  # the tests' queue runs in the test's process
     town = county.users["township_staff"]
     wall_cached(town)
     started, queued = [], []
-    monkeypatch.setattr(wall_module, "_worker_shares_cache", lambda: False)
-    monkeypatch.setattr(wall_module, "_recount_in_thread", lambda *args: started.append(args))
-    monkeypatch.setattr(wall_module, "wall_recount", lambda *args: queued.append(args))
-    monkeypatch.setattr(wall_module, "FRESH_SECONDS", 0)
+    monkeypatch.setattr(kept_module, "_worker_shares_cache", lambda: False)
+    monkeypatch.setattr(kept_module, "_recount_in_thread", lambda *args: started.append(args))
+    monkeypatch.setattr(kept_module, "kept_recount", lambda *args: queued.append(args))
+    monkeypatch.setattr(kept_module, "FRESH_SECONDS", 0)
     assert wall_cached(town).cards[0].value == "8" and wall_cached(town).cards[0].value == "8"
     assert len(started) == 1 and not queued
 
