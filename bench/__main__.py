@@ -109,7 +109,7 @@ def main() -> None:
                              ("points", "points"), ("redemption", "shop_redemption"),
                              ("assessment", "assessment"), ("gridassessment", "grid_assessment"),
                              ("wall", "centre_wall"), ("know", "centre_know"), ("queue", "centre_queue"),
-                             ("map", "centre_map"), ("audit", "audit_trail")]:
+                             ("map", "centre_map"), ("audit", "audit_trail"), ("triage", "triage")]:
             if name in only:
                 bench_child(module, env)
 

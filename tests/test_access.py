@@ -58,6 +58,7 @@ def cases(c):
     supervisors = {"county_admin", "township_staff", "township_staff_b", "village_cadre", "grid_chief"}
     a1_supervisors = {"county_admin", "township_staff", "village_cadre", "grid_chief"}
     a1_visitors = {"village_cadre", "grid_chief", "grid_worker"}
+    steer_a1 = {"county_admin", "township_staff", "grid_chief", "grid_worker"}
     # Key people kept from the field: two more entries of a1's head, re-categorised and ended by page and API.
     kept_page, kept_api = (key_person_register(actor=c.users["grid_worker"], resident=resident_a1, category=code)
                            for code in ("hardship_family", "disabled"))
@@ -182,6 +183,13 @@ def cases(c):
         ("get", f"/cases/{case.pk}/", None, (in_a1 - {"points_recorder", "points_supervisor"})
          | {"resident", "points_recorder", "points_supervisor"} | inspector),
         ("post", f"/cases/{case.pk}/act/supervise/", {"note": "请加快办理"}, {"county_admin", "township_staff"}),
+        # 改类别, by those who steer the grid-level case (its grid's staff, the township, the county), to a
+        # category routed like the first (the same desk): the first allowed role moves it, the rest are told
+        # it is so already (409).
+        ("post", f"/cases/{case.pk}/act/recategorise/", {"category": "env_garbage"}, steer_a1),
+        ("post", f"/api/v1/cases/{case.pk}/recategorise", {"category": "road_light"}, steer_a1),
+        ("post", "/cases/suggest/", {"description": "村口的灯不亮了"}, set(ALL_ROLES)),
+        ("post", "/api/v1/cases/suggest", {"text": "村口的灯不亮了"}, set(ALL_ROLES)),
         ("get", "/api/v1/cases", None, set(ALL_ROLES)),
         ("get", "/api/v1/categories", None, set(ALL_ROLES)),
         ("get", "/centre/figures/", None, set(ALL_ROLES) - {"resident"}),

@@ -26,7 +26,7 @@ LAYERS = [
     {"regions", "accounts"},
     {"configuration"},  # settings with township overrides and the history of every configuration change
     {"people", "duties"},  # duties: the three lists (三张清单); cases reads them to route
-    {"notifications"},
+    {"notifications", "triage"},  # triage: the category suggester, on plain text and a catalog it is handed
     {"cases", "gridwork", "points", "party", "inspections"},  # party: branches and groups on people and grids
     {"shop", "activities", "devices", "open311", "projects"},  # projects: village requests, plans, funded works
     {"assessment", "participation", "disclosure",  # read cases, points, grid work, inspections by their selectors
@@ -48,7 +48,8 @@ SIBLINGS = {
 SHELL = {"front", "system", "demo", "xiangzhi"}
 PUBLIC = {"models", "services", "selectors", "rules", "errors"}
 PUBLIC_EXTRA = {"accounts": {"scope", "admin_scope"},
-                "cases": {"progress"}}  # what a reporter sees of his case: 码上办's follow page shows it too
+                "cases": {"progress"},  # what a reporter sees of his case: 码上办's follow page shows it too
+                "triage": {"suggester"}}  # the suggester's plain types and ``suggest``: its whole front door
 SHELL_ENTRIES = {"api", "views", "urls", "templatetags", "management"}
 ALLOWED_CYCLES = [{"xiangzhi.notifications.services", "xiangzhi.notifications.tasks"}]
 

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "xiangzhi.duties",  # 三张清单: the small-power, duty and territorial duty lists; case routing reads them
     "xiangzhi.gridwork",
     "xiangzhi.party",
+    "xiangzhi.triage",
     "xiangzhi.notifications",
     "xiangzhi.cases",
     "xiangzhi.inspections",
@@ -334,6 +335,12 @@ CACHES = {
 # a "dissatisfied" evaluation sends the case back for review.
 CASE_DUPLICATE_METERS = env_int("CASE_DUPLICATE_METERS", 200)
 CASE_DUPLICATE_HOURS = env_int("CASE_DUPLICATE_HOURS", 72)
+# The category suggester is sure of its first choice when it scores at least this (0–1) and twice the
+# second: a report that names no category is then filed under it (else under 其他), and a hotline row
+# whose category is not among its three is flagged for the dispatcher.
+# The command centre keeps a count a minute (xiangzhi/centre/kept.py) when it took this long to make.
+CENTRE_KEPT_SLOW_SECONDS = float(os.environ.get("CENTRE_KEPT_SLOW_SECONDS", "0.1"))
+CASE_SUGGEST_TAKE = float(os.environ.get("CASE_SUGGEST_TAKE", "0.3"))
 CASE_REOPEN_ON_DISSATISFIED = env_bool("CASE_REOPEN_ON_DISSATISFIED", True)
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)  # photos in one report or one step

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from xiangzhi.cases import rules, services
 from xiangzhi.cases.errors import CaseError
-from xiangzhi.cases.models import Case, Status
+from xiangzhi.cases.models import Case, Category, Status
 from xiangzhi.cases.rules import TRANSITIONS
 from xiangzhi.core.errors import NotFound
 
@@ -38,6 +38,7 @@ ACTIONS = {
     "resume": Action("resume", "恢复办理", style="outline-primary"),
     "supervise": Action("supervise", "督办", needs_note=True, style="outline-danger"),
     "merge": Action("merge", "合并为重复件", style="outline-secondary"),
+    "recategorise": Action("recategorise", "改类别", style="outline-secondary"),
 }
 
 
@@ -52,6 +53,8 @@ def available_actions(user, case: Case) -> list[Action]:
             names.append("accept_self")
     if status in (Status.ACCEPTED, Status.DISPATCHED) and steer:
         names.append("dispatch")
+    if status in TRANSITIONS["recategorise"][0] and steer:
+        names.append("recategorise")
     if status == Status.DISPATCHED and owner:
         names.append("start")
     if status == Status.IN_PROGRESS and owner:
@@ -72,7 +75,8 @@ def available_actions(user, case: Case) -> list[Action]:
 
 
 def perform(name: str, *, case: Case, actor, note: str = "", level: str | None = None, department=None,
-            assignee_id: int | None = None, evaluation: str = "", into: Case | None = None, photos=()) -> Case:
+            assignee_id: int | None = None, evaluation: str = "", into: Case | None = None, photos=(),
+            category: Category | None = None) -> Case:
     """Run one named action through its service."""
     note = note or ""
     if name == "accept":
@@ -110,6 +114,10 @@ def perform(name: str, *, case: Case, actor, note: str = "", level: str | None =
         return services.case_resume(case=case, actor=actor, note=note)
     if name == "supervise":
         return services.case_supervise(case=case, actor=actor, note=note)
+    if name == "recategorise":
+        if category is None:
+            raise CaseError("请选择新的类别")
+        return services.case_recategorise(case=case, actor=actor, category=category, note=note)
     if name == "merge":
         if into is None:
             raise CaseError("请指定要合并到的事件")

@@ -11,6 +11,7 @@ from xiangzhi.cases.errors import CaseError
 from xiangzhi.cases.models import Case, Category
 from xiangzhi.cases.routing import category_get_active
 from xiangzhi.cases.rules import ACTION_NAMES
+from xiangzhi.cases.suggestions import category_suggest
 from xiangzhi.core.errors import NotFound
 from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.lib.photos import PhotoError, process
@@ -171,6 +172,7 @@ class ActionIn(Schema):
     assignee: int | None = Field(None, description="reassign 的目标账号 id")
     evaluation: str = Field("", description="evaluate：satisfied / basically_satisfied / dissatisfied")
     into: int | None = Field(None, description="merge：合并到的事件 id")
+    category: str | None = Field(None, max_length=32, description="recategorise：新的类别代码")
     photos: list[str] = Field([], max_length=settings.CASE_PHOTO_MAX_COUNT)
 
 
@@ -194,6 +196,28 @@ def decode_photos(items: list[str]):
 @router.get("/categories", response=list[CategoryOut], summary="事件类别目录")
 def category_list(request):
     return list(selectors.category_list())
+
+
+class SuggestIn(Schema):
+    text: str = Field(..., max_length=10000, description="报告人自己的话（标题和描述）；只读前 512 个字")
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    group: str
+    score: float = Field(..., description="0～1，越大越可能")
+
+
+class SuggestOut(Schema):
+    suggestions: list[SuggestionOut] = Field(..., description="最可能的三个类别，最可能的在前；没有可读的字时为空")
+
+
+@router.post("/cases/suggest", response=SuggestOut, summary="按描述建议事件类别")
+def case_suggest(request, payload: SuggestIn):
+    """本县启用的类别中最可能的三个，由本机上的模型按报告人的原话给出（不联网）。"""
+    return {"suggestions": [{"code": s.code, "name": s.category.name, "group": s.category.group,
+                             "score": round(s.score, 4)} for s in category_suggest(payload.text)]}
 
 
 @router.post("/cases", response={200: CaseDetailOut, 201: CaseDetailOut}, summary="上报事件（支持 Idempotency-Key）")
@@ -258,9 +282,14 @@ def _act(request, case_id: int, name: str, payload: ActionIn):
             into = selectors.case_get_for_user(request.user, payload.into)
         except NotFound:
             raise CaseError("要合并到的事件不存在或无权查看") from None
+    category = None
+    if payload.category:
+        category = category_get_active(payload.category)
+        if category is None:
+            raise CaseError(f"未知或已停用的事件类别：{payload.category}")
     actions.perform(name, case=case, actor=request.user, note=payload.note, level=payload.level,
                     department=department, assignee_id=payload.assignee, evaluation=payload.evaluation,
-                    into=into, photos=decode_photos(payload.photos))
+                    into=into, photos=decode_photos(payload.photos), category=category)
     return selectors.case_get_for_user(request.user, case_id)
 
 

@@ -45,7 +45,7 @@ from xiangzhi.regions.models import Department
 READ_ONLY = "只有县级管理员可以修改事件类别和节假日"
 HOURS_LIMIT = 8760  # a year of working hours: long matters (land disputes, petitions) take months
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-NAME_FIELDS = ("name", "group", "kind", "sort")
+NAME_FIELDS = ("name", "group", "kind", "sort", "hint")
 
 
 @dataclass
@@ -66,6 +66,7 @@ class CategoryInput:
     overdue_action: str = OverdueAction.NOTIFY
     sort: int | None = None
     code: str = ""
+    hint: str = ""  # what belongs here, in the villagers' words: the category suggester reads it
 
 
 def category_input_of(category: Category) -> CategoryInput:
@@ -90,6 +91,10 @@ def _clean(data: CategoryInput, *, category: Category | None) -> dict[str, Any]:
         if len(value) > limit:
             raise refuse(name, f"{label}不能超过 {limit} 个字")
         out[name] = value
+    hint = " ".join((data.hint or "").split())
+    if len(hint) > 200:
+        raise refuse("hint", "“包括哪些情况”不能超过 200 个字")
+    out["hint"] = hint
     taken = Category.objects.filter(name=out["name"])
     if category is not None:
         taken = taken.exclude(pk=category.pk)

@@ -24,9 +24,10 @@ from xiangzhi.accounts.scope import scope_of
 from xiangzhi.audit.models import AuditAction
 from xiangzhi.audit.services import actor_path, audit_record, common_path
 from xiangzhi.cases import services
-from xiangzhi.cases.models import Case, Category, Channel, IdempotencyRecord
+from xiangzhi.cases.models import OTHER_CATEGORY, Case, Category, Channel, IdempotencyRecord
 from xiangzhi.cases.routing import route
 from xiangzhi.cases.rules import can_import_hotline
+from xiangzhi.cases.suggestions import CategorySuggestion, category_suggest, sure_of
 from xiangzhi.core.errors import Invalid
 from xiangzhi.core.idempotency import fingerprint
 from xiangzhi.core.imports import (
@@ -42,7 +43,7 @@ from xiangzhi.core.imports import (
 from xiangzhi.lib import spreadsheets
 
 COLUMNS = ["工单编号", "来电时间", "事件类别", "标题", "诉求内容", "地址", "经度", "纬度", "来电人", "联系电话"]
-REQUIRED = ("工单编号", "来电时间", "事件类别", "标题")
+REQUIRED = ("工单编号", "来电时间", "标题")  # 事件类别 may be blank: the category suggester reads the words
 OWNER = "hotline"  # the idempotency owner: 工单编号 are unique on the county's 12345 platform
 CLOCK_SKEW = dt.timedelta(minutes=5)  # the hotline platform's clock may run a little ahead of ours
 EARLIEST = dt.datetime(2000, 1, 1)
@@ -67,6 +68,7 @@ class ImportedRow:
     ticket: str
     case: Case
     created: bool
+    flag: str = ""  # 「未填类别」 or 「类别与描述不符」: the suggester's choice is on the case for the dispatcher
 
 
 @dataclass
@@ -96,6 +98,8 @@ class _Ticket:
     caller: str
     phone: str
     fingerprint: str = ""
+    suggested: CategorySuggestion | None = None
+    flag: str = ""
 
 
 # --- checking one row ------------------------------------------------------------------------------
@@ -185,6 +189,8 @@ def _check(record: Record, categories, errors: list[RowError]) -> _Ticket | None
         if category is None:
             err("事件类别", f"事件类别“{label}”有重名，请填写类别代码" if label in by_name
                 else f"未知或已停用的事件类别“{label}”，请填写类别代码或名称（见页面上的类别表）")
+    elif OTHER_CATEGORY not in by_code:
+        err("事件类别", "请填写事件类别")
 
     lon = _number(raw.get("经度"), "经度", -180, 180)
     lat = _number(raw.get("纬度"), "纬度", -90, 90, "（是否与经度填反了？）")
@@ -200,17 +206,35 @@ def _check(record: Record, categories, errors: list[RowError]) -> _Ticket | None
 
     if len(errors) > before:
         return None
+    named = category.code if category is not None else ""  # as the file says: a re-import compares it
+    suggested, sure, flag = _suggested(category, f"{cells['标题']} {cells.get('诉求内容', '')}")
+    if category is None:  # blank: the suggester's first choice when it is sure, else 其他
+        category = sure.category if sure is not None else by_code[OTHER_CATEGORY]
     row = _Ticket(
         line=line, ticket=cells["工单编号"], called_at=called_at, category=category, title=cells["标题"],
         description=cells.get("诉求内容", ""), address=cells.get("地址", ""), lon=lon, lat=lat,
-        caller=cells.get("来电人", ""), phone=phone,
+        caller=cells.get("来电人", ""), phone=phone, suggested=suggested, flag=flag,
     )
     row.fingerprint = fingerprint({
-        "ticket": row.ticket, "called_at": called_at.isoformat(), "category": category.code, "title": row.title,
+        "ticket": row.ticket, "called_at": called_at.isoformat(), "category": named, "title": row.title,
         "description": row.description, "address": row.address, "lon": lon, "lat": lat, "caller": row.caller,
         "phone": phone,
     })
     return row
+
+
+def _suggested(category: Category | None, text: str) -> tuple[CategorySuggestion | None, CategorySuggestion | None,
+                                                                str]:
+    """(the suggester's first choice for a row's words, that choice when it is sure, why the dispatcher
+    should look): the row names no category, or its category is not among the suggester's three while
+    the suggester is sure of its first — the operator's guess and the caller's words part ways."""
+    found = category_suggest(text)
+    first, sure = (found[0] if found else None), sure_of(found)
+    if category is None:
+        return first, sure, "未填类别"
+    if sure is not None and category.code not in {s.code for s in found}:
+        return first, sure, "类别与描述不符"
+    return None, None, ""
 
 
 # --- the import ------------------------------------------------------------------------------------
@@ -262,13 +286,14 @@ def hotline_import(*, user, file) -> ImportResult:
                         description=f"【12345工单 {row.ticket}】\n{row.description}", lon=row.lon, lat=row.lat,
                         address=row.address, reporter=user, reporter_name=row.caller or ANONYMOUS,
                         reporter_phone=row.phone, idempotency_key=row.ticket, idempotency_owner=OWNER,
-                        fingerprint=row.fingerprint,
+                        fingerprint=row.fingerprint, suggested=row.suggested,
                         now=row.called_at.astimezone(dt.UTC),  # like every other channel's timezone.now()
                     )
                 except Invalid as exc:  # another import of the same ticket raced this one
                     errors.append(RowError(row.line, None, str(exc)))
                     raise _Abort from None
-                imported.append(ImportedRow(row.line, row.ticket, report.case, report.created))
+                imported.append(ImportedRow(row.line, row.ticket, report.case, report.created,
+                                            row.flag if report.created else ""))
             created = sum(1 for r in imported if r.created)
             audit_record(actor=user, action=AuditAction.IMPORT,
                          summary=f"导入12345工单：新建 {created} 件事件，{len(imported) - created} 条此前已导入",

@@ -54,6 +54,9 @@ class Category(models.Model):
     warn_before_hours = models.PositiveIntegerField("到期前预警（工作小时）", default=8)
     overdue_action = models.CharField("超时处理", max_length=10, choices=OverdueAction.choices,
                                       default=OverdueAction.NOTIFY)
+    hint = models.CharField("包括哪些情况", max_length=200, blank=True,
+                            help_text="用群众的话写这一类包括的情况（如“偷盗、诈骗、赌博、打架斗殴”）；"
+                                      "分类建议据此认出还没有案例的新类别")
     is_active = models.BooleanField("启用", default=True)
     sort = models.PositiveSmallIntegerField("排序", default=0, help_text="小的在前；「其他」排在最后")
 
@@ -198,6 +201,16 @@ class Case(models.Model):
     closed_on_time = models.BooleanField(null=True, blank=True)
     closed_level = models.CharField(max_length=12, choices=HandlingLevel.choices, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
+    # The suggester's first choice for the report's own words, when it was asked (a report without a
+    # category, a hotline row): the dispatcher sees it beside the category. Its score is 0–1.
+    suggested_category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="+", verbose_name="建议类别")
+    suggested_score = models.FloatField("建议把握", null=True, blank=True)
+    # When a dispatcher confirmed the category (受理, 派遣) or corrected it (改类别): from then on the case
+    # is a labelled example the suggester learns from.
+    category_confirmed_at = models.DateTimeField("类别确认时间", null=True, blank=True)
+    category_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                              blank=True, related_name="+", verbose_name="类别确认人")
     created_at = models.DateTimeField("上报时间")
     updated_at = models.DateTimeField(auto_now=True)
 

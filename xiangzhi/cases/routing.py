@@ -176,6 +176,13 @@ def category_get_active(code: str) -> Category | None:
     return category if category is not None and category.is_active else None
 
 
+def category_list_active() -> list[Category]:
+    """The catalog's active categories, in the catalog's order (其他 last), from the routing reference."""
+    rows = _reference().categories
+    categories = [c for c in (rows.get(code) for code in rows.rows) if c is not None and c.is_active]
+    return sorted(categories, key=lambda c: (c.sort, c.group, c.code))
+
+
 def _township_of(region_id: int) -> Region | None:
     """The township a region lies in (itself, for a township)."""
     ref = _reference_with(region_id=region_id)

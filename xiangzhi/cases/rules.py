@@ -150,6 +150,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "resume": ((S.SUSPENDED,), None),
     "supervise": ((S.REPORTED, *OPEN, S.HANDLED, S.SUSPENDED), None),
     "merge": ((S.REPORTED, S.ACCEPTED), S.MERGED),
+    "recategorise": ((S.REPORTED, S.ACCEPTED), None),
     "close_merged": ((S.MERGED,), S.CLOSED),
 }
 
@@ -159,7 +160,7 @@ ACTION_NAMES = {
     "evaluate": "评价", "archive": "归档", "escalate": "上报上级（吹哨）", "hand_back": "回退下级",
     "reassign": "改派", "suspend": "缓办", "resume": "恢复办理", "supervise": "督办", "merge": "合并",
     "close_merged": "随主件结案", "reopen": "不满意重新核查", "overdue": "超时", "warn": "即将超时",
-    "visit_call": "电话回访",
+    "visit_call": "电话回访", "recategorise": "改类别",
 }
 
 # Escalation climbs grid → village → township → county. A department sits beside its township:

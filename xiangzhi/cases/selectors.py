@@ -68,7 +68,8 @@ def category_list() -> QuerySet[Category]:
 
 def case_get_for_user(user: User, case_id: int) -> Case:
     case = (
-        Case.objects.select_related(*LIST_RELATED, "terms", "reporter", "duplicate_of", "place__kind")
+        Case.objects.select_related(*LIST_RELATED, "terms", "reporter", "duplicate_of", "place__kind",
+                                    "suggested_category")
         .filter(pk=case_id).first()
     )
     if case is None or not can_see(user, case):

@@ -41,8 +41,10 @@ from xiangzhi.cases.models import (
 from xiangzhi.cases.routing import Route, category_get_active, department_route, route, terms_in_force
 from xiangzhi.cases.rules import LADDER, TRANSITIONS, level_down, level_up, target_of
 from xiangzhi.cases.selectors import case_duplicate_list, case_owner_ids
+from xiangzhi.cases.suggestions import CategorySuggestion, category_for_report
+from xiangzhi.cases.suggestions import category_suggester_refresh as category_suggester_refresh
 from xiangzhi.core.display import day_text
-from xiangzhi.core.errors import Forbidden
+from xiangzhi.core.errors import Conflict, Forbidden
 from xiangzhi.core.idempotency import check_replay
 from xiangzhi.core.inputs import require
 from xiangzhi.lib import crypto, idnumber
@@ -74,15 +76,17 @@ def case_report(
     reporter_phone: str = "", is_proactive: bool = False, photos: Sequence[ProcessedPhoto] = (),
     fallback_region: Region | None = None,
     idempotency_key: str | None = None, idempotency_owner: str | None = None, fingerprint: str | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, suggested: CategorySuggestion | None = None,
 ) -> ReportResult:
     """One intake for every channel. Routes by location and category; a retried submission with the
     same Idempotency-Key returns the first case.
 
     A report must say what is wrong: a photo, some words (title or description) or a category that
-    names the problem. Without a category it files under 其他; without a title it gets one made of
-    the category and the place (``_title_for``). A grid worker's report in a grid he staffs is his
-    own to handle (``rules.takes_own_report``): it is accepted, dispatched to him and started at once,
+    names the problem. A person's words go to the category suggester, whose first choice is kept on the
+    case (the dispatcher sees it where it differs from the category); a report without a category files
+    under that first choice when the suggester is sure enough, else under 其他; without a title it gets
+    one made of the category and the place (``_title_for``). A grid worker's report in a grid he staffs
+    is his own to handle (``rules.takes_own_report``): it is accepted, dispatched to him and started at once,
     each step recorded with his name, and nobody is told of a case that never waits.
 
     Four writes: the case, its number, the report transition and the key (photos add theirs; a
@@ -95,6 +99,10 @@ def case_report(
         raise CaseError("请拍一张照片，或写几个字说明情况")
     if len(title) > 100:
         raise CaseError("标题不能超过100字")
+    words = " ".join(part for part in (title, description) if part)
+    if suggested is None and words and channel != Channel.DEVICE:  # a person's words: what do they suggest?
+        taken, suggested = category_for_report(words)
+        category = category or taken  # the reporter's choice stands; without one, the suggester's when sure
     if category is None:
         category = category_get_active(OTHER_CATEGORY)
         if category is None:
@@ -129,6 +137,8 @@ def case_report(
                 assignee_department=where.department, reporter=reporter,
                 reporter_name=(reporter_name or (reporter.full_name if reporter else ""))[:50],
                 is_proactive=is_proactive, created_at=now, step_started_at=now,
+                suggested_category=suggested.category if suggested else None,
+                suggested_score=round(suggested.score, 4) if suggested else None,
                 close_due_at=rules.calendar().add_working_hours(now, rules.total_hours(terms or category)),
             )
             if reporter_phone:
@@ -213,7 +223,8 @@ def _save_photos(case: Case, transition: Transition, photos: Iterable[ProcessedP
 _MOVABLE = ["status", "handling_level", "assignee_department", "assignee_user", "step_started_at", "due_at",
             "warn_at", "warned_at", "overdue_at", "suspended_from", "rework_count", "escalation_count",
             "supervise_count", "accepted_at", "handled_at", "closed_at", "closed_on_time", "closed_level",
-            "evaluation", "evaluation_comment", "evaluated_at", "close_due_at", "duplicate_of", "updated_at"]
+            "evaluation", "evaluation_comment", "evaluated_at", "close_due_at", "duplicate_of", "updated_at",
+            "category", "terms", "category_confirmed_at", "category_confirmed_by"]
 
 
 def _move(case: Case, *, action: str, actor: User | None, to_status: str | None = None, note: str = "",
@@ -253,11 +264,19 @@ def _reason(note: str, what: str) -> str:
     return note
 
 
+def _confirmed(case: Case, actor: User, now: dt.datetime) -> dict[str, Any]:
+    """A dispatcher who accepts or dispatches a case agrees with its category: from then on it is a
+    labelled example for the category suggester (``selectors.category_examples``). The first one counts."""
+    if case.category_confirmed_at is not None:
+        return {}
+    return {"category_confirmed_at": now, "category_confirmed_by": actor}
+
+
 @transaction.atomic
 def case_accept(*, case: Case, actor: User, note: str = "", handle_myself: bool = False) -> Case:
     require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以受理")
     now = timezone.now()
-    _move(case, action="accept", actor=actor, note=note, now=now, accepted_at=now)
+    _move(case, action="accept", actor=actor, note=note, now=now, accepted_at=now, **_confirmed(case, actor, now))
     _notify_reporter_progress(case, actor, "case_accepted", f"您反映的事件已受理：{case.title}")
     if handle_myself:
         _move(case, action="dispatch", actor=actor, note="自办自结", now=now, assignee_user=actor)
@@ -301,9 +320,46 @@ def case_dispatch(*, case: Case, actor: User, level: str | None = None, departme
         assignee, case, level=level, department_id=department.pk if department is not None else None
     ):
         raise CaseError("只能派给在该事件所在地负责该层级办理的在岗工作人员")
+    now = timezone.now()
     _move(case, action="dispatch", actor=actor, note=note, handling_level=level, list_version_id=routed_by,
-          assignee_department=department if level == HandlingLevel.DEPARTMENT else None, assignee_user=assignee)
+          assignee_department=department if level == HandlingLevel.DEPARTMENT else None, assignee_user=assignee,
+          now=now, **_confirmed(case, actor, now))
     _notify_owners(case, "case_assigned", f"新派遣事件：{case.title}")
+    return case
+
+
+@transaction.atomic
+def case_recategorise(*, case: Case, actor: User, category: Category, note: str = "") -> Case:
+    """改类别: a dispatcher corrects the category the reporter, the hotline or the suggester chose, while the
+    case waits to be accepted or dispatched. The case takes the new category's terms in force (its time
+    limit to close counts from the report, as if reported so), and while it waits to be accepted (待受理)
+    the new category's route: the level and department that would have received it. The step's clock
+    keeps running. The correction is a labelled example for the category suggester."""
+    require(rules.can_steer(actor, case), "只有本级承办人员或上级管理人员可以更改类别")
+    if not category.is_active:
+        raise CaseError("该事件类别已停用")
+    if category.pk == case.category_id:
+        raise Conflict("类别没有变化：事件已是这一类")
+    before = case.category
+    terms = terms_in_force(category)
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "category": category, "terms": terms, "category_confirmed_at": now, "category_confirmed_by": actor,
+        "close_due_at": rules.calendar().add_working_hours(case.created_at, rules.total_hours(terms or category)),
+    }
+    routed_by, owners = None, (case.handling_level, case.assignee_department_id)
+    if case.status == Status.REPORTED:
+        where = route(category=category, lon=case.lon, lat=case.lat, fallback_region=case.region)
+        if where.scope_path == case.scope_path:
+            changes.update(handling_level=where.level, assignee_department=where.department)
+            routed_by = where.list_version_id
+    text = f"类别：{before.name} → {category.name}"
+    note = (note or "").strip()
+    target_of("recategorise", case.status)
+    _move(case, action="recategorise", actor=actor, to_status=case.status, note=f"{text}。{note}" if note else text,
+          now=now, keep_clock=True, list_version_id=routed_by, **changes)
+    if (case.handling_level, case.assignee_department_id) != owners:  # in another desk's queue now
+        _notify_owners_after_commit(case, "case_new", f"新事件：{case.title}")
     return case
 
 

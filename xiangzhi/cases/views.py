@@ -12,8 +12,10 @@ from django.views.decorators.http import require_POST
 from xiangzhi.cases import actions, progress, selectors, services
 from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import Evaluation, HandlingLevel, Photo, Status
+from xiangzhi.cases.routing import category_get_active, category_list_active
 from xiangzhi.cases.rules import ACTION_NAMES
-from xiangzhi.core.errors import NotFound
+from xiangzhi.cases.suggestions import SUGGEST_CHARS, category_suggest, report_text, route_text, sure_of
+from xiangzhi.core.errors import Conflict, NotFound
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.people import selectors as people_selectors
 from xiangzhi.regions.models import Department
@@ -126,6 +128,16 @@ def case_new(request):
                                               "max_photos": settings.CASE_PHOTO_MAX_COUNT})
 
 
+@login_required
+@require_POST
+def category_suggestions(request):
+    """The report form's chips: the categories its words suggest (htmx, as the reporter types)."""
+    text = " ".join(request.POST.get(name, "")[:SUGGEST_CHARS] for name in ("title", "description")).strip()
+    found = category_suggest(text) if text else []
+    return render(request, "cases/_suggestions.html", {
+        "suggestions": found, "take": sure_of(found) is not None})
+
+
 def _center_for(user) -> tuple[float, float] | None:
     """Where the location picker opens: the villager's own grid, else the user's region."""
     if user.household_id:
@@ -143,8 +155,14 @@ def case_detail(request, case_id: int):
         return _progress_page(request, case)
     history = case.transitions.select_related("actor", "department", "list_version").prefetch_related("photos")
     departments = Department.objects.filter(is_active=True, region__path__in=ancestor_paths(case.scope_path))
+    available = actions.available_actions(request.user, case)
+    recategorise = any(a.name == "recategorise" for a in available)
     return render(request, "cases/detail.html", {
-        "case": case, "history": history, "actions": actions.available_actions(request.user, case),
+        "case": case, "history": history, "actions": available,
+        "categories": category_list_active() if recategorise else [],
+        "suggestions": [s for s in category_suggest(report_text(case)) if s.code != case.category.code]
+        if recategorise else [],
+        "suggested_route": route_text(case.suggested_category) if case.suggested_category_id else "",
         "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
         "photos": case.photos.filter(transition__action="report"),
         "duplicates": (selectors.case_duplicate_list_for_user(request.user, case)
@@ -190,12 +208,14 @@ def case_act(request, case_id: int, action: str):
     into = None
     if into_id := request.POST.get("into"):
         into = selectors.case_get_for_user(request.user, _id(into_id))
+    category = category_get_active(code) if (code := request.POST.get("category")) else None
     try:
         actions.perform(action, case=case, actor=request.user, note=request.POST.get("note", ""),
                         level=request.POST.get("level") or None, department=department,
                         assignee_id=_id(request.POST["assignee"]) if request.POST.get("assignee") else None,
-                        evaluation=request.POST.get("evaluation", ""), into=into, photos=_photos_from(request.FILES))
-    except (CaseError, TransitionError) as exc:
+                        evaluation=request.POST.get("evaluation", ""), into=into, photos=_photos_from(request.FILES),
+                        category=category)
+    except (CaseError, TransitionError, Conflict) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已{actions.ACTIONS[action].label}")

@@ -189,6 +189,7 @@ def _category_form(post: Any) -> case_services.CategoryInput:
         verify_hours=form_int(post.get("verify_hours"), "核查时限"),
         warn_before_hours=form_int(post.get("warn_before_hours"), "到期前预警"),
         overdue_action=post.get("overdue_action", ""), sort=form_int(post.get("sort"), "排序"),
+        hint=post.get("hint", ""),
     )
 
 

@@ -288,7 +288,7 @@ def queue_list(user: User, f: QueueFilter, *, now: dt.datetime | None = None) ->
     """The cases the filter asks for in the user's scope, most urgent first (``_urgent_first``), with
     what their rows show: the whole list, for the sheet and the printed page."""
     now = now or timezone.now()
-    return _urgent_first(_filtered(user, f, now), now).select_related(*LIST_RELATED).defer(
+    return _urgent_first(_filtered(user, f, now), now).select_related(*LIST_RELATED, "suggested_category").defer(
         "grid__boundary", "region__boundary")
 
 
@@ -336,7 +336,8 @@ def queue_page(user: User, f: QueueFilter, number: Any, *, size: int = PAGE_SIZE
             skip = max(0, low - n_open)
             ids += cases.exclude(OPEN_Q).order_by("-id").values_list("pk", flat=True)[
                 skip:skip + high - max(low, n_open)]
-    by_id = Case.objects.select_related(*LIST_RELATED).defer("grid__boundary", "region__boundary").in_bulk(ids)
+    by_id = (Case.objects.select_related(*LIST_RELATED, "suggested_category")
+             .defer("grid__boundary", "region__boundary").in_bulk(ids))
     return Page([by_id[pk] for pk in ids], number, _Counted(total, size))
 
 
@@ -412,11 +413,41 @@ DISPATCHABLE = (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED)
 
 
 @dataclass
+class CategoryHint:
+    """The category suggester's first choice for a case's words where it differs from the case's category,
+    and where that category would send it: the dispatcher's cue to 改类别."""
+
+    category: Category
+    score: float
+    route: Suggestion | None
+
+    @property
+    def label(self) -> str:
+        to = f" → {self.route.label}" if self.route is not None else ""
+        return f"{self.category.name}（把握 {round(self.score * 100)}%）{to}"
+
+
+def category_hint(case: Case) -> CategoryHint | None:
+    suggested = case.suggested_category
+    if suggested is None or suggested.pk == case.category_id:
+        return None
+    route = None
+    if case.lon is not None and case.lat is not None:
+        where = case_route_preview(category=suggested, lon=case.lon, lat=case.lat, fallback_region=case.region)
+        if not where.triage:
+            route = Suggestion(where.level, where.department if where.level == HandlingLevel.DEPARTMENT else None)
+    if route is None:  # outside every grid: the catalog's own answer
+        route = Suggestion(suggested.default_level, None)
+    return CategoryHint(suggested, case.suggested_score or 0.0, route)
+
+
+@dataclass
 class QueueRow:
     case: Case
     overdue: bool
     step_overdue: bool
     suggestion: Suggestion | None = None
+    category_hint: CategoryHint | None = None
 
     @property
     def place(self) -> str:
@@ -448,8 +479,9 @@ def queue_rows(cases: Iterable[Case], *, now: dt.datetime | None = None, suggest
         is_open = c.status in OPEN_STATUSES
         overdue = is_open and (c.overdue_at is not None or (c.close_due_at is not None and c.close_due_at < now))
         step_overdue = is_open and c.due_at is not None and c.due_at < now
-        suggestion = dispatch_suggestion(c) if suggest and c.status in DISPATCHABLE else None
-        out.append(QueueRow(c, overdue, step_overdue, suggestion))
+        waiting = suggest and c.status in DISPATCHABLE
+        suggestion = dispatch_suggestion(c) if waiting else None
+        out.append(QueueRow(c, overdue, step_overdue, suggestion, category_hint(c) if waiting else None))
     return out
 
 

@@ -47,6 +47,7 @@ SEEDING_MIGRATIONS = [
     "xiangzhi.cases.migrations.0002_default_catalog",
     "xiangzhi.cases.migrations.0004_other_category",
     "xiangzhi.cases.migrations.0009_first_category_terms",  # after the catalog: each category's first terms
+    "xiangzhi.cases.migrations.0012_public_order_and_hints",
     "xiangzhi.points.migrations.0003_default_rulebook",
     "xiangzhi.party.migrations.0002_default_post_kinds",
 ]

@@ -215,6 +215,7 @@ ROUTING_COOPERATION = [
     ("自然资源", "乱占耕地建房问题发现和制止", "综合执法", "{county}自然资源局", "illegal_land"),
     ("生态环境", "水体污染问题排查报告", "生态环境", "{county}生态环境分局", "pollution_water"),
     ("农业农村", "动物疫病防控", "其他", "{county}农业农村局", "epidemic_animal"),
+    ("社会治安", "盗窃诈骗赌博等治安线索发现报告", "派出所", "{county}公安分局", "public_order"),
 ]
 # field → (department kind in charge, its unit, the subjects the township cooperates on)
 COOPERATION = {

@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from xiangzhi.cases.services import case_deadline_sweep
+from xiangzhi.cases.services import case_deadline_sweep, category_suggester_refresh
 from xiangzhi.gridwork.services import patrol_close_stale
 from xiangzhi.inspections.services import task_overdue_sweep
 from xiangzhi.meetings.services import commitment_overdue_sweep
@@ -45,3 +45,9 @@ def inspection_tasks_overdue():
 def meeting_commitments_overdue():
     """逾期: sunshine-meeting commitments past their deadline get their overdue step, once each."""
     commitment_overdue_sweep()
+
+
+@db_periodic_task(crontab(hour="3", minute="10"))
+def category_suggester():
+    """The category suggester learns the county's words: every case a dispatcher confirmed or corrected."""
+    category_suggester_refresh()

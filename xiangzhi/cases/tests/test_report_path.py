@@ -171,7 +171,8 @@ def test_a_workers_report_that_belongs_to_another_level_goes_there(county):
     assert (case.status, case.handling_level, case.assignee_department) == (
         Status.REPORTED, HandlingLevel.DEPARTMENT, county.department)
     other = case_report(channel="worker", lon=lon, lat=lat, reporter=county.users["grid_worker"],
-                        description="河边有人倾倒建筑垃圾", is_proactive=True).case
+                        category=Category.objects.get(code="other"), description="河边有只狗叫了一夜",
+                        is_proactive=True).case
     assert (other.status, other.handling_level) == (Status.REPORTED, HandlingLevel.VILLAGE)
 
 

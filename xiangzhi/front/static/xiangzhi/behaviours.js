@@ -4,6 +4,8 @@
 //   <select data-autosubmit>      sends its form when the choice changes
 //   <form data-confirm="问题？">    asks first; "取消" sends nothing
 //   <button data-large-toggle>    large type (大字模式) on or off, remembered on this phone for a year
+//   <button data-pick-for="#category" data-pick-value="road_light">
+//                                 one tap chooses that value in the select; the pressed one shows it
 (function () {
   // A table wider than the phone scrolls inside its box: reachable by keyboard too (WCAG 2.1.1).
   function scrollablesFocusable(root) {
@@ -21,6 +23,20 @@
     // A cookie, so the server draws the next page large at once (no flash of small type).
     document.cookie = "xz_large=" + (on ? "1" : "0") + "; max-age=31536000; path=/; SameSite=Lax";
     document.querySelectorAll("[data-large-toggle]").forEach(function (b) { b.setAttribute("aria-pressed", String(on)); });
+  });
+  document.addEventListener("click", function (ev) {
+    var chip = ev.target instanceof Element ? ev.target.closest("[data-pick-for]") : null;
+    if (!chip) return;
+    var select = document.querySelector(chip.getAttribute("data-pick-for"));
+    if (!select) return;
+    select.value = chip.getAttribute("data-pick-value");
+    var group = chip.closest("[role=group]") || chip.parentNode;
+    group.querySelectorAll("[data-pick-for]").forEach(function (b) {
+      var on = b === chip;
+      b.setAttribute("aria-pressed", String(on));
+      b.classList.toggle("btn-success", on);
+      b.classList.toggle("btn-outline-success", !on);
+    });
   });
   document.addEventListener("change", function (ev) {
     var el = ev.target;
