@@ -3,8 +3,9 @@ count than a page may take (a county's 概况 reads every resident; its year of 
 of the year), so a count that took long is kept and served again.
 
 ``kept(name, user, …)`` counts with the function registered under ``name`` (``@keeps(name)``). A count
-that took at least the name's ``slow`` seconds is kept in Django's cache; one that took less is not
-kept at all, so a village's or a township's pages always show what the database says this moment. A
+that took at least the name's ``slow`` seconds (``CENTRE_KEPT_SLOW_SECONDS``, 0.1 s) is kept in Django's
+cache; one that took less is not kept at all, so a village's or a township's pages show what the database
+says this moment. A
 kept count is served as it is while under a minute old (``FRESH_SECONDS``); an older one is still
 served at once while the task queue's worker counts again for the next request (``kept_recount``,
 queued once at a time per count), and after ten minutes unasked it is dropped. Each count carries the
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connections
@@ -46,15 +48,19 @@ KEEP_SECONDS = 10 * 60  # a count nobody asked for again in this long is dropped
 @dataclass(frozen=True)
 class Counter:
     count: Callable[..., Any]  # (user, *, region, grid, **params) → the figures
-    slow: float  # seconds: a count that took this long or longer is kept
+    slow: float | None  # seconds: a count that took this long or longer is kept (None: CENTRE_KEPT_SLOW_SECONDS)
+
+    @property
+    def slow_seconds(self) -> float:
+        return settings.CENTRE_KEPT_SLOW_SECONDS if self.slow is None else self.slow
 
 
 COUNTERS: dict[str, Counter] = {}
 
 
-def keeps(name: str, *, slow: float = 0.0) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def keeps(name: str, *, slow: float | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Register ``count(user, *, region, grid, **params)`` as the count kept under ``name``. ``slow``: the
-    seconds a count must take to be kept (0: always kept)."""
+    seconds a count must take to be kept (0: always kept; None: the setting ``CENTRE_KEPT_SLOW_SECONDS``)."""
 
     def register(count: Callable[..., T]) -> Callable[..., T]:
         COUNTERS[name] = Counter(count, slow)
@@ -87,7 +93,7 @@ def _count(name: str, key: str, user: User, region: Region | None, grid: Grid | 
     counter = COUNTERS[name]
     began = time.time()
     value = counter.count(user, region=region, grid=grid, **params)
-    done = Kept(value, time.time(), is_kept=time.time() - began >= counter.slow)
+    done = Kept(value, time.time(), is_kept=time.time() - began >= counter.slow_seconds)
     if done.is_kept:
         cache.set(key, done, KEEP_SECONDS)
     else:  # quick again: served live from now on

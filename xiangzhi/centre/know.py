@@ -271,10 +271,9 @@ def people_url(kind: str, code: str) -> str:
     return ""
 
 
-SLOW_SECONDS = 0.1  # a profile that takes this long to count (a county's, a large township's) is kept a minute
 
 
-@keeps("know", slow=SLOW_SECONDS)
+@keeps("know")
 def _know_count(user: User, *, region: Region | None, grid: Grid | None) -> Know:
     return know_for_user(user, region=region, grid=grid)
 

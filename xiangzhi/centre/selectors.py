@@ -37,7 +37,6 @@ def figures_for_user(user, *, start: dt.date, end: dt.date, region: Region | Non
                         category=category, visit_totals=visits)
 
 
-SLOW_SECONDS = 0.1  # figures that take this long to count (a county's year, a large township's) are kept a minute
 
 
 @dataclass
@@ -48,7 +47,7 @@ class FiguresPage:
     by_department: list[Row]
 
 
-@keeps("figures", slow=SLOW_SECONDS)
+@keeps("figures")
 def _figures_page(user: User, *, region: Region | None, grid: Grid | None, start: str, end: str,
                   department: int | None, category: int | None, departments: int) -> FiguresPage:
     first, after = dt.date.fromisoformat(start), dt.date.fromisoformat(end)

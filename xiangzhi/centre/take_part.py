@@ -168,10 +168,9 @@ def phone_visits(user: User, cases: list[Case]) -> list[PhoneVisit]:
     return [PhoneVisit(c, c.calls, can_steer(user, c)) for c in cases]  # type: ignore[attr-defined]
 
 
-SLOW_SECONDS = 0.1  # counts that take this long (a county's year of ratings) are kept a minute
 
 
-@keeps("take_part", slow=SLOW_SECONDS)
+@keeps("take_part")
 def _take_part_count(user: User, *, region: Region | None, grid: Grid | None, start: str, end: str) -> TakePart:
     return take_part_for_user(user, start=dt.datetime.fromisoformat(start), end=dt.datetime.fromisoformat(end),
                               region=region, grid=grid)

@@ -426,7 +426,7 @@ def wall_for_user(user: Any, *, period: str = DEFAULT_PERIOD, region: Region | N
     return wall
 
 
-@keeps("wall")
+@keeps("wall", slow=0.0)
 def _wall_count(user: Any, *, region: Region | None, grid: Grid | None, period: str) -> Wall:
     return wall_for_user(user, period=period, region=region, grid=grid)
 
