@@ -13,6 +13,7 @@ from django.conf import settings
 
 from xiangzhi.cases.models import Case, Category, Channel, HandlingLevel
 from xiangzhi.cases.routing import category_list_active
+from xiangzhi.core.display import share_text
 from xiangzhi.regions.models import Department
 from xiangzhi.triage.services import suggester_refresh
 from xiangzhi.triage.suggester import CatalogEntry, suggest
@@ -37,8 +38,9 @@ class CategorySuggestion:
         return route_text(self.category)
 
     @property
-    def percent(self) -> int:
-        return round(self.score * 100)
+    def percent(self) -> str:
+        """The score in the site's style for a share: 「42.0%」."""
+        return share_text(self.score)
 
 
 def route_text(category: Category) -> str:

@@ -35,6 +35,7 @@ from xiangzhi.centre.figures import (
     month_range,
 )
 from xiangzhi.centre.selectors import preset_period
+from xiangzhi.core.display import share_text
 from xiangzhi.core.errors import Forbidden, Invalid, NotFound
 from xiangzhi.core.inputs import require
 from xiangzhi.regions.models import Department, Grid, Region
@@ -424,7 +425,7 @@ class CategoryHint:
     @property
     def label(self) -> str:
         to = f" → {self.route.label}" if self.route is not None else ""
-        return f"{self.category.name}（把握 {round(self.score * 100)}%）{to}"
+        return f"{self.category.name}（把握 {share_text(self.score)}）{to}"
 
 
 def category_hint(case: Case) -> CategoryHint | None:
