@@ -2,7 +2,7 @@
 
     python -m bench [--db sqlite|postgres|both] [--reuse]
                     [--only locate,households,import,figures,intake,sweep,points,redemption,assessment,
-                            gridassessment,wall,know,queue,map,audit]
+                            gridassessment,wall,know,queue,map,audit,backup]
 
 Each benchmark runs in its own process against a county-scale demo database (沾化区) and prints its
 figure beside a baseline measured in the same run. ``--reuse`` skips the demo build when the
@@ -91,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--only", default="locate,households,import,figures,intake,sweep,points,redemption,assessment,"
-                                          "gridassessment,wall,know,queue,map,audit",
+                                          "gridassessment,wall,know,queue,map,audit,backup",
                         help="benchmarks after the demo build")
     parser.add_argument("--reuse", action="store_true", help="skip the demo build if the county is there")
     args = parser.parse_args()
@@ -109,7 +109,8 @@ def main() -> None:
                              ("points", "points"), ("redemption", "shop_redemption"),
                              ("assessment", "assessment"), ("gridassessment", "grid_assessment"),
                              ("wall", "centre_wall"), ("know", "centre_know"), ("queue", "centre_queue"),
-                             ("map", "centre_map"), ("audit", "audit_trail"), ("triage", "triage")]:
+                             ("map", "centre_map"), ("audit", "audit_trail"), ("triage", "triage"),
+                             ("backup", "backup")]:
             if name in only:
                 bench_child(module, env)
 

@@ -168,6 +168,7 @@ def cases(c):
         *participation_cases(c),
         *supervision_cases(c),
         *audit_cases(c),
+        ("get", "/system/status/", None, {"county_admin"}),  # 运行状态: the installation, for its IT person
         *config_cases(c),
         *centre_wall_cases(c),
         *centre_map_cases(c),

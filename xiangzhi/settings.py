@@ -42,8 +42,16 @@ def _key_from_var(name: str, nbytes: int) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env("SECRET_KEY") or _key_from_var("secret", 50)
-# Key for ID numbers and phones at rest (AES-GCM) and for their lookup hashes (HMAC-SHA256).
+# Version 1 of the data key ring (ID numbers and phones at rest) and, until kept as lookup.key, the
+# source of the lookup key: xiangzhi/lib/keys.py, README 「密钥」.
 DATA_KEY = env("XIANGZHI_DATA_KEY") or _key_from_var("data", 32)
+# Keys live apart from the database and from every backup (``xiangzhi.lib.keys``).
+KEY_DIR = Path(env("XIANGZHI_KEY_DIR") or VAR_DIR / "keys").resolve()
+BACKUP_KEY = env("XIANGZHI_BACKUP_KEY")
+# Backup archives (xiangzhi/backups): the daily one from 02:30 keeps 7 daily, 4 weekly, 12 monthly.
+# Setting the directory turns on the alert for a failed or missing backup.
+BACKUP_DIR = Path(env("XIANGZHI_BACKUP_DIR") or VAR_DIR / "backups").resolve()
+BACKUP_DIR_SET = bool(env("XIANGZHI_BACKUP_DIR"))
 
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -120,6 +128,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "xiangzhi.system",
     "xiangzhi.audit",  # 审计日志: reveals, exports, imports, publications, configuration and admin changes
+    "xiangzhi.keyring",  # 密钥: the data key ring, its rotation, the recovery sheet
     "xiangzhi.accounts",
     "xiangzhi.regions",
     "xiangzhi.configuration",  # 配置: settings with township overrides, every configuration change's history
@@ -142,6 +151,7 @@ INSTALLED_APPS = [
     "xiangzhi.participation",  # 通知公告 with read receipts, 民意调查, 民情恳谈 / 百姓夜话
     "xiangzhi.supervision",  # 一村一码: the village code, 码上问, 码上办
     "xiangzhi.meetings",  # 阳光报告会 (述询定评) and 四议两公开
+    "xiangzhi.backups",  # 备份与恢复: the encrypted archive, its restore and the daily schedule
     "xiangzhi.front",
     "xiangzhi.centre",  # 指挥中心 (五个一): know, look, manage, take part, the wall screen, configuration, audit
     "xiangzhi.demo",
@@ -276,6 +286,7 @@ elif HUEY_URL.startswith("redis"):
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": "xiangzhi",
+        "utc": False,  # crontabs in the county's time (Django sets the process's TZ to TIME_ZONE)
         "url": HUEY_URL,
         "immediate": False,
         "consumer": {"workers": env_int("WORKERS", 2), "worker_type": "thread"},
@@ -284,6 +295,7 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "xiangzhi",
+        "utc": False,
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
         "consumer": {"workers": env_int("WORKERS", 2), "worker_type": "thread"},
@@ -338,9 +350,12 @@ CASE_DUPLICATE_HOURS = env_int("CASE_DUPLICATE_HOURS", 72)
 # The category suggester is sure of its first choice when it scores at least this (0–1) and twice the
 # second: a report that names no category is then filed under it (else under 其他), and a hotline row
 # whose category is not among its three is flagged for the dispatcher.
+CASE_SUGGEST_TAKE = float(os.environ.get("CASE_SUGGEST_TAKE", "0.3"))
+# The e5 sentence model joins the character model for text in other scripts and categories without examples
+# (about 24 ms a suggestion, 100 MB once per process); XIANGZHI_TRIAGE_E5=0 keeps the character model alone.
+TRIAGE_E5 = env_bool("XIANGZHI_TRIAGE_E5", True)
 # The command centre keeps a count a minute (xiangzhi/centre/kept.py) when it took this long to make.
 CENTRE_KEPT_SLOW_SECONDS = float(os.environ.get("CENTRE_KEPT_SLOW_SECONDS", "0.1"))
-CASE_SUGGEST_TAKE = float(os.environ.get("CASE_SUGGEST_TAKE", "0.3"))
 CASE_REOPEN_ON_DISSATISFIED = env_bool("CASE_REOPEN_ON_DISSATISFIED", True)
 CASE_PHOTO_MAX_BYTES = env_int("CASE_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CASE_PHOTO_MAX_COUNT = env_int("CASE_PHOTO_MAX_COUNT", 6)  # photos in one report or one step
@@ -396,8 +411,25 @@ LOGGING = {
                 # An Open311 client's api_key may come in the query string: never written to a log.
                 "scrub_secrets": {"()": "xiangzhi.lib.logscrub.ScrubSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]},
+                 # Each error's gist for the status page (运行状态), 30 days.
+                 "error_records": {"class": "xiangzhi.system.log.ErrorRecordHandler", "filters": ["request_context"]}},
+    "root": {"handlers": ["console", "error_records"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"},
                 "django.request": {"filters": ["scrub_secrets"]}, "django.server": {"filters": ["scrub_secrets"]}},
 }
+# Log files under LOG_DIR (``XIANGZHI_LOG_DIR``; by default var/logs; empty: the console only), turned over at
+# midnight and kept LOG_KEEP_DAYS days. Web and worker processes write the same file: the handler locks it
+# (concurrent-log-handler), so a rotation in one process does not cut another's lines.
+LOG_DIR = env("XIANGZHI_LOG_DIR", str(VAR_DIR / "logs"))
+LOG_KEEP_DAYS = env_int("LOG_KEEP_DAYS", 30)
+if LOG_DIR:
+    Path(LOG_DIR).mkdir(parents=True, exist_ok=True)
+    LOGGING["handlers"]["file"] = {
+        "class": "concurrent_log_handler.ConcurrentTimedRotatingFileHandler", "formatter": "plain",
+        "filters": ["request_context"], "filename": str(Path(LOG_DIR) / "xiangzhi.log"), "when": "midnight",
+        "backupCount": LOG_KEEP_DAYS, "encoding": "utf-8",
+    }
+    LOGGING["root"]["handlers"].append("file")
+# /metrics answers a monitoring system that sends this token (Authorization: Bearer …), and county admins.
+METRICS_TOKEN = env("METRICS_TOKEN")

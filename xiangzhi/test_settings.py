@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("XIANGZHI_HTTPS", "0")  # Django's client and the live server speak plain HTTP
 os.environ.setdefault("HUEY_IMMEDIATE", "1")  # background tasks run inline, in the test's transaction
 os.environ.setdefault("XIANGZHI_MANIFEST_STATIC", "0")
+os.environ.setdefault("XIANGZHI_LOG_DIR", "")  # the console only: tests write no log files
 
 from xiangzhi.settings import *  # noqa: F403
 
@@ -19,3 +20,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
 # Counts are kept a minute only where a test says so (centre/tests/test_kept.py): on a loaded machine a small
 # county's count can take longer than production's 0.1 s, and a page would show the count of a moment ago.
 CENTRE_KEPT_SLOW_SECONDS = 60.0
+
+# e5 reads every suggestion's text while the catalog has a category without examples (24 ms each, 1 s to load):
+# the suite's pages and access checks suggest with the character model; triage's own tests ask for e5 (``e5``).
+TRIAGE_E5 = False
+
+# The upgrade tests' child processes add a stand-in app with migrations of its own (tests/upgrade_app).
+INSTALLED_APPS = [*INSTALLED_APPS, *(a for a in os.environ.get("XIANGZHI_TEST_APPS", "").split(",") if a)]  # noqa: F405

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from xiangzhi.api import api
-from xiangzhi.system.views import healthz
+from xiangzhi.system.views import healthz, metrics
 
 handler400 = "xiangzhi.front.errors.bad_request"
 handler403 = "xiangzhi.front.errors.permission_denied"
@@ -14,6 +14,8 @@ admin.site.site_title = "乡治"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
+    path("system/", include("xiangzhi.system.urls")),
     path("api/v1/", api.urls),
     path("accounts/", include("xiangzhi.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -117,6 +117,23 @@ def share_text(value: object, places: int = 1) -> str:
     return percent_text(number * 100, places)
 
 
+def size_text(value: object) -> str:
+    """Bytes on disk, in the largest unit under 1,024, one place: 「1.5 GB」, 「820.0 KB」, 「12 B」."""
+    number = _number(value)
+    if number is None:
+        return "" if _empty(value) else str(value)
+    size = float(number)
+    sign = "-" if size < 0 else ""
+    size = abs(size)
+    if size < 1024:
+        return f"{sign}{round(size):,} B"
+    for unit in ("KB", "MB", "GB", "TB"):
+        size /= 1024
+        if size < 1024 or unit == "TB":
+            break
+    return f"{sign}{size:,.1f} {unit}"
+
+
 def stated_text(value: object) -> object:
     """A value kept as text (a register change's before and after): an ISO day reads as a day, in the
     site's style; anything else is shown as it is."""
@@ -138,3 +155,4 @@ register.filter("decimal", decimal_text)
 register.filter("km", km_text)
 register.filter("percent", percent_text)
 register.filter("share", share_text)
+register.filter("size", size_text)

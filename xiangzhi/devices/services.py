@@ -23,7 +23,7 @@ from xiangzhi.cases.models import Category, Channel
 from xiangzhi.cases.selectors import case_route_preview
 from xiangzhi.cases.services import ReportResult, case_report
 from xiangzhi.devices.models import DeviceSource
-from xiangzhi.lib import crypto
+from xiangzhi.lib import crypto, keys
 from xiangzhi.regions.models import Region
 
 SIGNATURE_HEADER = "X-Xiangzhi-Signature"
@@ -82,10 +82,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 @functools.cache
-def _stand_in_secret() -> str:
-    """Encrypted once per process: an unknown source's request is checked against it, so it costs the
-    same decryption and HMAC as a known one."""
-    return crypto.encrypt(secrets.token_urlsafe(32))
+def _stand_in_secret(version: int) -> str:
+    """Encrypted once per process and data key version (a rotation retires the old one): an unknown
+    source's request is checked against it, so it costs the same decryption and HMAC as a known one."""
+    return crypto.encrypt(secrets.token_urlsafe(32), version=version)
 
 
 def source_authenticate(*, name: str, timestamp: str, signature: str, body: bytes,
@@ -98,7 +98,8 @@ def source_authenticate(*, name: str, timestamp: str, signature: str, body: byte
     if not timestamp.isdigit() or len(timestamp) > 12:
         raise WebhookRejected("bad_signature", f"缺少或无效的 {TIMESTAMP_HEADER}（应为 Unix 秒数）")
     source = DeviceSource.objects.select_related("region").filter(name=name, is_active=True).first() if name else None
-    secret_encrypted = source.secret_encrypted if source is not None else _stand_in_secret()
+    secret_encrypted = source.secret_encrypted if source is not None else _stand_in_secret(
+        keys.current_data_key().version)
     expected = sign(crypto.decrypt(secret_encrypted), timestamp, body)
     if not hmac.compare_digest(expected.encode(), (signature or "").encode()) or source is None:
         raise WebhookRejected("bad_signature", "签名无效")

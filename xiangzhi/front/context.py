@@ -26,11 +26,12 @@ from xiangzhi.points.rules import can_see_rankings as can_see_points_rankings
 from xiangzhi.projects.rules import can_keep as can_keep_projects
 from xiangzhi.shop.rules import can_run_shop
 from xiangzhi.supervision.rules import can_moderate as can_moderate_questions
+from xiangzhi.system.rules import can_see_status
 
 # Menu entries that fold into one dropdown each, so a township clerk's menu fits on one line.
 MENU_GROUPS = {
     "基础信息": ("区域与网格", "网格地图", "户籍", "户籍变动", "重点人群", "部件与组织", "一格一人预警", "四级包保",
-                 "党员联系户", "党组织", "导入导出", "注册审核", "三张清单", "配置", "审计日志"),
+                 "党员联系户", "党组织", "导入导出", "注册审核", "三张清单", "配置", "审计日志", "运行状态"),
     "考核与项目": ("每月排查", "排查整改", "积分换项目", "网格考核", "村级项目"),
     "阳光议事": ("阳光报告会", "四议两公开"),
     "群众参与": ("通知公告", "民意调查", "民情恳谈"),
@@ -171,6 +172,8 @@ def navigation(request) -> dict:
         items.append(("配置", reverse("centre:config")))
     if audit_allowed(user):
         items.append(("审计日志", reverse("centre:audit")))
+    if can_see_status(user):
+        items.append(("运行状态", reverse("system:status")))
     if can_see_participation(user):
         items += [("通知公告", reverse("participation:announcements")), ("民意调查", reverse("participation:polls"))]
     if can_keep_meetings(user):

@@ -14,6 +14,8 @@ from xiangzhi.accounts.models import Role, User
 from xiangzhi.accounts.rules import can_decide_signups, can_manage_grids, can_read_register
 from xiangzhi.activities import selectors as activities
 from xiangzhi.activities.rules import can_view as can_view_activities
+from xiangzhi.backups import selectors as backups
+from xiangzhi.backups.rules import can_see_backups
 from xiangzhi.cases import selectors as cases
 from xiangzhi.core.display import day_text
 from xiangzhi.disclosure import selectors as disclosure
@@ -109,6 +111,8 @@ def _question_tasks(user: User) -> list[Task]:
 def staff_day(user: User) -> Day:
     """Village cadres, township and county staff, departments, points staff, grid guides."""
     day = Day()
+    if can_see_backups(user):  # a failed or missing backup: the county's data is at stake
+        day.context["backup_alert"] = backups.backup_status().alert
     if user.role != Role.POINTS_RECORDER and user.role != Role.POINTS_SUPERVISOR:
         tasks, first = _case_tasks(user)
         day.tasks += tasks

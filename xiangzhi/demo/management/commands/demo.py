@@ -4,11 +4,13 @@ import argparse
 import os
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from xiangzhi.demo.builder import build_demo, iter_logins, summary_counts
 from xiangzhi.demo.plan import SCALES
+from xiangzhi.system.services import size_sample
 
 SCALE_NAMES = {"street": "街道（章丘区文祖街道）", "county": "区县（滨州市沾化区）"}
 
@@ -64,6 +66,11 @@ class Command(BaseCommand):
             if register.waiting:
                 self.stdout.write(f"  村干部 {register.cadre} 有 {register.waiting} 条变动待确认：/people/changes/")
 
+        size_sample()  # the status page's first size figure: the county as built
+        self.stdout.write("")
+        self.stdout.write("运行状态（县级管理员 → 基础信息 → 运行状态）：/system/status/")
+        self.stdout.write(f"  日志：{settings.LOG_DIR or '只输出到终端'}；每日备份写到 {settings.BACKUP_DIR}"
+                          "（后台任务启动后一刻钟内写出今天的第一份）")
         if no_serve:
             return
         call_command("collectstatic", interactive=False, verbosity=0)
