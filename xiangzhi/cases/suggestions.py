@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from xiangzhi.cases.models import Case, Category, Channel, HandlingLevel
-from xiangzhi.cases.routing import category_list_active
+from xiangzhi.cases.routing import category_list_active, route
 from xiangzhi.core.display import share_text
 from xiangzhi.lib.redact import redact_personal
 from xiangzhi.regions.models import Department
@@ -48,6 +48,19 @@ def route_text(category: Category) -> str:
     if category.default_level == HandlingLevel.DEPARTMENT and category.department_kind:
         return DEPARTMENT_NAMES.get(category.department_kind, category.department_kind)
     return LEVEL_NAMES.get(category.default_level, category.default_level)
+
+
+def case_route_text(case: Case, category: Category) -> str:
+    """Where ``case`` would go under ``category``, by its place as routing decides (the three lists, the
+    grid's village and township: 「交通运输局」, 「村（社区）」); the catalog's answer when it lies outside every
+    grid."""
+    if case.lon is not None and case.lat is not None:
+        where = route(category=category, lon=case.lon, lat=case.lat, fallback_region=case.region)
+        if not where.triage:
+            if where.level == HandlingLevel.DEPARTMENT and where.department is not None:
+                return where.department.name
+            return LEVEL_NAMES.get(where.level, where.level)
+    return route_text(category)
 
 
 def category_suggest(text: str, *, limit: int = 3) -> list[CategorySuggestion]:

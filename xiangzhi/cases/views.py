@@ -14,7 +14,7 @@ from xiangzhi.cases.errors import CaseError, TransitionError
 from xiangzhi.cases.models import Evaluation, HandlingLevel, Photo, Status
 from xiangzhi.cases.routing import category_get_active, category_list_active
 from xiangzhi.cases.rules import ACTION_NAMES
-from xiangzhi.cases.suggestions import SUGGEST_CHARS, category_suggest, report_text, route_text, sure_of
+from xiangzhi.cases.suggestions import SUGGEST_CHARS, case_route_text, category_suggest, report_text, sure_of
 from xiangzhi.core.errors import Conflict, NotFound
 from xiangzhi.lib.photos import PhotoError, process
 from xiangzhi.people import selectors as people_selectors
@@ -162,7 +162,7 @@ def case_detail(request, case_id: int):
         "categories": category_list_active() if recategorise else [],
         "suggestions": [s for s in category_suggest(report_text(case)) if s.code != case.category.code]
         if recategorise else [],
-        "suggested_route": route_text(case.suggested_category) if case.suggested_category_id else "",
+        "suggested_route": case_route_text(case, case.suggested_category) if case.suggested_category_id else "",
         "action_names": ACTION_NAMES, "departments": departments, "levels": HandlingLevel.choices,
         "photos": case.photos.filter(transition__action="report"),
         "duplicates": (selectors.case_duplicate_list_for_user(request.user, case)

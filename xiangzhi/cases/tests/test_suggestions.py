@@ -49,6 +49,14 @@ def test_the_reporters_choice_stands_with_the_suggestion_beside_it(county, clien
     assert 'data-testid="case-suggested"' in page and 'data-testid="recategorise-suggestions"' in page
 
 
+def test_the_case_page_names_where_the_suggestion_would_send_it_from_its_place(county, client):
+    case = report(county, "又停电了，变压器坏了全村没电", category=Category.objects.get(code="pollution_noise"))
+    assert case.suggested_category.code == "livelihood_power"
+    client.force_login(county.users["township_staff"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "按此类别派往下洼供电所" in page  # the township's own 供电所, as the queue's hint would route it
+
+
 def test_accepting_confirms_the_category(county):
     case = report(county, "井盖没了，晚上走路危险")
     staff = county.users["township_staff"]
