@@ -2,12 +2,35 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_keepdb(request):
+    """PostgreSQL: the test database is a copy of a migrated template when one exists for this code
+    (``tests/db_template.py``; the migrations then only confirm there is nothing to do), and is dropped
+    at the end like any other. ``--reuse-db`` keeps its usual meaning."""
+    reuse = bool(request.config.getvalue("reuse_db"))
+    from django.db import connection
+
+    if reuse or connection.vendor != "postgresql":
+        return reuse
+    from tests import db_template
+
+    if not db_template.test_database_from_template():
+        return False
+    request.addfinalizer(db_template.test_database_drop)
+    return True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb, request):
     """pytest-django's test database, then (PostgreSQL) a snapshot of what the migrations put in it,
-    which empties it again after each test that commits: ``tests/fast_flush.py``."""
-    from tests import fast_flush
+    which empties it again after each test that commits: ``tests/fast_flush.py``; a test database that
+    was migrated here becomes the next run's template first."""
+    from django.db import connection
+
+    from tests import db_template, fast_flush
 
     with django_db_blocker.unblock():
+        if connection.vendor == "postgresql" and not django_db_keepdb:
+            db_template.template_keep()
         fast_flush.install()
     yield
     fast_flush.uninstall()
