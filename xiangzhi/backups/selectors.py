@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from xiangzhi.backups.models import BackupKind, BackupRun, RunStatus
+from xiangzhi.core.display import moment_text
 
 ARCHIVE_SUFFIX = ".xzbackup"
 PARTIAL_SUFFIX = ".partial"
@@ -110,10 +111,6 @@ class BackupStatus:
         }
 
 
-def _moment(value: dt.datetime | None) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
-
-
 def backup_status(now: dt.datetime | None = None) -> BackupStatus:
     now = now or timezone.now()
     runs = BackupRun.objects.all()
@@ -126,10 +123,10 @@ def backup_status(now: dt.datetime | None = None) -> BackupStatus:
     alert = ""
     ok_at = (last_ok.finished_at or last_ok.started_at) if last_ok else None
     if last_failure and (last_ok is None or last_failure.started_at > last_ok.started_at):
-        failed_at = _moment(last_failure.finished_at or last_failure.started_at)
+        failed_at = moment_text(last_failure.finished_at or last_failure.started_at)
         alert = f"最近一次备份失败：{failed_at}，{last_failure.error}"
     elif on and (ok_at is None or now - ok_at > dt.timedelta(hours=ALERT_HOURS)):
-        since = f"最近一次成功在 {_moment(last_ok.finished_at)}" if last_ok else "还没有成功过"
+        since = f"最近一次成功在 {moment_text(last_ok.finished_at)}" if last_ok else "还没有成功过"
         alert = f"超过 {ALERT_HOURS} 小时没有成功的备份（{since}）"
     return BackupStatus(on=on, last_ok=last_ok, last_failure=last_failure, count=kept.count(),
                         size_bytes=kept.aggregate(total=Sum("size_bytes"))["total"] or 0, next_due=next_due,

@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from xiangzhi.backups.selectors import BackupStatus, backup_status
+from xiangzhi.core.display import moment_text
 from xiangzhi.keyring.selectors import KeysStatus, keys_status
 from xiangzhi.system import sizes
 from xiangzhi.system.models import ErrorRecord, PeriodicRun, SizeSample, WorkerHeartbeat
@@ -171,7 +172,7 @@ def _checks(status: Status) -> list[Check]:
     if backup.alert:
         checks.append(Check("备份", "bad", backup.alert))
     elif backup.last_ok is not None:
-        checks.append(Check("备份", "ok", f"最近一次成功：{_moment(backup.last_ok.finished_at)}，"
+        checks.append(Check("备份", "ok", f"最近一次成功：{moment_text(backup.last_ok.finished_at)}，"
                                           f"保留 {backup.count} 份"))
     else:
         checks.append(Check("备份", "warn", "还没有备份：设置 XIANGZHI_BACKUP_DIR 后每天 02:30 自动备份，"
@@ -186,7 +187,7 @@ def _checks(status: Status) -> list[Check]:
                                             "运行 xiangzhi keys sheet，打印后存入保险柜"))
     else:
         checks.append(Check("密钥", "ok", f"数据密钥 v{keys.current_version}，恢复单已于 "
-                                          f"{_moment(keys.sheet_exported_at)} 打印"))
+                                          f"{moment_text(keys.sheet_exported_at)} 打印"))
     low = [d for d in status.disks if d.free_share < DISK_LOW_SHARE]
     if low:
         checks.append(Check("磁盘", "bad", "、".join(f"{d.label}仅剩 {d.free_share:.1%}" for d in low)))
@@ -207,5 +208,3 @@ def _ago(seconds: float) -> str:
     return f"{seconds / 86400:.1f} 天"
 
 
-def _moment(value: dt.datetime | None) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""

@@ -11,6 +11,7 @@ from xiangzhi.backups import services
 from xiangzhi.backups.errors import BackupError
 from xiangzhi.backups.models import BackupKind, BackupRun, RunStatus
 from xiangzhi.backups.selectors import archive_list, backup_due, backup_status, retention_keep
+from xiangzhi.core.display import moment_text
 
 
 def local(*args) -> dt.datetime:
@@ -141,7 +142,7 @@ def test_no_good_backup_for_26_hours_is_an_alert_once_backups_are_on(client, bac
 def test_a_failed_backup_is_an_alert_until_one_succeeds(client, backup_settings, tmp_path):
     failed = _failed_run(tmp_path)
     status = backup_status()
-    assert status.alert == (f"最近一次备份失败：{timezone.localtime(failed.finished_at):%Y-%m-%d %H:%M}，"
+    assert status.alert == (f"最近一次备份失败：{moment_text(failed.finished_at)}，"
                             f"{failed.error}")
     assert status.on  # the schedule has run once
     assert client.get("/healthz").json()["backup"]["alert"] == status.alert
